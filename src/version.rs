@@ -1,0 +1,507 @@
+//! Docker's version numbers and the specs users write for them.
+//!
+//! Docker versions are not semver: `17.03.0-ce` has a leading zero, `-ce` is an edition rather
+//! than a prerelease, RPMs write `17.03.0.ce` and `18.09.0~rc.1`, and prereleases are spelled
+//! `-rc1`, `-ce-rc1`, `-beta1`, `-rc.1` or `-tp1`. One type parses all of them, prints them the
+//! way Docker wrote them, and orders them totally with prereleases before their release.
+//!
+//! This file is std-only: the shim includes it by `#[path]`.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// Longest version string we look at; anything longer is garbage, not a version.
+const MAX_VERSION_LEN: usize = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Edition {
+    Ce,
+    Ee,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PreKind {
+    Alpha,
+    Beta,
+    Tp,
+    Rc,
+}
+
+impl PreKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            PreKind::Alpha => "alpha",
+            PreKind::Beta => "beta",
+            PreKind::Tp => "tp",
+            PreKind::Rc => "rc",
+        }
+    }
+}
+
+/// A prerelease tag such as `rc1` or `rc.1`. `dotted` only remembers the spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Prerelease {
+    pub kind: PreKind,
+    pub number: Option<u32>,
+    pub dotted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DockerVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+    pub edition: Option<Edition>,
+    pub pre: Option<Prerelease>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub input: String,
+    pub reason: &'static str,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "'{}' is not a Docker version: {}", self.input, self.reason)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+fn err(input: &str, reason: &'static str) -> ParseError {
+    let shown: String = input.chars().take(MAX_VERSION_LEN).collect();
+    let shown = shown.escape_default().to_string();
+    ParseError {
+        input: if input.chars().count() > MAX_VERSION_LEN {
+            format!("{shown}…")
+        } else {
+            shown
+        },
+        reason,
+    }
+}
+
+fn parse_number(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Splits `17.03.0-ce-rc1` into the numeric part and the suffix after the first `-`, `~` or
+/// a `.` that is followed by a letter (RPM's `17.03.0.ce`).
+fn split_numeric(s: &str) -> (&str, &str) {
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let next_is_alpha = bytes.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic());
+        if b == b'-' || b == b'~' || b == b'+' || (b == b'.' && next_is_alpha) {
+            return (&s[..i], &s[i + 1..]);
+        }
+    }
+    (s, "")
+}
+
+/// Parses `ce`, `ee`, `rc1`, `rc.1`, `beta2`, `tp1`, possibly chained: `ce-rc1`, `ce.rc1`.
+fn parse_suffix(
+    input: &str,
+    mut rest: &str,
+) -> Result<(Option<Edition>, Option<Prerelease>), ParseError> {
+    let mut edition = None;
+    let mut pre = None;
+    while !rest.is_empty() {
+        let word_end = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let word = rest[..word_end].to_ascii_lowercase();
+        rest = &rest[word_end..];
+        match word.as_str() {
+            "ce" | "ee" if edition.is_none() && pre.is_none() => {
+                edition = Some(if word == "ce" { Edition::Ce } else { Edition::Ee });
+            }
+            "rc" | "beta" | "alpha" | "tp" if pre.is_none() => {
+                let kind = match word.as_str() {
+                    "rc" => PreKind::Rc,
+                    "beta" => PreKind::Beta,
+                    "alpha" => PreKind::Alpha,
+                    _ => PreKind::Tp,
+                };
+                let dotted = rest.starts_with('.')
+                    && rest.as_bytes().get(1).is_some_and(|b| b.is_ascii_digit());
+                if dotted {
+                    rest = &rest[1..];
+                }
+                let digits_end = rest
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(rest.len());
+                let number = if digits_end == 0 {
+                    None
+                } else {
+                    Some(
+                        parse_number(&rest[..digits_end])
+                            .ok_or_else(|| err(input, "prerelease number is too large"))?,
+                    )
+                };
+                rest = &rest[digits_end..];
+                pre = Some(Prerelease {
+                    kind,
+                    number,
+                    dotted,
+                });
+            }
+            "" => return Err(err(input, "unexpected character after the version number")),
+            _ => return Err(err(input, "unknown suffix (expected ce, ee, rc, beta, alpha or tp)")),
+        }
+        if rest.is_empty() {
+            break;
+        }
+        match rest.as_bytes()[0] {
+            b'-' | b'.' | b'~' => rest = &rest[1..],
+            _ => return Err(err(input, "unexpected character in the suffix")),
+        }
+        if rest.is_empty() {
+            return Err(err(input, "ends with a separator"));
+        }
+    }
+    Ok((edition, pre))
+}
+
+impl DockerVersion {
+    pub fn new(major: u32, minor: u32, patch: u32) -> Self {
+        DockerVersion {
+            major,
+            minor,
+            patch,
+            edition: None,
+            pre: None,
+        }
+    }
+
+    /// Parses any spelling Docker or its RPMs used: `1.12.6`, `v20.10.24`, `17.03.0-ce`,
+    /// `17.03.0.ce`, `17.03.0-ce-rc1`, `23.0.0-rc.1`, `18.09.0~rc1`, `17.3.0`.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        if input.len() > MAX_VERSION_LEN {
+            return Err(err(input, "too long"));
+        }
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(err(input, "empty"));
+        }
+        let s = s.strip_prefix('v').unwrap_or(s);
+        let (numeric, suffix) = split_numeric(s);
+        let mut parts = numeric.split('.');
+        let mut next = |what: &'static str| {
+            parts
+                .next()
+                .and_then(parse_number)
+                .ok_or_else(|| err(input, what))
+        };
+        let major = next("expected MAJOR.MINOR.PATCH")?;
+        let minor = next("expected MAJOR.MINOR.PATCH")?;
+        let patch = next("expected MAJOR.MINOR.PATCH (a partial version like 20.10 is a spec, not a version)")?;
+        if parts.next().is_some() {
+            return Err(err(input, "too many numeric components"));
+        }
+        let (edition, pre) = parse_suffix(input, suffix)?;
+        Ok(DockerVersion {
+            major,
+            minor,
+            patch,
+            edition,
+            pre,
+        })
+    }
+
+    pub fn is_prerelease(&self) -> bool {
+        self.pre.is_some()
+    }
+
+    /// The `YY.MM` releases of 2017–2019 wrote the month with two digits: `17.03`, `19.03`.
+    fn pads_minor(&self) -> bool {
+        (17..=19).contains(&self.major)
+    }
+
+    /// Equal numbers and prerelease, whatever the edition: `17.03.0` names `17.03.0-ce`.
+    pub fn same_release(&self, other: &DockerVersion) -> bool {
+        self.major == other.major
+            && self.minor == other.minor
+            && self.patch == other.patch
+            && pre_key(&self.pre) == pre_key(&other.pre)
+    }
+}
+
+fn pre_key(pre: &Option<Prerelease>) -> (u8, PreKind, u32) {
+    match pre {
+        // A release sorts after all of its prereleases.
+        None => (1, PreKind::Rc, 0),
+        Some(p) => (0, p.kind, p.number.unwrap_or(0)),
+    }
+}
+
+impl Ord for DockerVersion {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.major, self.minor, self.patch)
+            .cmp(&(other.major, other.minor, other.patch))
+            .then_with(|| pre_key(&self.pre).cmp(&pre_key(&other.pre)))
+            .then_with(|| self.edition.cmp(&other.edition))
+            // Spelling only (`rc1` vs `rc.1`, `rc` vs `rc0`), so that Ord agrees with Eq.
+            .then_with(|| {
+                let spelling = |p: &Option<Prerelease>| p.map(|p| (p.dotted, p.number.is_some()));
+                spelling(&self.pre).cmp(&spelling(&other.pre))
+            })
+    }
+}
+
+impl PartialOrd for DockerVersion {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for DockerVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.pads_minor() {
+            write!(f, "{}.{:02}.{}", self.major, self.minor, self.patch)?;
+        } else {
+            write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
+        }
+        match self.edition {
+            Some(Edition::Ce) => f.write_str("-ce")?,
+            Some(Edition::Ee) => f.write_str("-ee")?,
+            None => {}
+        }
+        if let Some(p) = self.pre {
+            write!(f, "-{}", p.kind.as_str())?;
+            if let Some(n) = p.number {
+                if p.dotted {
+                    write!(f, ".{n}")?;
+                } else {
+                    write!(f, "{n}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for DockerVersion {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        DockerVersion::parse(s)
+    }
+}
+
+/// What a user asks for: on the command line, in `DVM_DOCKER_VERSION`, or in a version file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionSpec {
+    /// The newest stable release.
+    Latest,
+    /// The `docker` found further down PATH, outside dvm.
+    System,
+    /// One release; without an edition it matches any (`17.03.0` names `17.03.0-ce`).
+    Exact(DockerVersion),
+    /// `20` or `20.10` or `17.3`: the newest stable release in that series.
+    Partial { major: u32, minor: Option<u32> },
+    /// A user-defined name (`dvm alias`), resolved against the store.
+    Alias(String),
+}
+
+impl VersionSpec {
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        if input.len() > MAX_VERSION_LEN {
+            return Err(err(input, "too long"));
+        }
+        let s = input.trim();
+        match s {
+            "" => return Err(err(input, "empty")),
+            "latest" | "stable" => return Ok(VersionSpec::Latest),
+            "system" => return Ok(VersionSpec::System),
+            _ => {}
+        }
+        let unprefixed = s.strip_prefix('v').unwrap_or(s);
+        if unprefixed.starts_with(|c: char| c.is_ascii_digit()) {
+            let (numeric, suffix) = split_numeric(unprefixed);
+            let count = numeric.split('.').count();
+            if count < 3 && suffix.is_empty() {
+                let mut parts = numeric.split('.');
+                let major = parts
+                    .next()
+                    .and_then(parse_number)
+                    .ok_or_else(|| err(input, "expected a number such as 20, 20.10 or 20.10.24"))?;
+                let minor = match parts.next() {
+                    None => None,
+                    Some(m) => Some(parse_number(m).ok_or_else(|| {
+                        err(input, "expected a number such as 20, 20.10 or 20.10.24")
+                    })?),
+                };
+                return Ok(VersionSpec::Partial { major, minor });
+            }
+            return DockerVersion::parse(s).map(VersionSpec::Exact);
+        }
+        if is_alias_name(s) {
+            return Ok(VersionSpec::Alias(s.to_string()));
+        }
+        Err(err(
+            input,
+            "expected a version (1.12.6, 20.10, 17.03.0-ce), 'latest', 'system' or an alias name",
+        ))
+    }
+
+    /// Whether `v` satisfies this spec. `Latest` and `Partial` never pick prereleases;
+    /// aliases and `system` match no version directly.
+    pub fn matches(&self, v: &DockerVersion) -> bool {
+        match self {
+            VersionSpec::Latest => !v.is_prerelease(),
+            VersionSpec::System | VersionSpec::Alias(_) => false,
+            VersionSpec::Exact(want) => {
+                want.same_release(v) && (want.edition.is_none() || want.edition == v.edition)
+            }
+            VersionSpec::Partial { major, minor } => {
+                !v.is_prerelease() && v.major == *major && minor.is_none_or(|m| v.minor == m)
+            }
+        }
+    }
+
+    /// The newest of `candidates` that satisfies this spec.
+    pub fn best_match<'a, I>(&self, candidates: I) -> Option<&'a DockerVersion>
+    where
+        I: IntoIterator<Item = &'a DockerVersion>,
+    {
+        candidates.into_iter().filter(|v| self.matches(v)).max()
+    }
+
+    /// Whether the spec itself names a prerelease (only then are test channels consulted).
+    pub fn wants_prerelease(&self) -> bool {
+        matches!(self, VersionSpec::Exact(v) if v.is_prerelease())
+    }
+}
+
+/// Alias names: a letter first, then letters, digits, `-`, `_` or `.`; at most 64 bytes.
+pub fn is_alias_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s.len() <= MAX_VERSION_LEN
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !matches!(s, "latest" | "stable" | "system")
+}
+
+impl fmt::Display for VersionSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VersionSpec::Latest => f.write_str("latest"),
+            VersionSpec::System => f.write_str("system"),
+            VersionSpec::Exact(v) => v.fmt(f),
+            VersionSpec::Partial { major, minor: None } => write!(f, "{major}"),
+            VersionSpec::Partial {
+                major,
+                minor: Some(m),
+            } => {
+                if (17..=19).contains(major) {
+                    write!(f, "{major}.{m:02}")
+                } else {
+                    write!(f, "{major}.{m}")
+                }
+            }
+            VersionSpec::Alias(name) => f.write_str(name),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> DockerVersion {
+        DockerVersion::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_and_displays_as_docker_wrote_them() {
+        for (input, shown) in [
+            ("1.12.6", "1.12.6"),
+            ("17.03.0-ce", "17.03.0-ce"),
+            ("17.3.0-ce", "17.03.0-ce"),
+            ("17.03.0.ce", "17.03.0-ce"),
+            ("17.03.0-ce-rc1", "17.03.0-ce-rc1"),
+            ("23.0.0-rc.1", "23.0.0-rc.1"),
+            ("18.09.0~rc.1", "18.09.0-rc.1"),
+            ("1.13.0-rc4", "1.13.0-rc4"),
+            ("1.12.0-beta1", "1.12.0-beta1"),
+            ("17.05.0-ce-tp1", "17.05.0-ce-tp1"),
+            ("v20.10.24", "20.10.24"),
+            ("19.03.15", "19.03.15"),
+        ] {
+            assert_eq!(v(input).to_string(), shown, "display of {input}");
+        }
+    }
+
+    #[test]
+    fn rejects_garbage_with_a_reason() {
+        for bad in [
+            "", "1..2", "1.2", "latest-ish", "1.2.3.4", "1.2.3-", "1.2.3-xyz", "a.b.c", "1.2.3\0",
+            "99999999999.1.1", "1.2.3-rc99999999999",
+        ] {
+            let e = DockerVersion::parse(bad).unwrap_err();
+            assert!(!e.reason.is_empty(), "{bad}");
+        }
+        let long = "1".repeat(10_000);
+        assert!(DockerVersion::parse(&long).is_err());
+        assert!(VersionSpec::parse(&long).is_err());
+    }
+
+    #[test]
+    fn orders_prereleases_before_their_release() {
+        let mut list = vec![
+            v("17.03.0-ce"),
+            v("1.12.6"),
+            v("1.9.1"),
+            v("17.03.0-ce-rc1"),
+            v("23.0.0-rc.1"),
+            v("23.0.0-beta1"),
+            v("23.0.0"),
+            v("1.10.3"),
+        ];
+        list.sort();
+        let shown: Vec<String> = list.iter().map(|v| v.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "1.9.1",
+                "1.10.3",
+                "1.12.6",
+                "17.03.0-ce-rc1",
+                "17.03.0-ce",
+                "23.0.0-beta1",
+                "23.0.0-rc.1",
+                "23.0.0"
+            ]
+        );
+    }
+
+    #[test]
+    fn specs_match_like_users_expect() {
+        let installed = [v("1.12.5"), v("1.12.6"), v("17.03.2-ce"), v("20.10.24"), v("23.0.0-rc.1")];
+        let best = |s: &str| {
+            VersionSpec::parse(s)
+                .unwrap()
+                .best_match(installed.iter())
+                .map(|v| v.to_string())
+        };
+        assert_eq!(best("1.12").as_deref(), Some("1.12.6"));
+        assert_eq!(best("17.3").as_deref(), Some("17.03.2-ce"));
+        assert_eq!(best("17.03").as_deref(), Some("17.03.2-ce"));
+        assert_eq!(best("17.03.2").as_deref(), Some("17.03.2-ce"));
+        assert_eq!(best("17.03.2-ee"), None);
+        assert_eq!(best("latest").as_deref(), Some("20.10.24"));
+        assert_eq!(best("23").as_deref(), None);
+        assert_eq!(best("23.0.0-rc.1").as_deref(), Some("23.0.0-rc.1"));
+        assert_eq!(best("20").as_deref(), Some("20.10.24"));
+        assert_eq!(VersionSpec::parse("system").unwrap(), VersionSpec::System);
+        assert_eq!(
+            VersionSpec::parse("work").unwrap(),
+            VersionSpec::Alias("work".into())
+        );
+        assert!(VersionSpec::parse("1..2").is_err());
+        assert!(VersionSpec::parse("-x").is_err());
+    }
+}
