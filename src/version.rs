@@ -189,6 +189,9 @@ impl DockerVersion {
         }
         let s = s.strip_prefix('v').unwrap_or(s);
         let (numeric, suffix) = split_numeric(s);
+        if suffix.is_empty() && numeric.len() != s.len() {
+            return Err(err(input, "ends with a separator"));
+        }
         let mut parts = numeric.split('.');
         let mut next = |what: &'static str| {
             parts
