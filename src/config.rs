@@ -1,1 +1,1 @@
-//! TODO
+//! Settings from the config file and environment.

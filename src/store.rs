@@ -1,1 +1,1 @@
-//! TODO
+//! The store: versions, manifests, locks, atomic installs, the default, the shim.

@@ -1,1 +1,1 @@
-//! TODO
+//! Checksum sources: published .sha256 files, the embedded legacy table, repodata, trust on first use, pins.

@@ -1,1 +1,1 @@
-//! TODO
+//! dvm detect: ask a daemon for its version and pick the matching client.
