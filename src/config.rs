@@ -1,1 +1,256 @@
-//! Settings from the config file and environment.
+//! Settings: `config.toml` in the config folder, overridden by `DVM_*` variables, overridden by
+//! command-line flags (the CLI applies those). Every key has a variable of the same name,
+//! upper-cased and prefixed: `mirror` ↔ `DVM_MIRROR`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::context::Context;
+use crate::error::{Error, IoContext, Result};
+use crate::layout::Layout;
+
+/// A setting: its key, what it means, and how to check a value.
+pub struct Key {
+    pub name: &'static str,
+    pub help: &'static str,
+    kind: ValueKind,
+}
+
+#[derive(Clone, Copy)]
+enum ValueKind {
+    Url,
+    Text,
+    Seconds,
+    Count,
+    Bool,
+}
+
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "mirror",
+        help: "base URL; every default host is reachable as <mirror>/<host>/<path>",
+        kind: ValueKind::Url,
+    },
+    Key {
+        name: "legacy_url",
+        help: "replaces https://get.docker.com (and test.docker.com)",
+        kind: ValueKind::Url,
+    },
+    Key {
+        name: "static_url",
+        help: "replaces https://download.docker.com for static tarballs",
+        kind: ValueKind::Url,
+    },
+    Key {
+        name: "yum_url",
+        help: "replaces https://yum.dockerproject.org",
+        kind: ValueKind::Url,
+    },
+    Key {
+        name: "rpm_url",
+        help: "replaces https://download.docker.com for docker-ce RPMs",
+        kind: ValueKind::Url,
+    },
+    Key {
+        name: "source",
+        help: "default source: legacy, static, yum or rpm",
+        kind: ValueKind::Text,
+    },
+    Key {
+        name: "distro",
+        help: "default RPM tree, such as centos/7 or fedora/24",
+        kind: ValueKind::Text,
+    },
+    Key {
+        name: "retries",
+        help: "download attempts after the first failure",
+        kind: ValueKind::Count,
+    },
+    Key {
+        name: "connect_timeout",
+        help: "seconds to wait for a connection",
+        kind: ValueKind::Seconds,
+    },
+    Key {
+        name: "stall_timeout",
+        help: "seconds a download may deliver nothing",
+        kind: ValueKind::Seconds,
+    },
+    Key {
+        name: "listing_ttl",
+        help: "seconds a cached ls-remote listing stays fresh",
+        kind: ValueKind::Seconds,
+    },
+    Key {
+        name: "auto_install",
+        help: "the shim installs a missing version before running it",
+        kind: ValueKind::Bool,
+    },
+];
+
+pub fn env_var_name(key: &str) -> String {
+    format!("DVM_{}", key.to_ascii_uppercase())
+}
+
+fn find_key(name: &str) -> Result<&'static Key> {
+    KEYS.iter().find(|k| k.name == name).ok_or_else(|| {
+        Error::config(format!("unknown setting '{name}'"))
+            .with_hint("list the settings with `dvm config list`")
+    })
+}
+
+fn check_value(key: &Key, value: &str) -> Result<()> {
+    let bad = |what: &str| {
+        Err(Error::config(format!(
+            "{} = '{value}' is not {what}",
+            key.name
+        )))
+    };
+    match key.kind {
+        ValueKind::Url if !(value.starts_with("https://") || value.starts_with("http://")) => {
+            bad("an http(s) URL")
+        }
+        ValueKind::Seconds | ValueKind::Count if value.parse::<u64>().is_err() => {
+            bad("a whole number")
+        }
+        ValueKind::Bool if parse_bool(value).is_none() => bad("true or false"),
+        _ => Ok(()),
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValueOrigin {
+    Env,
+    File,
+}
+
+/// The merged settings: env over file. Values are validated strings; typed getters below.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    values: BTreeMap<&'static str, (String, ValueOrigin)>,
+}
+
+impl Settings {
+    pub fn load(ctx: &Context, layout: &Layout) -> Result<Self> {
+        let file = read_file(&layout.config_file())?;
+        let mut values = BTreeMap::new();
+        for key in KEYS {
+            if let Some(v) = ctx.var(&env_var_name(key.name)) {
+                check_value(key, v).map_err(|e| e.context(env_var_name(key.name)))?;
+                values.insert(key.name, (v.to_string(), ValueOrigin::Env));
+            } else if let Some(v) = file.get(key.name) {
+                values.insert(key.name, (v.clone(), ValueOrigin::File));
+            }
+        }
+        Ok(Settings { values })
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(|(v, _)| v.as_str())
+    }
+
+    pub fn origin(&self, key: &str) -> Option<ValueOrigin> {
+        self.values.get(key).map(|(_, o)| *o)
+    }
+
+    fn seconds(&self, key: &str, default: u64) -> Duration {
+        Duration::from_secs(
+            self.get(key)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default),
+        )
+    }
+
+    pub fn retries(&self) -> u32 {
+        self.get("retries")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3)
+    }
+    pub fn connect_timeout(&self) -> Duration {
+        self.seconds("connect_timeout", 15)
+    }
+    pub fn stall_timeout(&self) -> Duration {
+        self.seconds("stall_timeout", 60)
+    }
+    pub fn listing_ttl(&self) -> Duration {
+        self.seconds("listing_ttl", 24 * 3600)
+    }
+    pub fn auto_install(&self) -> bool {
+        self.get("auto_install")
+            .and_then(parse_bool)
+            .unwrap_or(false)
+    }
+}
+
+/// Reads `config.toml` as a flat table of known keys. Unknown keys and bad values are errors
+/// that name the file, so a typo never silently does nothing.
+pub fn read_file(path: &Path) -> Result<BTreeMap<String, String>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(Error::io("read", path, e)),
+    };
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| Error::config(format!("{} is not valid TOML: {e}", path.display())))?;
+    let mut out = BTreeMap::new();
+    for (name, value) in table {
+        let key = find_key(&name).map_err(|e| e.context(path.display()))?;
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(Error::config(format!(
+                    "{}: {name} has an unsupported value {other}",
+                    path.display()
+                )));
+            }
+        };
+        check_value(key, &text).map_err(|e| e.context(path.display()))?;
+        out.insert(name, text);
+    }
+    Ok(out)
+}
+
+/// Sets (or with `None` removes) one key in `config.toml`, keeping the others.
+pub fn write_key(path: &Path, name: &str, value: Option<&str>) -> Result<()> {
+    let key = find_key(name)?;
+    let mut current = read_file(path)?;
+    match value {
+        Some(v) => {
+            check_value(key, v)?;
+            current.insert(name.to_string(), v.to_string());
+        }
+        None => {
+            current.remove(name);
+        }
+    }
+    let mut table = toml::Table::new();
+    for (k, v) in current {
+        let key = find_key(&k)?;
+        let value = match key.kind {
+            ValueKind::Seconds | ValueKind::Count => toml::Value::Integer(v.parse().unwrap_or(0)),
+            ValueKind::Bool => toml::Value::Boolean(parse_bool(&v).unwrap_or(false)),
+            _ => toml::Value::String(v),
+        };
+        table.insert(k, value);
+    }
+    let text = toml::to_string(&table)
+        .map_err(|e| Error::internal(format!("cannot encode config: {e}")))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_path("create", dir)?;
+    }
+    crate::store::write_atomic(path, text.as_bytes())
+}

@@ -34,9 +34,18 @@ impl Default for NetConfig {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProgressEvent {
-    Start { url: String, total: Option<u64>, resumed_from: u64 },
-    Advance { bytes: u64 },
-    Retry { attempt: u32, reason: String },
+    Start {
+        url: String,
+        total: Option<u64>,
+        resumed_from: u64,
+    },
+    Advance {
+        bytes: u64,
+    },
+    Retry {
+        attempt: u32,
+        reason: String,
+    },
     Finish,
 }
 

@@ -39,7 +39,8 @@ impl Layout {
         }
         if cfg!(any(target_os = "macos", windows)) {
             let dirs = directories::ProjectDirs::from("", "", "dvm").ok_or_else(|| {
-                Error::config("cannot find your home folder").with_hint("set DVM_HOME to a folder dvm may use")
+                Error::config("cannot find your home folder")
+                    .with_hint("set DVM_HOME to a folder dvm may use")
             })?;
             return Ok(Layout {
                 data: dirs.data_dir().to_path_buf(),
@@ -48,7 +49,8 @@ impl Layout {
             });
         }
         let home = ctx.home.clone().ok_or_else(|| {
-            Error::config("cannot find your home folder (HOME is unset)").with_hint("set DVM_HOME to a folder dvm may use")
+            Error::config("cannot find your home folder (HOME is unset)")
+                .with_hint("set DVM_HOME to a folder dvm may use")
         })?;
         let xdg = |var: &str, fallback: &str| {
             ctx.var_os(var)
@@ -114,9 +116,17 @@ impl Layout {
 
 /// The client's file name inside a version folder.
 pub fn client_file_name() -> &'static str {
-    if cfg!(windows) { "docker.exe" } else { "docker" }
+    if cfg!(windows) {
+        "docker.exe"
+    } else {
+        "docker"
+    }
 }
 
 fn absolute(ctx: &Context, p: &Path) -> PathBuf {
-    if p.is_absolute() { p.to_path_buf() } else { ctx.cwd.join(p) }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        ctx.cwd.join(p)
+    }
 }

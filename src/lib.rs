@@ -7,6 +7,7 @@
 //! `cli → (spec) → index / sources → fetch → verify → archive → store`, and
 //! `shim → resolve → exec`.
 
+pub mod active;
 pub mod archive;
 pub mod config;
 pub mod context;

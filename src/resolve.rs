@@ -105,7 +105,11 @@ pub fn requested_version(
         None => Ok(None),
         Some(bytes) => {
             let (spec, _) = parse_version_file(default_file, &bytes, false)?.ok_or_else(|| {
-                file_error(default_file, None, "the global default is empty; run: dvm use --global VERSION")
+                file_error(
+                    default_file,
+                    None,
+                    "the global default is empty; run: dvm use --global VERSION",
+                )
             })?;
             Ok(Some(Request {
                 spec,
@@ -138,7 +142,13 @@ pub fn nearest_version_file(start: &Path) -> Result<Option<Request>, ResolveErro
                 }
                 // A .tool-versions without a docker line does not pin docker.
                 None if is_tool_versions => continue,
-                None => return Err(file_error(&path, None, "holds no version; write one such as 20.10 or 1.12.6")),
+                None => {
+                    return Err(file_error(
+                        &path,
+                        None,
+                        "holds no version; write one such as 20.10 or 1.12.6",
+                    ));
+                }
             }
         }
     }
@@ -150,7 +160,9 @@ pub fn nearest_version_file(start: &Path) -> Result<Option<Request>, ResolveErro
 fn read_small_file(path: &Path) -> Result<Option<Vec<u8>>, ResolveError> {
     let file = match fs::File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound || e.kind() == io::ErrorKind::NotADirectory => {
+        Err(e)
+            if e.kind() == io::ErrorKind::NotFound || e.kind() == io::ErrorKind::NotADirectory =>
+        {
             return Ok(None);
         }
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
@@ -174,7 +186,11 @@ fn read_small_file(path: &Path) -> Result<Option<Vec<u8>>, ResolveError> {
         .read_to_end(&mut bytes)
         .map_err(|e| file_error(path, None, format!("cannot be read: {e}")))?;
     if bytes.len() as u64 > MAX_VERSION_FILE {
-        return Err(file_error(path, None, "is larger than 64 KiB; a version file holds one version"));
+        return Err(file_error(
+            path,
+            None,
+            "is larger than 64 KiB; a version file holds one version",
+        ));
     }
     Ok(Some(bytes))
 }
@@ -188,8 +204,13 @@ pub fn parse_version_file(
     bytes: &[u8],
     tool_versions: bool,
 ) -> Result<Option<(VersionSpec, usize)>, ResolveError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| file_error(path, None, "is not UTF-8 text; it should hold a version such as 20.10"))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        file_error(
+            path,
+            None,
+            "is not UTF-8 text; it should hold a version such as 20.10",
+        )
+    })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut found: Option<(VersionSpec, usize)> = None;
     for (index, raw) in text.lines().enumerate() {
@@ -208,7 +229,13 @@ pub fn parse_version_file(
             }
             match words.next() {
                 Some(w) => w,
-                None => return Err(file_error(path, Some(line_no), "the docker line names no version")),
+                None => {
+                    return Err(file_error(
+                        path,
+                        Some(line_no),
+                        "the docker line names no version",
+                    ));
+                }
             }
         } else {
             content
@@ -262,7 +289,11 @@ pub fn installed_versions(versions_dir: &Path) -> Vec<DockerVersion> {
 
 /// The next `docker` on PATH that is not a dvm shim: not in `shims_dir`, not the same file as
 /// `own_exe` (hardlinks compare by inode), and not a symlink resolving to either.
-pub fn find_system_docker(path_var: Option<&OsStr>, shims_dir: &Path, own_exe: &Path) -> Option<PathBuf> {
+pub fn find_system_docker(
+    path_var: Option<&OsStr>,
+    shims_dir: &Path,
+    own_exe: &Path,
+) -> Option<PathBuf> {
     let path_var = path_var?;
     let shims_canonical = fs::canonicalize(shims_dir).ok();
     let own = fs::metadata(own_exe).ok();
@@ -294,7 +325,11 @@ pub fn find_system_docker(path_var: Option<&OsStr>, shims_dir: &Path, own_exe: &
 }
 
 fn executable_name() -> &'static str {
-    if cfg!(windows) { "docker.exe" } else { "docker" }
+    if cfg!(windows) {
+        "docker.exe"
+    } else {
+        "docker"
+    }
 }
 
 #[cfg(unix)]

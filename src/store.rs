@@ -1,1 +1,480 @@
-//! The store: versions, manifests, locks, atomic installs, the default, the shim.
+//! The store: installed versions, their manifests, per-version locks, atomic installs, the
+//! global default, aliases and the shim.
+//!
+//! A version folder appears only by `rename` from a fully written, fsynced staging folder, so
+//! a visible version is always complete, whatever moment a process is killed at.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::archive::{ArchiveKind, RpmInfo};
+use crate::error::{Error, IoContext, Result};
+use crate::layout::{Layout, client_file_name};
+use crate::resolve;
+use crate::verify::VerifiedBy;
+use crate::version::{DockerVersion, VersionSpec};
+
+pub const MANIFEST_NAME: &str = "manifest.json";
+
+/// What dvm knows about an installed version. Written once, at install time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub version: String,
+    /// `file`, `url`, or a remote source name (`legacy`, `static`, `yum`, `rpm`).
+    pub source: String,
+    /// Where the archive came from: a URL or a local path.
+    pub origin: String,
+    pub archive_kind: ArchiveKind,
+    pub archive_sha256: Option<String>,
+    pub client_sha256: String,
+    pub client_size: u64,
+    pub verified_by: Vec<VerifiedBy>,
+    /// Seconds since the Unix epoch.
+    pub installed_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpm: Option<RpmInfo>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    layout: Layout,
+}
+
+/// Holds a version's lock until dropped. Two installs of one version serialise on it.
+#[derive(Debug)]
+pub struct VersionLock {
+    _file: File,
+}
+
+/// A private folder under `<data>/tmp`, removed on drop unless committed.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+    pub fn client_path(&self) -> PathBuf {
+        self.dir.join(client_file_name())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// How an install ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    Installed,
+    /// Another process installed the same version first; its copy is kept.
+    AlreadyPresent,
+}
+
+static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Store {
+    pub fn new(layout: Layout) -> Self {
+        Store { layout }
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Installed versions, oldest first.
+    pub fn installed(&self) -> Vec<DockerVersion> {
+        let mut versions = resolve::installed_versions(&self.layout.versions_dir());
+        versions.retain(|v| self.layout.client_path(v).is_file());
+        versions.sort();
+        versions
+    }
+
+    pub fn is_installed(&self, v: &DockerVersion) -> bool {
+        self.layout.client_path(v).is_file()
+    }
+
+    /// The newest installed version matching `spec` (aliases resolved).
+    pub fn find(&self, spec: &VersionSpec) -> Result<Option<DockerVersion>> {
+        let spec = self.resolve_alias(spec)?;
+        Ok(spec.best_match(self.installed().iter()).copied())
+    }
+
+    pub fn manifest(&self, v: &DockerVersion) -> Result<Manifest> {
+        let path = self.layout.version_dir(v).join(MANIFEST_NAME);
+        let bytes = fs::read(&path).with_path("read", &path)?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(
+                crate::ErrorKind::Io,
+                format!("the manifest {} is corrupt: {e}", path.display()),
+            )
+            .with_hint(format!("reinstall it: dvm install --force {v}"))
+        })
+    }
+
+    fn ensure_dir(&self, dir: &Path) -> Result<()> {
+        fs::create_dir_all(dir).with_path("create", dir)
+    }
+
+    /// Blocks until this process holds `v`'s lock.
+    pub fn lock(&self, v: &DockerVersion) -> Result<VersionLock> {
+        let dir = self.layout.locks_dir();
+        self.ensure_dir(&dir)?;
+        let path = dir.join(format!("{v}.lock"));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_path("open the lock", &path)?;
+        file.lock().with_path("lock", &path)?;
+        Ok(VersionLock { _file: file })
+    }
+
+    /// A new staging folder. `label` (usually the version) prefixes its name so that stale
+    /// folders of a version can be removed by whoever holds that version's lock.
+    pub fn stage(&self, label: &str) -> Result<Staging> {
+        let tmp = self.layout.tmp_dir();
+        self.ensure_dir(&tmp)?;
+        let n = STAGING_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = tmp.join(format!("{label}.{}.{n}.{nanos}", std::process::id()));
+        fs::create_dir(&dir).with_path("create", &dir)?;
+        Ok(Staging {
+            dir,
+            committed: false,
+        })
+    }
+
+    /// Removes staging folders left by processes that no longer run (after `kill -9`).
+    pub fn clean_stale_staging(&self) {
+        let Ok(entries) = fs::read_dir(self.layout.tmp_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name.to_str().and_then(staging_pid) else {
+                continue;
+            };
+            if pid != std::process::id() && !process_alive(pid) {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+
+    /// Writes the manifest into `staging`, makes it durable and renames it into place.
+    /// Call with the version's lock held.
+    pub fn commit(
+        &self,
+        mut staging: Staging,
+        manifest: &Manifest,
+        v: &DockerVersion,
+        replace: bool,
+    ) -> Result<Committed> {
+        let manifest_path = staging.dir.join(MANIFEST_NAME);
+        let json = serde_json::to_vec_pretty(manifest)
+            .map_err(|e| Error::internal(format!("cannot encode manifest: {e}")))?;
+        write_synced(&manifest_path, &json)?;
+        sync_dir(&staging.dir)?;
+        let versions = self.layout.versions_dir();
+        self.ensure_dir(&versions)?;
+        let target = self.layout.version_dir(v);
+        if target.exists() {
+            if !replace {
+                return Ok(Committed::AlreadyPresent);
+            }
+            self.remove_version_dir(v)?;
+        }
+        fs::rename(&staging.dir, &target).with_path("move into place", &target)?;
+        staging.committed = true;
+        sync_dir(&versions)?;
+        Ok(Committed::Installed)
+    }
+
+    /// Removes an installed version: renamed out of `versions/` first (atomic: the shim never
+    /// sees half a folder), then deleted. Call with the version's lock held.
+    pub fn remove_version_dir(&self, v: &DockerVersion) -> Result<()> {
+        let target = self.layout.version_dir(v);
+        let trash = self.stage(&format!("{v}.removing"))?;
+        // `stage` created the folder; rename needs the target name free.
+        fs::remove_dir(trash.path()).with_path("prepare", trash.path())?;
+        fs::rename(&target, trash.path()).with_path("remove", &target)?;
+        sync_dir(&self.layout.versions_dir())?;
+        drop(trash); // removes the renamed folder
+        Ok(())
+    }
+
+    pub fn default_spec(&self) -> Result<Option<VersionSpec>> {
+        let path = self.layout.default_file();
+        match fs::read(&path) {
+            Ok(bytes) => resolve::parse_version_file(&path, &bytes, false)
+                .map(|found| found.map(|(spec, _)| spec))
+                .map_err(|e| {
+                    Error::usage(e.to_string()).with_hint("reset it: dvm use --global VERSION")
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io("read", &path, e)),
+        }
+    }
+
+    pub fn set_default(&self, spec: &VersionSpec) -> Result<()> {
+        let path = self.layout.default_file();
+        self.ensure_dir(&self.layout.data)?;
+        write_atomic(&path, format!("{spec}\n").as_bytes())
+    }
+
+    pub fn clear_default(&self) -> Result<()> {
+        let path = self.layout.default_file();
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io("remove", &path, e)),
+        }
+    }
+
+    /// Resolves an alias to the spec it names (one level); other specs pass through.
+    pub fn resolve_alias(&self, spec: &VersionSpec) -> Result<VersionSpec> {
+        let VersionSpec::Alias(name) = spec else {
+            return Ok(spec.clone());
+        };
+        match self.alias(name)? {
+            Some(target) => Ok(target),
+            None => Err(
+                Error::not_found(format!("no alias or version named '{name}'")).with_hint(
+                    "list aliases with `dvm aliases`, or create one: dvm alias NAME VERSION",
+                ),
+            ),
+        }
+    }
+
+    pub fn alias(&self, name: &str) -> Result<Option<VersionSpec>> {
+        let path = self.layout.aliases_dir().join(name);
+        match fs::read(&path) {
+            Ok(bytes) => {
+                let found = resolve::parse_version_file(&path, &bytes, false)
+                    .map_err(|e| Error::usage(e.to_string()))?;
+                match found {
+                    Some((VersionSpec::Alias(_), _)) => Err(Error::usage(format!(
+                        "alias '{name}' points to another alias; aliases name versions"
+                    ))),
+                    Some((spec, _)) => Ok(Some(spec)),
+                    None => Ok(None),
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io("read", &path, e)),
+        }
+    }
+
+    pub fn set_alias(&self, name: &str, target: &VersionSpec) -> Result<()> {
+        if matches!(target, VersionSpec::Alias(_)) {
+            return Err(Error::usage(
+                "an alias must name a version, not another alias",
+            ));
+        }
+        let dir = self.layout.aliases_dir();
+        self.ensure_dir(&dir)?;
+        write_atomic(&dir.join(name), format!("{target}\n").as_bytes())
+    }
+
+    pub fn remove_alias(&self, name: &str) -> Result<bool> {
+        let path = self.layout.aliases_dir().join(name);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::io("remove", &path, e)),
+        }
+    }
+
+    pub fn aliases(&self) -> Result<Vec<(String, VersionSpec)>> {
+        let dir = self.layout.aliases_dir();
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            if let Some(spec) = self.alias(&name)? {
+                out.push((name, spec));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    /// Whether `ensure_shim` would change anything.
+    pub fn ensure_shim_needed(&self, shim_binary: &Path) -> bool {
+        !files_equal(shim_binary, &self.layout.shim_path())
+    }
+
+    /// Places the shim at `<data>/shims/docker` when it is missing or differs from `shim_binary`.
+    /// Hardlinks when it can, copies otherwise; always via a temp name and `rename`.
+    pub fn ensure_shim(&self, shim_binary: &Path) -> Result<bool> {
+        let dest = self.layout.shim_path();
+        if files_equal(shim_binary, &dest) {
+            return Ok(false);
+        }
+        let dir = self.layout.shims_dir();
+        self.ensure_dir(&dir)?;
+        let tmp = dir.join(format!(".docker.{}.tmp", std::process::id()));
+        let _ = fs::remove_file(&tmp);
+        if fs::hard_link(shim_binary, &tmp).is_err() {
+            fs::copy(shim_binary, &tmp).with_path("copy the shim to", &tmp)?;
+            set_executable(&tmp)?;
+        }
+        fs::rename(&tmp, &dest).with_path("install the shim at", &dest)?;
+        Ok(true)
+    }
+}
+
+/// `<label>.<pid>.<n>.<nanos>` → pid.
+fn staging_pid(name: &str) -> Option<u32> {
+    let mut parts = name.rsplitn(4, '.');
+    let _nanos = parts.next()?;
+    let _n = parts.next()?;
+    parts.next()?.parse().ok()
+}
+
+#[cfg(target_os = "linux")]
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_alive(_pid: u32) -> bool {
+    // Without /proc we cannot tell cheaply; keep the folder (it only costs disk).
+    true
+}
+
+fn files_equal(a: &Path, b: &Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (fs::metadata(a), fs::metadata(b)) else {
+        return false;
+    };
+    if ma.len() != mb.len() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if ma.dev() == mb.dev() && ma.ino() == mb.ino() {
+            return true;
+        }
+    }
+    let (Ok(mut fa), Ok(mut fb)) = (File::open(a), File::open(b)) else {
+        return false;
+    };
+    let mut ba = vec![0u8; 64 * 1024];
+    let mut bb = vec![0u8; 64 * 1024];
+    loop {
+        let Ok(na) = fa.read(&mut ba) else {
+            return false;
+        };
+        if na == 0 {
+            return true;
+        }
+        if fb.read_exact(&mut bb[..na]).is_err() || ba[..na] != bb[..na] {
+            return false;
+        }
+    }
+}
+
+pub fn set_executable(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+            .with_path("set permissions on", path)?;
+    }
+    let _ = path;
+    Ok(())
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = File::create(path).with_path("create", path)?;
+    f.write_all(bytes).with_path("write", path)?;
+    f.sync_all().with_path("sync", path)
+}
+
+/// Writes through a temp file and `rename`, so readers see the old or the new content.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    write_synced(&tmp, bytes)?;
+    fs::rename(&tmp, path).with_path("replace", path)
+}
+
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .with_path("sync", dir)?;
+    }
+    let _ = dir;
+    Ok(())
+}
+
+pub fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The result of re-hashing an installed client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum ClientCheck {
+    Ok,
+    Modified { expected: String, actual: String },
+    Missing,
+    ManifestUnreadable { reason: String },
+}
+
+impl Store {
+    /// Re-hashes `v`'s client and compares it with the sha256 its manifest recorded.
+    pub fn check_client(&self, v: &DockerVersion) -> ClientCheck {
+        let manifest = match self.manifest(v) {
+            Ok(m) => m,
+            Err(e) => {
+                return ClientCheck::ManifestUnreadable {
+                    reason: e.to_string(),
+                };
+            }
+        };
+        let path = self.layout.client_path(v);
+        let Ok(file) = File::open(&path) else {
+            return ClientCheck::Missing;
+        };
+        let (actual, _) = match crate::install::HashingReader::new(file).finish() {
+            Ok(done) => done,
+            Err(_) => return ClientCheck::Missing,
+        };
+        if actual == manifest.client_sha256 {
+            ClientCheck::Ok
+        } else {
+            ClientCheck::Modified {
+                expected: manifest.client_sha256,
+                actual,
+            }
+        }
+    }
+}

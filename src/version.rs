@@ -63,7 +63,11 @@ pub struct ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}' is not a Docker version: {}", self.input, self.reason)
+        write!(
+            f,
+            "'{}' is not a Docker version: {}",
+            self.input, self.reason
+        )
     }
 }
 
@@ -117,7 +121,11 @@ fn parse_suffix(
         rest = &rest[word_end..];
         match word.as_str() {
             "ce" | "ee" if edition.is_none() && pre.is_none() => {
-                edition = Some(if word == "ce" { Edition::Ce } else { Edition::Ee });
+                edition = Some(if word == "ce" {
+                    Edition::Ce
+                } else {
+                    Edition::Ee
+                });
             }
             "rc" | "beta" | "alpha" | "tp" if pre.is_none() => {
                 let kind = match word.as_str() {
@@ -150,7 +158,12 @@ fn parse_suffix(
                 });
             }
             "" => return Err(err(input, "unexpected character after the version number")),
-            _ => return Err(err(input, "unknown suffix (expected ce, ee, rc, beta, alpha or tp)")),
+            _ => {
+                return Err(err(
+                    input,
+                    "unknown suffix (expected ce, ee, rc, beta, alpha or tp)",
+                ));
+            }
         }
         if rest.is_empty() {
             break;
@@ -201,7 +214,9 @@ impl DockerVersion {
         };
         let major = next("expected MAJOR.MINOR.PATCH")?;
         let minor = next("expected MAJOR.MINOR.PATCH")?;
-        let patch = next("expected MAJOR.MINOR.PATCH (a partial version like 20.10 is a spec, not a version)")?;
+        let patch = next(
+            "expected MAJOR.MINOR.PATCH (a partial version like 20.10 is a spec, not a version)",
+        )?;
         if parts.next().is_some() {
             return Err(err(input, "too many numeric components"));
         }
@@ -441,8 +456,17 @@ mod tests {
     #[test]
     fn rejects_garbage_with_a_reason() {
         for bad in [
-            "", "1..2", "1.2", "latest-ish", "1.2.3.4", "1.2.3-", "1.2.3-xyz", "a.b.c", "1.2.3\0",
-            "99999999999.1.1", "1.2.3-rc99999999999",
+            "",
+            "1..2",
+            "1.2",
+            "latest-ish",
+            "1.2.3.4",
+            "1.2.3-",
+            "1.2.3-xyz",
+            "a.b.c",
+            "1.2.3\0",
+            "99999999999.1.1",
+            "1.2.3-rc99999999999",
         ] {
             let e = DockerVersion::parse(bad).unwrap_err();
             assert!(!e.reason.is_empty(), "{bad}");
@@ -483,7 +507,13 @@ mod tests {
 
     #[test]
     fn specs_match_like_users_expect() {
-        let installed = [v("1.12.5"), v("1.12.6"), v("17.03.2-ce"), v("20.10.24"), v("23.0.0-rc.1")];
+        let installed = [
+            v("1.12.5"),
+            v("1.12.6"),
+            v("17.03.2-ce"),
+            v("20.10.24"),
+            v("23.0.0-rc.1"),
+        ];
         let best = |s: &str| {
             VersionSpec::parse(s)
                 .unwrap()

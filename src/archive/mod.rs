@@ -47,3 +47,12 @@ pub fn extract_client<R: Read>(input: R, dest: &Path) -> Result<ExtractedClient>
     let _ = (input, dest);
     todo!()
 }
+
+/// Maps RPM version/release fields to Docker's spelling (stub until the archive work lands).
+pub fn rpm_version_to_docker(
+    version: &str,
+    release: &str,
+) -> Option<crate::version::DockerVersion> {
+    let _ = release;
+    crate::version::DockerVersion::parse(version).ok()
+}

@@ -1,0 +1,128 @@
+//! Which client a bare `docker` runs in a given context, and why: the shim's decision,
+//! computed the same way (through `resolve`) so that `dvm current` never disagrees with it.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::resolve::{self, Origin, VERSION_VAR};
+use crate::store::Store;
+use crate::version::{DockerVersion, VersionSpec};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// `DVM_DOCKER_VERSION` (set by `dvm use`).
+    EnvVar,
+    /// A version file found walking up from the working directory.
+    VersionFile,
+    /// The global default.
+    Default,
+    /// Nothing selected a version, or `system` was selected.
+    System,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Active {
+    /// The spec as requested (`20.10`, `1.12.6`, `system`), if any.
+    pub requested: Option<String>,
+    /// The installed version it resolves to.
+    pub version: Option<String>,
+    pub reason: Reason,
+    /// The file behind the request (version file or default file).
+    pub origin_path: Option<PathBuf>,
+    pub origin_line: Option<usize>,
+    /// The client that would run; `None` when nothing can run.
+    pub client_path: Option<PathBuf>,
+    /// True when a version was requested but is not installed.
+    pub missing: bool,
+}
+
+/// Resolves like the shim does, for `ctx.cwd` and `ctx`'s variables.
+pub fn active(ctx: &Context, store: &Store) -> Result<Active> {
+    let layout = store.layout();
+    let request =
+        resolve::requested_version(ctx.var_os(VERSION_VAR), &ctx.cwd, &layout.default_file())
+            .map_err(|e| {
+                Error::usage(e.to_string())
+                    .with_hint("fix or remove the file, or pick a version: dvm use VERSION")
+            })?;
+    let Some(request) = request else {
+        return Ok(system(ctx, store, None, Reason::System, None, None));
+    };
+    let (reason, origin_path, origin_line) = match &request.origin {
+        Origin::EnvVar => (Reason::EnvVar, None, None),
+        Origin::File { path, line } => (Reason::VersionFile, Some(path.clone()), Some(*line)),
+        Origin::Default { path } => (Reason::Default, Some(path.clone()), None),
+    };
+    let spec = store.resolve_alias(&request.spec)?;
+    if spec == VersionSpec::System {
+        return Ok(system(
+            ctx,
+            store,
+            Some(request.spec.to_string()),
+            reason,
+            origin_path,
+            origin_line,
+        ));
+    }
+    let version = store.find(&spec)?;
+    Ok(Active {
+        requested: Some(request.spec.to_string()),
+        version: version.map(|v| v.to_string()),
+        reason,
+        origin_path,
+        origin_line,
+        client_path: version.map(|v| layout.client_path(&v)),
+        missing: version.is_none(),
+    })
+}
+
+fn system(
+    ctx: &Context,
+    store: &Store,
+    requested: Option<String>,
+    reason: Reason,
+    origin_path: Option<PathBuf>,
+    origin_line: Option<usize>,
+) -> Active {
+    let shims = store.layout().shims_dir();
+    let client =
+        resolve::find_system_docker(ctx.var_os("PATH"), &shims, &store.layout().shim_path());
+    Active {
+        requested,
+        version: Some("system".into()),
+        reason,
+        origin_path,
+        origin_line,
+        missing: client.is_none(),
+        client_path: client,
+    }
+}
+
+impl Active {
+    /// "because …", for humans.
+    pub fn explain(&self) -> String {
+        let at = |p: &Path, line: Option<usize>| match line {
+            Some(l) if l > 1 => format!("{}:{l}", p.display()),
+            _ => p.display().to_string(),
+        };
+        match (&self.reason, &self.origin_path) {
+            (Reason::EnvVar, _) => format!("set by {VERSION_VAR} (dvm use)"),
+            (Reason::VersionFile, Some(p)) => format!("set by {}", at(p, self.origin_line)),
+            (Reason::Default, Some(p)) => format!("the global default ({})", p.display()),
+            (Reason::System, _) if self.requested.is_none() => {
+                "no version selected; using the system docker".into()
+            }
+            _ => "system".into(),
+        }
+    }
+
+    pub fn version(&self) -> Option<DockerVersion> {
+        self.version
+            .as_deref()
+            .and_then(|v| DockerVersion::parse(v).ok())
+    }
+}

@@ -1,0 +1,60 @@
+//! `dvm alias`, `dvm unalias`, `dvm aliases`.
+
+use dvm::error::{Error, Result};
+use dvm::version::is_alias_name;
+
+use super::App;
+
+#[derive(clap::Args)]
+pub struct AliasArgs {
+    /// The alias name (a letter first, then letters, digits, - _ .).
+    pub name: String,
+    /// The version it names (1.12.6, 20.10, system).
+    pub version: String,
+}
+
+#[derive(clap::Args)]
+pub struct UnaliasArgs {
+    pub name: String,
+}
+
+#[derive(clap::Args)]
+pub struct AliasesArgs {
+    /// Print JSON: [{"name": ..., "version": ...}].
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run_alias(app: &App, args: AliasArgs) -> Result<i32> {
+    if !is_alias_name(&args.name) {
+        return Err(Error::usage(format!("'{}' cannot be an alias name", args.name))
+            .with_hint("start with a letter; use letters, digits, '-', '_' or '.'; not latest/stable/system"));
+    }
+    let spec = super::parse_spec(&args.version)?;
+    app.store.set_alias(&args.name, &spec)?;
+    app.out.info(format!("{} -> {spec}", args.name));
+    Ok(0)
+}
+
+pub fn run_unalias(app: &App, args: UnaliasArgs) -> Result<i32> {
+    if !app.store.remove_alias(&args.name)? {
+        return Err(Error::not_found(format!("no alias named '{}'", args.name)));
+    }
+    app.out.info(format!("removed alias {}", args.name));
+    Ok(0)
+}
+
+pub fn run_aliases(app: &App, args: AliasesArgs) -> Result<i32> {
+    let aliases = app.store.aliases()?;
+    if args.json {
+        let list: Vec<_> = aliases
+            .iter()
+            .map(|(n, s)| serde_json::json!({ "name": n, "version": s.to_string() }))
+            .collect();
+        return app.out.json(&list).map(|_| 0);
+    }
+    for (name, spec) in aliases {
+        app.out.line(format!("{name} -> {spec}"));
+    }
+    Ok(0)
+}

@@ -1,0 +1,185 @@
+//! `dvm doctor`: checks the installation; each problem comes with the command that fixes it.
+
+use serde::Serialize;
+
+use dvm::error::Result;
+use dvm::store::ClientCheck;
+
+use super::App;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print JSON: {"healthy": bool, "checks": [{"name", "ok", "detail", "fix"}]}.
+    #[arg(long)]
+    pub json: bool,
+    /// Also check that configured mirrors answer.
+    #[arg(long)]
+    pub network: bool,
+}
+
+#[derive(Serialize)]
+struct Check {
+    name: &'static str,
+    ok: bool,
+    detail: String,
+    fix: Option<String>,
+}
+
+fn check(name: &'static str, ok: bool, detail: String, fix: Option<String>) -> Check {
+    Check {
+        name,
+        ok,
+        detail,
+        fix: if ok { None } else { fix },
+    }
+}
+
+pub fn run(app: &App, args: Args) -> Result<i32> {
+    let mut checks = Vec::new();
+    let shims = app.layout.shims_dir();
+    let shim = app.layout.shim_path();
+
+    let shim_fresh = match app.shim_binary() {
+        Some(bin) => !app.store.ensure_shim_needed(&bin),
+        None => false,
+    };
+    checks.push(check(
+        "shim",
+        shim.is_file() && shim_fresh,
+        if shim.is_file() {
+            format!(
+                "{} is {}",
+                shim.display(),
+                if shim_fresh {
+                    "current"
+                } else {
+                    "stale or unverifiable"
+                }
+            )
+        } else {
+            format!("{} is missing", shim.display())
+        },
+        Some("dvm setup".into()),
+    ));
+
+    let path_dirs: Vec<_> = app
+        .ctx
+        .var_os("PATH")
+        .map(|p| std::env::split_paths(p).collect())
+        .unwrap_or_default();
+    let shims_pos = path_dirs.iter().position(|d| d == &shims);
+    let first_docker = path_dirs.iter().position(|d| d.join("docker").is_file());
+    let on_path_first = matches!((shims_pos, first_docker), (Some(s), Some(f)) if s <= f)
+        || (shims_pos.is_some() && first_docker.is_none());
+    checks.push(check(
+        "path",
+        on_path_first,
+        match (shims_pos, first_docker) {
+            (None, _) => format!("{} is not on PATH", shims.display()),
+            (Some(_), Some(f)) if !on_path_first => format!(
+                "{} comes before dvm's shims on PATH",
+                path_dirs[f].join("docker").display()
+            ),
+            _ => format!("{} is first on PATH for docker", shims.display()),
+        },
+        Some("add `eval \"$(dvm init bash)\"` to your shell rc (or run `dvm setup`)".into()),
+    ));
+
+    match dvm::active::active(&app.ctx, &app.store) {
+        Ok(active) => checks.push(check(
+            "active",
+            !active.missing,
+            match &active.client_path {
+                Some(p) => format!("docker runs {} ({})", p.display(), active.explain()),
+                None => format!(
+                    "docker {} is selected ({}) but cannot run",
+                    active.requested.clone().unwrap_or_else(|| "system".into()),
+                    active.explain()
+                ),
+            },
+            Some(match &active.requested {
+                Some(r) if r != "system" => format!("dvm install {r}"),
+                _ => "dvm install latest && dvm use --global latest".into(),
+            }),
+        )),
+        Err(e) => checks.push(check(
+            "active",
+            false,
+            e.to_string(),
+            e.hint().map(str::to_owned),
+        )),
+    }
+
+    for v in app.store.installed() {
+        let result = app.store.check_client(&v);
+        let ok = result == ClientCheck::Ok;
+        checks.push(check(
+            "store",
+            ok,
+            format!(
+                "{v}: {}",
+                match &result {
+                    ClientCheck::Ok => "sha256 matches the manifest".to_string(),
+                    ClientCheck::Modified { .. } => "client changed since install".into(),
+                    ClientCheck::Missing => "client missing".into(),
+                    ClientCheck::ManifestUnreadable { reason } => reason.clone(),
+                }
+            ),
+            Some(format!("dvm install --force {v}")),
+        ));
+    }
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for dir in [app.layout.data.clone(), shims.clone()] {
+            if let Ok(meta) = std::fs::metadata(&dir) {
+                let writable_by_others = meta.permissions().mode() & 0o022 != 0;
+                checks.push(check(
+                    "permissions",
+                    !writable_by_others,
+                    format!(
+                        "{} is {}writable by others",
+                        dir.display(),
+                        if writable_by_others { "" } else { "not " }
+                    ),
+                    Some(format!("chmod go-w {}", dir.display())),
+                ));
+            }
+        }
+    }
+
+    if args.network {
+        checks.extend(
+            super::ls_remote::mirror_checks(app)
+                .into_iter()
+                .map(|(detail, ok)| {
+                    check(
+                        "mirror",
+                        ok,
+                        detail,
+                        Some("check the mirror URL: dvm config get mirror".into()),
+                    )
+                }),
+        );
+    }
+
+    let healthy = checks.iter().all(|c| c.ok);
+    if args.json {
+        app.out
+            .json(&serde_json::json!({ "healthy": healthy, "checks": checks }))?;
+    } else {
+        for c in &checks {
+            let mark = if c.ok {
+                app.out.green("ok  ")
+            } else {
+                app.out.yellow("FAIL")
+            };
+            app.out.line(format!("{mark} {:<11} {}", c.name, c.detail));
+            if let Some(fix) = &c.fix {
+                app.out.line(format!("     {:<11} fix: {fix}", ""));
+            }
+        }
+    }
+    Ok(if healthy { 0 } else { 1 })
+}

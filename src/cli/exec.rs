@@ -1,0 +1,60 @@
+//! `dvm exec V -- CMD ARGS…`: runs CMD with version V's client first on PATH.
+
+use std::ffi::OsString;
+use std::process::Command;
+
+use dvm::error::{Error, Result};
+use dvm::resolve::VERSION_VAR;
+
+use super::App;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The version whose client comes first on PATH.
+    pub version: String,
+    /// The command and its arguments (after `--`).
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
+
+pub fn run(app: &App, args: Args) -> Result<i32> {
+    let spec = super::parse_spec(&args.version)?;
+    let spec = app.store.resolve_alias(&spec)?;
+    let v = app.store.find(&spec)?.ok_or_else(|| {
+        Error::not_found(format!("docker {spec} is not installed"))
+            .with_hint(format!("run: dvm install {spec}"))
+    })?;
+    let dir = app.layout.version_dir(&v);
+    let mut paths = vec![dir];
+    if let Some(old) = app.ctx.var_os("PATH") {
+        paths.extend(std::env::split_paths(old));
+    }
+    let path =
+        std::env::join_paths(paths).map_err(|e| Error::usage(format!("cannot build PATH: {e}")))?;
+    let (program, rest) = args
+        .command
+        .split_first()
+        .ok_or_else(|| Error::usage("say which command to run after --"))?;
+    let mut cmd = Command::new(program);
+    cmd.args(rest)
+        .env_clear()
+        .envs(app.ctx.vars())
+        .env("PATH", path)
+        // Shims started by the command resolve to the same version.
+        .env(VERSION_VAR, v.to_string())
+        .current_dir(&app.ctx.cwd);
+    let not_run = |e: std::io::Error| {
+        Error::not_found(format!("cannot run {}: {e}", program.to_string_lossy()))
+            .with_hint("check the command name and that it is on PATH")
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        Err(not_run(cmd.exec()))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = cmd.status().map_err(not_run)?;
+        Ok(status.code().unwrap_or(1))
+    }
+}

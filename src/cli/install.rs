@@ -1,0 +1,124 @@
+//! `dvm install`: from the remote sources, or `--from FILE|URL`.
+
+use std::path::PathBuf;
+
+use dvm::error::{Error, Result};
+use dvm::install::{InstallOptions, InstallReport};
+use dvm::version::DockerVersion;
+
+use super::App;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The version to install: 1.12.6, 20.10, 17.3, latest, 23.0.0-rc.1.
+    pub version: Option<String>,
+    /// Install from a downloaded archive (.rpm, .tgz, .zip, raw binary) or its http(s) URL.
+    #[arg(long, value_name = "FILE|URL", conflicts_with = "version")]
+    pub from: Option<String>,
+    /// Install under this version, whatever the archive or its name says.
+    #[arg(long = "as", value_name = "VERSION", requires = "from")]
+    pub as_version: Option<String>,
+    /// Reinstall even if the version is already installed.
+    #[arg(long)]
+    pub force: bool,
+    /// Require the archive to have this sha256.
+    #[arg(long, value_name = "HEX")]
+    pub sha256: Option<String>,
+    /// Use only this source: legacy, static, yum or rpm.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Release channel: stable or test (prereleases).
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// RPM tree for the yum and rpm sources, such as centos/7 or fedora/24.
+    #[arg(long)]
+    pub distro: Option<String>,
+    /// Never touch the network: use only cached archives and listings.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+pub fn run(app: &App, args: Args) -> Result<i32> {
+    let pinned_sha256 = match &args.sha256 {
+        Some(hex) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Some(hex.to_ascii_lowercase())
+        }
+        Some(hex) => {
+            return Err(Error::usage(format!("--sha256 {hex} is not 64 hex digits")));
+        }
+        None => None,
+    };
+    let as_version = match &args.as_version {
+        Some(text) => Some(DockerVersion::parse(text).map_err(|e| {
+            Error::usage(e.to_string()).with_hint("--as needs a full version such as 1.12.6")
+        })?),
+        None => None,
+    };
+    let opts = InstallOptions {
+        as_version,
+        force: args.force,
+        pinned_sha256,
+    };
+    let report = if let Some(from) = &args.from {
+        if from.starts_with("http://") || from.starts_with("https://") {
+            let remote = super::ls_remote::remote_setup(app, None, None, None, args.offline)?;
+            let progress = super::ls_remote::progress_renderer(app);
+            dvm::install::install_from_url(&remote, &app.store, from, &opts, &|e| progress(e))?
+        } else {
+            dvm::install::install_from_file(&app.store, &PathBuf::from(from), &opts)?
+        }
+    } else {
+        let Some(text) = &args.version else {
+            return Err(Error::usage("say which version to install")
+                .with_hint("for example: dvm install 20.10, or dvm install --from FILE"));
+        };
+        let spec = super::parse_spec(text)?;
+        let spec = app.store.resolve_alias(&spec)?;
+        let remote = super::ls_remote::remote_setup(
+            app,
+            args.source.as_deref(),
+            args.channel.as_deref(),
+            args.distro.as_deref(),
+            args.offline,
+        )?;
+        let progress = super::ls_remote::progress_renderer(app);
+        dvm::install::install_remote(&remote, &app.store, &spec, &opts, &|e| progress(e))?
+    };
+    app.ensure_shim()?;
+    render(app, &report);
+    Ok(0)
+}
+
+fn render(app: &App, report: &InstallReport) {
+    let out = &app.out;
+    if !report.installed {
+        out.info(format!(
+            "docker {} is already installed ({}); use --force to reinstall",
+            report.version,
+            report.client_path.display()
+        ));
+        return;
+    }
+    let how = if report.verified_by.is_empty() {
+        "not verified: no checksum is known for a local file (pass --sha256 to pin one)".to_string()
+    } else {
+        let names: Vec<String> = report
+            .verified_by
+            .iter()
+            .map(|v| super::verify::verified_by_text(*v))
+            .collect();
+        format!("verified by {}", names.join(", "))
+    };
+    out.info(format!(
+        "{} docker {} from {} ({how})",
+        out.green("installed"),
+        out.bold(&report.version.to_string()),
+        report.origin
+    ));
+    if app.store.default_spec().ok().flatten().is_none() {
+        out.info(format!(
+            "make it the default with: dvm use --global {}",
+            report.version
+        ));
+    }
+}

@@ -1,0 +1,272 @@
+//! The command line: clap definitions, one module per command, and the rendering of results
+//! and errors. Commands call the library; the library never prints.
+
+mod alias;
+mod cache;
+mod completions;
+mod config;
+mod current;
+mod detect;
+mod doctor;
+mod exec;
+mod init;
+mod install;
+mod ls;
+mod ls_remote;
+mod output;
+mod setup;
+mod uninstall;
+mod use_version;
+mod verify;
+mod which;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use dvm::context::Context;
+use dvm::error::{Error, Result};
+use dvm::layout::Layout;
+use dvm::store::Store;
+
+pub use output::Output;
+
+const AFTER_HELP: &str = "\
+Examples:
+  dvm install 1.12.6            install a client from Docker's download hosts
+  dvm install --from ./docker-engine-1.12.6-1.fc24.x86_64.rpm
+  dvm use 1.12.6                use it in this shell (needs `dvm init`)
+  dvm local 20.10               pin this folder with a .docker-version file
+  dvm detect                    pick the client that matches the daemon
+
+Exit codes: 0 ok, 1 check failed, 2 usage, 3 not found, 4 network, 5 integrity,
+6 bad archive, 7 filesystem, 8 config, 9 daemon, 70 internal error.";
+
+#[derive(Parser)]
+#[command(name = "dvm", version, about = "Docker client version manager: install, pin and switch docker CLI versions", after_help = AFTER_HELP)]
+pub struct Cli {
+    /// When to use colour: auto, always or never (NO_COLOR is respected).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+impl Shell {
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+            Shell::Powershell => "powershell",
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Install a docker client: `dvm install 20.10`, or `dvm install --from FILE|URL`.
+    #[command(
+        after_help = "Examples:\n  dvm install 1.12.6\n  dvm install 17.3 --source static\n  dvm install 1.12.6 --source yum --distro fedora/24\n  dvm install --from ./docker-17.03.0-ce.tgz\n  dvm install --from https://mirror.example/docker-1.12.6.tgz --as 1.12.6"
+    )]
+    Install(install::Args),
+    /// Remove an installed version: `dvm uninstall 1.12.6`.
+    #[command(after_help = "Example:\n  dvm uninstall 1.12.6")]
+    Uninstall(uninstall::Args),
+    /// List installed versions, marking the active one and the default.
+    #[command(after_help = "Examples:\n  dvm ls\n  dvm ls --json")]
+    Ls(ls::Args),
+    /// List versions available for download.
+    #[command(
+        name = "ls-remote",
+        after_help = "Examples:\n  dvm ls-remote\n  dvm ls-remote 20.10 --json\n  dvm ls-remote --source static --channel test"
+    )]
+    LsRemote(ls_remote::Args),
+    /// Use a version in this shell (`--global` sets the default for every shell).
+    #[command(
+        after_help = "Examples:\n  dvm use 1.12.6\n  dvm use --global 20.10\n  dvm use system"
+    )]
+    Use(use_version::UseArgs),
+    /// Set the global default version (same as `dvm use --global`).
+    #[command(after_help = "Example:\n  dvm default 20.10")]
+    Default(use_version::DefaultArgs),
+    /// Pin the current folder: writes `.docker-version` here.
+    #[command(after_help = "Example:\n  dvm local 1.12")]
+    Local(use_version::LocalArgs),
+    /// Show the version `docker` runs here, and why.
+    #[command(after_help = "Examples:\n  dvm current\n  dvm current --json")]
+    Current(current::Args),
+    /// Print the path of a version's client (the active one by default).
+    #[command(after_help = "Examples:\n  dvm which\n  dvm which 1.12")]
+    Which(which::Args),
+    /// Run a command with a version's client first on PATH.
+    #[command(after_help = "Example:\n  dvm exec 1.12.6 -- docker version")]
+    Exec(exec::Args),
+    /// Print the shell integration, for eval in your shell's rc file.
+    #[command(
+        after_help = "Examples:\n  eval \"$(dvm init bash)\"      # ~/.bashrc\n  eval \"$(dvm init zsh)\"       # ~/.zshrc\n  dvm init fish | source        # ~/.config/fish/config.fish\n  dvm init powershell | Out-String | Invoke-Expression"
+    )]
+    Init(init::Args),
+    /// Ask the Docker daemon for its API version and use the matching client.
+    #[command(
+        after_help = "Examples:\n  dvm detect\n  dvm detect --print\n  DOCKER_HOST=tcp://old-host:2376 dvm detect --global"
+    )]
+    Detect(detect::Args),
+    /// Create dvm's folders, place the shim and add the shell integration to your rc files.
+    #[command(
+        after_help = "Examples:\n  dvm setup\n  dvm setup --yes\n  dvm setup --no-modify-path"
+    )]
+    Setup(setup::Args),
+    /// Check the installation and say how to fix each problem.
+    #[command(after_help = "Examples:\n  dvm doctor\n  dvm doctor --json --network")]
+    Doctor(doctor::Args),
+    /// Re-check installed clients against the sha256 recorded at install time.
+    #[command(after_help = "Examples:\n  dvm verify\n  dvm verify 1.12.6")]
+    Verify(verify::Args),
+    /// Name a version: `dvm alias work 1.12.6`, then `dvm use work`.
+    #[command(after_help = "Example:\n  dvm alias legacy 1.12.6")]
+    Alias(alias::AliasArgs),
+    /// Remove an alias.
+    #[command(after_help = "Example:\n  dvm unalias legacy")]
+    Unalias(alias::UnaliasArgs),
+    /// List aliases.
+    #[command(after_help = "Example:\n  dvm aliases")]
+    Aliases(alias::AliasesArgs),
+    /// Read and write settings (config.toml).
+    #[command(
+        after_help = "Examples:\n  dvm config list\n  dvm config set mirror https://mirror.example\n  dvm config get retries"
+    )]
+    Config(config::Args),
+    /// Downloaded archives and listings: `dvm cache dir`, `dvm cache clean`.
+    #[command(after_help = "Examples:\n  dvm cache dir\n  dvm cache clean")]
+    Cache(cache::Args),
+    /// Print shell completions.
+    #[command(after_help = "Example:\n  dvm completions zsh > ~/.zfunc/_dvm")]
+    Completions(completions::Args),
+}
+
+/// Everything a command needs: the environment, the store and how to print.
+pub struct App {
+    pub ctx: Context,
+    pub layout: Layout,
+    pub store: Store,
+    pub out: Output,
+}
+
+impl App {
+    fn new(ctx: Context, cli: &Cli) -> Result<Self> {
+        let layout = Layout::from_context(&ctx)?;
+        let out = Output::new(&ctx, cli.color, cli.quiet);
+        Ok(App {
+            store: Store::new(layout.clone()),
+            layout,
+            ctx,
+            out,
+        })
+    }
+
+    /// The shim binary shipped beside this executable (`dvm-shim`).
+    pub fn shim_binary(&self) -> Option<std::path::PathBuf> {
+        let exe = std::env::current_exe().ok()?;
+        let shim = exe.with_file_name(if cfg!(windows) {
+            "dvm-shim.exe"
+        } else {
+            "dvm-shim"
+        });
+        shim.is_file().then_some(shim)
+    }
+
+    /// Places or refreshes the shim; warns (does not fail) when the shim binary is missing.
+    pub fn ensure_shim(&self) -> Result<()> {
+        match self.shim_binary() {
+            Some(shim) => {
+                self.store.ensure_shim(&shim)?;
+            }
+            None => self.out.warn(
+                "the dvm-shim program was not found next to dvm; `docker` cannot be switched until it is (reinstall dvm)",
+            ),
+        }
+        Ok(())
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let ctx = match Context::from_process() {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            eprintln!("dvm: error: cannot read the working directory: {e}");
+            return dvm::ErrorKind::Io.exit_code();
+        }
+    };
+    let quiet = cli.quiet;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(ctx, cli)));
+    match result {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            output::print_error(&e);
+            e.exit_code()
+        }
+        Err(_) => {
+            if !quiet {
+                eprintln!("dvm: this is a bug in dvm; please report it with the command you ran");
+            }
+            dvm::ErrorKind::Internal.exit_code()
+        }
+    }
+}
+
+fn run(ctx: Context, cli: Cli) -> Result<i32> {
+    if let Command::Completions(args) = &cli.command {
+        return completions::run(args);
+    }
+    let app = App::new(ctx, &cli)?;
+    match cli.command {
+        Command::Install(args) => install::run(&app, args),
+        Command::Uninstall(args) => uninstall::run(&app, args),
+        Command::Ls(args) => ls::run(&app, args),
+        Command::LsRemote(args) => ls_remote::run(&app, args),
+        Command::Use(args) => use_version::run_use(&app, args),
+        Command::Default(args) => use_version::run_default(&app, args),
+        Command::Local(args) => use_version::run_local(&app, args),
+        Command::Current(args) => current::run(&app, args),
+        Command::Which(args) => which::run(&app, args),
+        Command::Exec(args) => exec::run(&app, args),
+        Command::Init(args) => init::run(&app, args),
+        Command::Detect(args) => detect::run(&app, args),
+        Command::Setup(args) => setup::run(&app, args),
+        Command::Doctor(args) => doctor::run(&app, args),
+        Command::Verify(args) => verify::run(&app, args),
+        Command::Alias(args) => alias::run_alias(&app, args),
+        Command::Unalias(args) => alias::run_unalias(&app, args),
+        Command::Aliases(args) => alias::run_aliases(&app, args),
+        Command::Config(args) => config::run(&app, args),
+        Command::Cache(args) => cache::run(&app, args),
+        Command::Completions(args) => completions::run(&args),
+    }
+}
+
+/// Parses a version spec argument into a usage error that names it.
+pub fn parse_spec(text: &str) -> Result<dvm::VersionSpec> {
+    dvm::VersionSpec::parse(text).map_err(|e| {
+        Error::usage(e.to_string())
+            .with_hint("versions look like 1.12.6, 20.10, 17.03.0-ce or latest")
+    })
+}

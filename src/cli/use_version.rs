@@ -1,0 +1,103 @@
+//! `dvm use`, `dvm default` and `dvm local`: select a version for this shell, every shell, or
+//! this folder.
+
+use dvm::error::{Error, Result};
+use dvm::resolve::VERSION_VAR;
+use dvm::version::VersionSpec;
+
+use super::output::shell_set_var;
+use super::{App, Shell};
+
+#[derive(clap::Args)]
+pub struct UseArgs {
+    /// A version (1.12.6, 20.10), an alias, or `system`.
+    pub version: String,
+    /// Set the global default instead of this shell's version.
+    #[arg(long)]
+    pub global: bool,
+    /// Print shell code for the integration to eval (used by `dvm init`'s function).
+    #[arg(long, value_enum, hide = true)]
+    pub shell_eval: Option<Shell>,
+}
+
+#[derive(clap::Args)]
+pub struct DefaultArgs {
+    /// A version (1.12.6, 20.10), an alias, or `system`.
+    pub version: String,
+}
+
+#[derive(clap::Args)]
+pub struct LocalArgs {
+    /// A version (1.12.6, 20.10), an alias, or `system`.
+    pub version: String,
+}
+
+/// Checks a spec names something usable and returns it as it should be written.
+fn checked_spec(app: &App, text: &str) -> Result<VersionSpec> {
+    let spec = super::parse_spec(text)?;
+    if spec == VersionSpec::System {
+        return Ok(spec);
+    }
+    let resolved = app.store.resolve_alias(&spec)?;
+    if app.store.find(&resolved)?.is_none() {
+        return Err(Error::not_found(format!("docker {spec} is not installed"))
+            .with_hint(format!("install it first: dvm install {spec}")));
+    }
+    Ok(spec)
+}
+
+pub fn run_use(app: &App, args: UseArgs) -> Result<i32> {
+    let spec = checked_spec(app, &args.version)?;
+    app.ensure_shim()?;
+    if args.global {
+        set_global(app, &spec)?;
+        return Ok(0);
+    }
+    let Some(shell) = args.shell_eval else {
+        return Err(Error::usage(
+            "`dvm use` changes the current shell, which needs dvm's shell integration",
+        )
+        .with_hint(format!(
+            "add `eval \"$(dvm init bash)\"` (or zsh/fish/powershell) to your shell's rc file, \
+                 or set it for every shell with: dvm use --global {spec}"
+        )));
+    };
+    let value = spec.to_string();
+    app.out
+        .line(shell_set_var(shell, VERSION_VAR, Some(&value)));
+    let shown = app
+        .store
+        .find(&app.store.resolve_alias(&spec)?)?
+        .map(|v| v.to_string())
+        .unwrap_or(value);
+    app.out
+        .info(format!("now using docker {shown} in this shell"));
+    Ok(0)
+}
+
+pub fn run_default(app: &App, args: DefaultArgs) -> Result<i32> {
+    let spec = checked_spec(app, &args.version)?;
+    app.ensure_shim()?;
+    set_global(app, &spec)?;
+    Ok(0)
+}
+
+fn set_global(app: &App, spec: &VersionSpec) -> Result<()> {
+    app.store.set_default(spec)?;
+    app.out.info(format!("default docker is now {spec}"));
+    if app.ctx.var(VERSION_VAR).is_some() {
+        app.out.info(format!(
+            "note: this shell still uses {} from {VERSION_VAR}",
+            app.ctx.var(VERSION_VAR).unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
+pub fn run_local(app: &App, args: LocalArgs) -> Result<i32> {
+    let spec = checked_spec(app, &args.version)?;
+    let path = app.ctx.cwd.join(".docker-version");
+    dvm::store::write_atomic(&path, format!("{spec}\n").as_bytes())?;
+    app.out.info(format!("wrote {} ({spec})", path.display()));
+    Ok(0)
+}

@@ -1,0 +1,67 @@
+//! `dvm verify [V]`: re-hashes installed clients and reports any change since install.
+
+use dvm::error::{Error, Result};
+use dvm::store::ClientCheck;
+use dvm::verify::VerifiedBy;
+
+use super::App;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// One version; every installed version when omitted.
+    pub version: Option<String>,
+}
+
+pub fn verified_by_text(v: VerifiedBy) -> String {
+    match v {
+        VerifiedBy::PublishedSha256 => "the published sha256",
+        VerifiedBy::Repodata => "the repository's checksum (repodata)",
+        VerifiedBy::RpmDigests => "the RPM's own digests",
+        VerifiedBy::Tofu => "trust on first use (nothing is published for this source)",
+        VerifiedBy::Pinned => "your --sha256 pin",
+    }
+    .to_string()
+}
+
+pub fn run(app: &App, args: Args) -> Result<i32> {
+    let versions = match &args.version {
+        Some(text) => {
+            let spec = app.store.resolve_alias(&super::parse_spec(text)?)?;
+            vec![
+                app.store
+                    .find(&spec)?
+                    .ok_or_else(|| Error::not_found(format!("docker {spec} is not installed")))?,
+            ]
+        }
+        None => app.store.installed(),
+    };
+    let mut bad = 0;
+    for v in versions {
+        match app.store.check_client(&v) {
+            ClientCheck::Ok => app.out.line(format!("{v}: ok")),
+            ClientCheck::Modified { expected, actual } => {
+                bad += 1;
+                app.out.line(format!(
+                    "{v}: MODIFIED since install (expected sha256 {expected}, found {actual}); reinstall: dvm install --force {v}"
+                ));
+            }
+            ClientCheck::Missing => {
+                bad += 1;
+                app.out.line(format!(
+                    "{v}: client missing; reinstall: dvm install --force {v}"
+                ));
+            }
+            ClientCheck::ManifestUnreadable { reason } => {
+                bad += 1;
+                app.out.line(format!("{v}: {reason}"));
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(
+            Error::integrity(format!("{bad} installed client(s) failed verification"))
+                .with_hint("reinstall them with dvm install --force VERSION"),
+        );
+    }
+    Ok(0)
+}

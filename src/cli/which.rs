@@ -1,0 +1,59 @@
+//! `dvm which`: the path of a version's client.
+
+use dvm::error::{Error, Result};
+
+use super::App;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A version or spec; the active version when omitted.
+    pub version: Option<String>,
+    /// Print JSON: {"version": ..., "path": ...}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(app: &App, args: Args) -> Result<i32> {
+    let (version, path) = match &args.version {
+        Some(text) => {
+            let spec = super::parse_spec(text)?;
+            let spec = app.store.resolve_alias(&spec)?;
+            if spec == dvm::VersionSpec::System {
+                system_client(app)?
+            } else {
+                let v = app.store.find(&spec)?.ok_or_else(|| {
+                    Error::not_found(format!("docker {spec} is not installed"))
+                        .with_hint(format!("run: dvm install {spec}"))
+                })?;
+                (v.to_string(), app.layout.client_path(&v))
+            }
+        }
+        None => {
+            let active = dvm::active::active(&app.ctx, &app.store)?;
+            match (active.version.clone(), active.client_path.clone()) {
+                (Some(v), Some(p)) => (v, p),
+                _ => {
+                    return Err(Error::not_found("no docker client is selected here")
+                        .with_hint("see why with `dvm current`"));
+                }
+            }
+        }
+    };
+    if args.json {
+        app.out
+            .json(&serde_json::json!({ "version": version, "path": path }))?;
+    } else {
+        app.out.line(path.display().to_string());
+    }
+    Ok(0)
+}
+
+fn system_client(app: &App) -> Result<(String, std::path::PathBuf)> {
+    let path = dvm::resolve::find_system_docker(
+        app.ctx.var_os("PATH"),
+        &app.layout.shims_dir(),
+        &app.layout.shim_path(),
+    )
+    .ok_or_else(|| Error::not_found("no system docker on PATH (outside dvm's shims)"))?;
+    Ok(("system".into(), path))
+}
