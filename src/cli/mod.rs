@@ -68,16 +68,6 @@ pub enum Shell {
     Powershell,
 }
 
-impl Shell {
-    pub fn name(self) -> &'static str {
-        match self {
-            Shell::Bash => "bash",
-            Shell::Zsh => "zsh",
-            Shell::Fish => "fish",
-            Shell::Powershell => "powershell",
-        }
-    }
-}
 
 #[derive(Subcommand)]
 pub enum Command {

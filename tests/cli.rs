@@ -1,0 +1,265 @@
+//! The everyday commands, run as the real binary against a temp home (no network).
+
+#[path = "support/env.rs"]
+mod env;
+
+use env::{TestEnv, fixture_rpm};
+
+const FIXTURE_OUTPUT: &str = "Docker version 1.12.6, build 78d1802";
+
+fn install_fixture(t: &TestEnv, kind: &str) {
+    t.dvm(["install", "--from", fixture_rpm(kind).to_str().unwrap()])
+        .success()
+        .stderr_has("installed docker 1.12.6");
+}
+
+#[test]
+fn install_from_each_rpm_compression_and_run_through_the_shim() {
+    for kind in ["gz", "xz", "zstd", "bz2"] {
+        let t = TestEnv::new();
+        install_fixture(&t, kind);
+        assert_eq!(t.installed(), ["1.12.6"], "{kind}");
+        assert!(t.home.join("shims/docker").is_file(), "the shim is placed on install");
+        t.dvm(["use", "--global", "1.12.6"]).success();
+        let run = t.docker_in(&t.cwd, ["--version"]);
+        run.success();
+        assert_eq!(run.stdout.trim(), FIXTURE_OUTPUT, "{kind}");
+    }
+}
+
+#[test]
+fn tampered_rpms_are_refused_with_the_integrity_exit_code_and_install_nothing() {
+    for kind in ["tampered-header", "tampered-payload"] {
+        let t = TestEnv::new();
+        let run = t.dvm(["install", "--from", fixture_rpm(kind).to_str().unwrap()]);
+        run.failure(5);
+        assert!(run.stderr.contains("dvm: error:"), "{}", run.stderr);
+        assert!(t.installed().is_empty(), "{kind} left {:?}", t.installed());
+        let tmp = t.home.join("tmp");
+        let leftovers: Vec<_> = std::fs::read_dir(&tmp).map(|d| d.flatten().collect()).unwrap_or_default();
+        assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
+    }
+}
+
+#[test]
+fn version_file_eight_levels_up_selects_the_client() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    std::fs::write(t.cwd.join(".docker-version"), "# pinned for this repo\n1.12\n").unwrap();
+    let deep = t.nested(&t.cwd, 8);
+    let run = t.docker_in(&deep, ["--version"]);
+    run.success();
+    assert_eq!(run.stdout.trim(), FIXTURE_OUTPUT);
+    let current = t.dvm_in(&deep, ["current"]);
+    current.success();
+    assert_eq!(
+        current.stdout.trim(),
+        format!("1.12.6 (set by {})", t.cwd.join(".docker-version").display())
+    );
+}
+
+#[test]
+fn missing_version_gets_the_install_hint_and_exit_127() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    std::fs::write(t.cwd.join(".docker-version"), "20.10.24\n").unwrap();
+    let run = t.docker_in(&t.cwd, ["--version"]);
+    run.failure(127);
+    assert_eq!(
+        run.stderr.trim(),
+        format!(
+            "dvm: docker 20.10.24 is requested by {} but is not installed; run: dvm install 20.10.24",
+            t.cwd.join(".docker-version").display()
+        )
+    );
+}
+
+#[test]
+fn garbage_version_file_is_an_error_naming_file_and_line() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    std::fs::write(t.cwd.join(".docker-version"), "# ok\nlatest-ish!\n").unwrap();
+    let run = t.dvm(["current"]);
+    run.failure(2);
+    run.stderr_has(&format!("{}:2:", t.cwd.join(".docker-version").display()));
+    std::fs::write(t.cwd.join(".docker-version"), [0xff, 0xfe, 0x00, 0x31]).unwrap();
+    t.dvm(["current"]).failure(2).stderr_has("not UTF-8");
+}
+
+#[test]
+fn ls_marks_active_and_default_and_json_reports_verification() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    t.dvm(["install", "--from", fixture_rpm("xz").to_str().unwrap(), "--as", "1.12.5"])
+        .success();
+    t.dvm(["use", "--global", "1.12.5"]).success();
+    let ls = t.dvm(["ls"]);
+    ls.success();
+    assert_eq!(ls.stdout, "* 1.12.5  (default)\n  1.12.6\n");
+
+    std::fs::write(t.cwd.join(".docker-version"), "1.12.6\n").unwrap();
+    let ls = t.dvm(["ls"]);
+    assert_eq!(ls.stdout, "  1.12.5  (default)\n* 1.12.6\n");
+
+    let json: serde_json::Value = serde_json::from_str(&t.dvm(["ls", "--json"]).stdout).unwrap();
+    let list = json.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1]["version"], "1.12.6");
+    assert_eq!(list[1]["active"], true);
+    assert_eq!(list[1]["source"], "file");
+    assert_eq!(list[1]["verified_by"], serde_json::json!(["rpm-digests"]));
+    assert_eq!(list[0]["default"], true);
+}
+
+#[test]
+fn use_without_integration_explains_and_with_integration_prints_shell_code() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    t.dvm(["use", "1.12.6"]).failure(2).stderr_has("dvm init");
+    let run = t.dvm(["use", "1.12", "--shell-eval", "bash"]);
+    run.success();
+    assert_eq!(run.stdout, "export DVM_DOCKER_VERSION='1.12'\n");
+    let fish = t.dvm(["use", "1.12.6", "--shell-eval", "fish"]);
+    assert_eq!(fish.stdout, "set -gx DVM_DOCKER_VERSION '1.12.6'\n");
+    t.dvm(["use", "9.9.9", "--shell-eval", "bash"])
+        .failure(3)
+        .stderr_has("dvm install 9.9.9");
+}
+
+#[test]
+fn env_var_beats_version_file_beats_default() {
+    let mut t = TestEnv::new();
+    install_fixture(&t, "gz");
+    t.dvm(["install", "--from", fixture_rpm("xz").to_str().unwrap(), "--as", "1.12.5"])
+        .success();
+    t.dvm(["install", "--from", fixture_rpm("bz2").to_str().unwrap(), "--as", "1.11.2"])
+        .success();
+    t.dvm(["default", "1.11.2"]).success();
+    assert!(t.dvm(["current"]).stdout.starts_with("1.11.2 (the global default"));
+    std::fs::write(t.cwd.join(".docker-version"), "1.12.5\n").unwrap();
+    assert!(t.dvm(["current"]).stdout.starts_with("1.12.5 (set by"));
+    t.env("DVM_DOCKER_VERSION", "1.12.6");
+    assert_eq!(t.dvm(["current"]).stdout, "1.12.6 (set by DVM_DOCKER_VERSION (dvm use))\n");
+    let json: serde_json::Value = serde_json::from_str(&t.dvm(["current", "--json"]).stdout).unwrap();
+    assert_eq!(json["version"], "1.12.6");
+    assert_eq!(json["reason"], "env-var");
+}
+
+#[test]
+fn local_writes_a_version_file_here() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    t.dvm(["local", "1.12"]).success();
+    assert_eq!(std::fs::read_to_string(t.cwd.join(".docker-version")).unwrap(), "1.12\n");
+    t.dvm(["local", "7.7.7"]).failure(3);
+}
+
+#[test]
+fn which_and_exec_use_the_requested_version() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    let which = t.dvm(["which", "1.12"]);
+    which.success();
+    assert_eq!(which.stdout.trim(), t.home.join("versions/1.12.6/docker").display().to_string());
+    let exec = t.dvm(["exec", "1.12.6", "--", "docker", "--version"]);
+    exec.success();
+    assert_eq!(exec.stdout.trim(), FIXTURE_OUTPUT);
+    t.dvm(["which", "2.0.0"]).failure(3).stderr_has("dvm install 2.0.0");
+}
+
+#[test]
+fn uninstall_refuses_the_default_unless_forced() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    t.dvm(["use", "--global", "1.12.6"]).success();
+    t.dvm(["uninstall", "1.12.6"]).failure(2).stderr_has("--force");
+    assert_eq!(t.installed(), ["1.12.6"]);
+    t.dvm(["uninstall", "--force", "1.12.6"]).success();
+    assert!(t.installed().is_empty());
+    t.dvm(["uninstall", "1.12.6"]).failure(3);
+}
+
+#[test]
+fn reinstall_is_a_no_op_unless_forced() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    t.dvm(["install", "--from", fixture_rpm("gz").to_str().unwrap()])
+        .success()
+        .stderr_has("already installed");
+    t.dvm(["install", "--force", "--from", fixture_rpm("xz").to_str().unwrap()])
+        .success()
+        .stderr_has("installed docker 1.12.6");
+}
+
+#[test]
+fn install_from_a_missing_file_or_unknown_version_name_is_clear() {
+    let t = TestEnv::new();
+    t.dvm(["install", "--from", "/nonexistent/docker-1.2.3.tgz"])
+        .failure(3)
+        .stderr_has("/nonexistent/docker-1.2.3.tgz does not exist");
+    let elf = t.file("mystery-binary", b"\x7fELF\x02\x01\x01\0rest-of-a-binary");
+    t.dvm(["install", "--from", elf.to_str().unwrap()])
+        .failure(2)
+        .stderr_has("--as");
+    t.dvm(["install", "--from", elf.to_str().unwrap(), "--as", "1.9.1"]).success();
+    assert_eq!(t.installed(), ["1.9.1"]);
+}
+
+#[test]
+fn pinned_sha256_mismatch_is_an_integrity_error() {
+    let t = TestEnv::new();
+    let run = t.dvm([
+        "install",
+        "--from",
+        fixture_rpm("gz").to_str().unwrap(),
+        "--sha256",
+        &"0".repeat(64),
+    ]);
+    run.failure(5).stderr_has("expected 0000");
+    assert!(t.installed().is_empty());
+}
+
+#[test]
+fn verify_detects_a_client_modified_after_install() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    t.dvm(["verify"]).success().stdout_has("1.12.6: ok");
+    std::fs::write(t.home.join("versions/1.12.6/docker"), "#!/bin/sh\necho evil\n").unwrap();
+    t.dvm(["verify"]).failure(5).stdout_has("MODIFIED");
+}
+
+#[test]
+fn aliases_work_wherever_a_version_does() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    t.dvm(["alias", "legacy", "1.12"]).success();
+    t.dvm(["aliases"]).success().stdout_has("legacy -> 1.12");
+    std::fs::write(t.cwd.join(".docker-version"), "legacy\n").unwrap();
+    assert!(t.dvm(["current"]).stdout.starts_with("1.12.6 (set by"));
+    let run = t.docker_in(&t.cwd, ["--version"]);
+    run.success();
+    assert_eq!(run.stdout.trim(), FIXTURE_OUTPUT);
+    t.dvm(["unalias", "legacy"]).success();
+    t.dvm(["alias", "9bad", "1.12"]).failure(2);
+}
+
+#[test]
+fn config_set_get_list_with_env_precedence() {
+    let mut t = TestEnv::new();
+    t.dvm(["config", "set", "retries", "5"]).success();
+    assert_eq!(t.dvm(["config", "get", "retries"]).stdout, "5\n");
+    t.dvm(["config", "set", "retries", "many"]).failure(8);
+    t.dvm(["config", "set", "nonsense", "1"]).failure(8);
+    t.env("DVM_RETRIES", "7");
+    assert_eq!(t.dvm(["config", "get", "retries"]).stdout, "7\n");
+    t.dvm(["config", "list"]).success().stdout_has("retries          = 7 (from DVM_RETRIES)");
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    let t = TestEnv::new();
+    t.dvm(["install", "1..2"]).failure(2).stderr_has("'1..2' is not a Docker version");
+    let long = "9".repeat(10_000);
+    t.dvm(["use", "--global", &long]).failure(2).stderr_has("too long");
+    t.dvm(["install"]).failure(2);
+}
