@@ -436,10 +436,10 @@ fn reqwest_failure(endpoint: &DaemonEndpoint, e: reqwest::Error) -> Error {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     let mut os_kind = None;
     while let Some(err) = source {
-        if let Some(io) = err.downcast_ref::<io::Error>() {
-            if io.raw_os_error().is_some() {
-                os_kind = Some(io.kind());
-            }
+        if let Some(io) = err.downcast_ref::<io::Error>()
+            && io.raw_os_error().is_some()
+        {
+            os_kind = Some(io.kind());
         }
         chain.push(err.to_string());
         source = err.source();
@@ -448,7 +448,15 @@ fn reqwest_failure(endpoint: &DaemonEndpoint, e: reqwest::Error) -> Error {
         return io_failure(endpoint, "connect to", io::Error::new(kind, e));
     }
     let details = chain.join(": ");
-    if e.is_connect() {
+    let lower = details.to_ascii_lowercase();
+    let tls_words = [
+        "tls",
+        "certificate",
+        "alert",
+        "handshake",
+        "corrupt message",
+    ];
+    if e.is_connect() || tls_words.iter().any(|w| lower.contains(w)) {
         return Error::daemon(format!(
             "TLS handshake with the Docker daemon at {endpoint} failed: {details}"
         ))
@@ -509,6 +517,38 @@ mod tests {
             assert_eq!(err.kind(), crate::ErrorKind::Daemon, "{raw:?}");
             assert!(err.message().contains("/test.sock"), "{}", err.message());
         }
+    }
+
+    #[test]
+    fn os_errors_become_daemon_errors_with_a_next_step() {
+        let unix = DaemonEndpoint::Unix("/run/docker.sock".into());
+        let tcp = DaemonEndpoint::Tcp {
+            host: "10.1.2.3".into(),
+            port: 2375,
+            tls: None,
+        };
+        let hint = |endpoint: &DaemonEndpoint, kind: io::ErrorKind| {
+            let e = io_failure(endpoint, "connect to", io::Error::from(kind));
+            assert_eq!(e.kind(), crate::ErrorKind::Daemon);
+            assert!(
+                e.message().contains(&endpoint.to_string()),
+                "{}",
+                e.message()
+            );
+            format!("{} | {}", e.message(), e.hint().unwrap_or_default())
+        };
+        let denied = hint(&unix, io::ErrorKind::PermissionDenied);
+        assert!(denied.contains("permission denied"), "{denied}");
+        assert!(denied.contains("sudo usermod -aG docker $USER"), "{denied}");
+        assert!(denied.contains("log in again"), "{denied}");
+        assert!(!hint(&tcp, io::ErrorKind::PermissionDenied).contains("usermod"));
+        assert!(hint(&unix, io::ErrorKind::NotFound).contains("is the Docker daemon running?"));
+        assert!(hint(&tcp, io::ErrorKind::WouldBlock).contains("did not answer in time"));
+        assert!(hint(&tcp, io::ErrorKind::TimedOut).contains("did not answer in time"));
+        assert!(hint(&tcp, io::ErrorKind::ConnectionRefused).contains("refused"));
+        assert!(
+            hint(&tcp, io::ErrorKind::HostUnreachable).contains("is the Docker daemon running?")
+        );
     }
 
     #[test]
