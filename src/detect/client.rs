@@ -12,7 +12,7 @@ use super::endpoint::{DaemonEndpoint, TlsFiles};
 use crate::error::{Error, Result};
 
 /// Largest `/version` body accepted; real ones are about 1 KiB.
-pub const MAX_BODY: u64 = 1024 * 1024;
+const MAX_BODY: u64 = 1024 * 1024;
 /// Largest status line or header line accepted.
 const MAX_LINE: u64 = 16 * 1024;
 const MAX_HEADERS: usize = 100;

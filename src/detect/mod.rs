@@ -10,7 +10,7 @@ mod client;
 mod endpoint;
 
 pub use api_table::{ApiRow, ApiVersion, api_range_for, newest_api, table};
-pub use client::{MAX_BODY, Timeouts};
+pub use client::Timeouts;
 pub use endpoint::{DEFAULT_SOCKET, DaemonEndpoint, TlsFiles};
 
 use serde::{Serialize, Serializer};
