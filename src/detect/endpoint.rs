@@ -1,0 +1,332 @@
+//! Where the daemon listens, from `DOCKER_HOST`, `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`,
+//! read the way the docker CLI reads them.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+
+/// The socket the docker CLI uses when `DOCKER_HOST` is unset.
+pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+
+/// Docker's customary ports: plain and TLS.
+const PLAIN_PORT: u16 = 2375;
+const TLS_PORT: u16 = 2376;
+
+/// The client certificate files `DOCKER_CERT_PATH` (default `~/.docker`) holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The CA that signed the daemon's certificate: the only root trusted.
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// A daemon address dvm can talk to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DaemonEndpoint {
+    Unix(PathBuf),
+    /// `host` is written without IPv6 brackets.
+    Tcp {
+        host: String,
+        port: u16,
+        tls: Option<TlsFiles>,
+    },
+}
+
+impl DaemonEndpoint {
+    /// Reads `DOCKER_HOST` (default `unix:///var/run/docker.sock`), and for TCP
+    /// `DOCKER_TLS_VERIFY` (set, non-empty and not `0` means TLS) and `DOCKER_CERT_PATH`.
+    pub fn from_context(ctx: &Context) -> Result<Self> {
+        let host = ctx
+            .var("DOCKER_HOST")
+            .map(str::trim)
+            .filter(|h| !h.is_empty());
+        let Some(host) = host else {
+            return Ok(DaemonEndpoint::Unix(PathBuf::from(DEFAULT_SOCKET)));
+        };
+        let tls_verify = ctx
+            .var("DOCKER_TLS_VERIFY")
+            .is_some_and(|v| v.trim() != "0");
+        let (scheme, rest) = host.split_once("://").unwrap_or(("tcp", host));
+        match scheme.to_ascii_lowercase().as_str() {
+            "unix" => parse_unix(host, rest),
+            "tcp" | "http" => parse_tcp(ctx, host, rest, tls_verify),
+            // An https:// address only makes sense with TLS, so it implies DOCKER_TLS_VERIFY.
+            "https" => parse_tcp(ctx, host, rest, true),
+            "npipe" => Err(npipe_error(host)),
+            "ssh" => Err(Error::usage(format!(
+                "DOCKER_HOST={host}: dvm cannot reach a daemon over SSH"
+            ))
+            .with_hint(
+                "forward the remote socket and point DOCKER_HOST at the copy, e.g. \
+                 `ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock user@host` then \
+                 DOCKER_HOST=unix:///tmp/docker.sock",
+            )),
+            _ => Err(Error::usage(format!(
+                "DOCKER_HOST={host}: unsupported scheme '{scheme}://'"
+            ))
+            .with_hint("use unix:///path/to/docker.sock or tcp://host:port")),
+        }
+    }
+
+    pub fn uses_tls(&self) -> bool {
+        matches!(self, DaemonEndpoint::Tcp { tls: Some(_), .. })
+    }
+}
+
+fn npipe_error(host: &str) -> Error {
+    let e = Error::usage(format!(
+        "DOCKER_HOST={host}: npipe:// is a Windows named pipe, which dvm cannot open"
+    ));
+    if cfg!(windows) {
+        e.with_hint("expose the daemon on tcp:// and set DOCKER_HOST=tcp://127.0.0.1:2375")
+    } else {
+        e.with_hint(
+            "npipe:// is a Windows named pipe; set DOCKER_HOST=unix:///var/run/docker.sock \
+             or tcp://host:port",
+        )
+    }
+}
+
+fn parse_unix(host: &str, path: &str) -> Result<DaemonEndpoint> {
+    if path.is_empty() {
+        return Err(Error::usage(format!("DOCKER_HOST={host}: no socket path"))
+            .with_hint("write it as unix:///var/run/docker.sock"));
+    }
+    Ok(DaemonEndpoint::Unix(PathBuf::from(path)))
+}
+
+fn parse_tcp(ctx: &Context, host: &str, rest: &str, tls: bool) -> Result<DaemonEndpoint> {
+    let bad = |why: &str| {
+        Error::usage(format!("DOCKER_HOST={host}: {why}"))
+            .with_hint("write it as tcp://host:port, e.g. tcp://127.0.0.1:2376")
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.contains('/') {
+        return Err(bad("a path after the address is not supported"));
+    }
+    let (name, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (name, after) = bracketed
+            .split_once(']')
+            .ok_or_else(|| bad("unclosed '[' in the IPv6 address"))?;
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':').ok_or_else(|| bad("expected :port"))?),
+        };
+        (name, port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((name, _)) if name.contains(':') => {
+                return Err(bad("write IPv6 addresses in brackets: tcp://[::1]:2376"));
+            }
+            Some((name, port)) => (name, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        None => {
+            if tls {
+                TLS_PORT
+            } else {
+                PLAIN_PORT
+            }
+        }
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| bad(&format!("'{p}' is not a port number")))?,
+    };
+    // The docker CLI reads an empty host as the local machine.
+    let name = if name.is_empty() { "127.0.0.1" } else { name };
+    let tls = if tls { Some(tls_files(ctx)?) } else { None };
+    Ok(DaemonEndpoint::Tcp {
+        host: name.to_string(),
+        port,
+        tls,
+    })
+}
+
+fn tls_files(ctx: &Context) -> Result<TlsFiles> {
+    let dir = match ctx.var_os("DOCKER_CERT_PATH").filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => ctx
+            .home
+            .as_ref()
+            .map(|h| h.join(".docker"))
+            .ok_or_else(|| {
+                Error::config("DOCKER_TLS_VERIFY is set but no certificate folder is known")
+                    .with_hint(
+                        "set DOCKER_CERT_PATH to the folder holding ca.pem, cert.pem and key.pem",
+                    )
+            })?,
+    };
+    Ok(TlsFiles {
+        ca: dir.join("ca.pem"),
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    })
+}
+
+impl fmt::Display for DaemonEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DaemonEndpoint::Unix(path) => write!(f, "unix://{}", path.display()),
+            DaemonEndpoint::Tcp { host, port, .. } if host.contains(':') => {
+                write!(f, "tcp://[{host}]:{port}")
+            }
+            DaemonEndpoint::Tcp { host, port, .. } => write!(f, "tcp://{host}:{port}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn ctx(vars: &[(&str, &str)]) -> Context {
+        let mut c = Context::empty("/");
+        c.home = Some(PathBuf::from("/home/u"));
+        for (k, v) in vars {
+            c.set_var(*k, *v);
+        }
+        c
+    }
+
+    fn endpoint(vars: &[(&str, &str)]) -> Result<DaemonEndpoint> {
+        DaemonEndpoint::from_context(&ctx(vars))
+    }
+
+    fn tcp(host: &str, port: u16) -> DaemonEndpoint {
+        DaemonEndpoint::Tcp {
+            host: host.into(),
+            port,
+            tls: None,
+        }
+    }
+
+    #[test]
+    fn defaults_to_the_system_socket() {
+        assert_eq!(
+            endpoint(&[]).unwrap(),
+            DaemonEndpoint::Unix(DEFAULT_SOCKET.into())
+        );
+        assert_eq!(
+            endpoint(&[("DOCKER_HOST", "")]).unwrap(),
+            DaemonEndpoint::Unix(DEFAULT_SOCKET.into())
+        );
+    }
+
+    #[test]
+    fn parses_the_spellings_docker_accepts() {
+        let cases = [
+            (
+                "unix:///run/user/1000/docker.sock",
+                DaemonEndpoint::Unix("/run/user/1000/docker.sock".into()),
+            ),
+            ("tcp://10.0.0.5:2375", tcp("10.0.0.5", 2375)),
+            ("tcp://10.0.0.5:2375/", tcp("10.0.0.5", 2375)),
+            ("http://example.org:8080", tcp("example.org", 8080)),
+            ("tcp://example.org", tcp("example.org", 2375)),
+            ("tcp://:2375", tcp("127.0.0.1", 2375)),
+            ("tcp://[::1]:2375", tcp("::1", 2375)),
+            ("tcp://[::1]", tcp("::1", 2375)),
+            ("10.0.0.5:2375", tcp("10.0.0.5", 2375)),
+        ];
+        for (host, want) in cases {
+            assert_eq!(endpoint(&[("DOCKER_HOST", host)]).unwrap(), want, "{host}");
+        }
+        assert_eq!(tcp("::1", 2375).to_string(), "tcp://[::1]:2375");
+        assert_eq!(
+            DaemonEndpoint::Unix(DEFAULT_SOCKET.into()).to_string(),
+            "unix:///var/run/docker.sock"
+        );
+    }
+
+    #[test]
+    fn tls_takes_certificates_from_the_cert_path_or_home() {
+        let e = endpoint(&[("DOCKER_HOST", "tcp://h:2376"), ("DOCKER_TLS_VERIFY", "1")]).unwrap();
+        let DaemonEndpoint::Tcp {
+            tls: Some(files), ..
+        } = &e
+        else {
+            panic!("expected TLS: {e:?}");
+        };
+        assert_eq!(files.ca, PathBuf::from("/home/u/.docker/ca.pem"));
+        assert_eq!(files.key, PathBuf::from("/home/u/.docker/key.pem"));
+        assert!(e.uses_tls());
+
+        let e = endpoint(&[
+            ("DOCKER_HOST", "tcp://h"),
+            ("DOCKER_TLS_VERIFY", "yes"),
+            ("DOCKER_CERT_PATH", "/certs"),
+        ])
+        .unwrap();
+        let DaemonEndpoint::Tcp {
+            port,
+            tls: Some(files),
+            ..
+        } = &e
+        else {
+            panic!("expected TLS: {e:?}");
+        };
+        assert_eq!(*port, 2376);
+        assert_eq!(files.cert, PathBuf::from("/certs/cert.pem"));
+
+        // "0" and empty mean off; unix sockets never use TLS.
+        for off in ["0", ""] {
+            let e = endpoint(&[("DOCKER_HOST", "tcp://h:1"), ("DOCKER_TLS_VERIFY", off)]).unwrap();
+            assert!(!e.uses_tls(), "{off:?}");
+        }
+        let e = endpoint(&[("DOCKER_HOST", "unix:///s"), ("DOCKER_TLS_VERIFY", "1")]).unwrap();
+        assert!(!e.uses_tls());
+        assert!(
+            endpoint(&[("DOCKER_HOST", "https://h:1")])
+                .unwrap()
+                .uses_tls()
+        );
+
+        let mut no_home = ctx(&[("DOCKER_HOST", "tcp://h:1"), ("DOCKER_TLS_VERIFY", "1")]);
+        no_home.home = None;
+        let err = DaemonEndpoint::from_context(&no_home).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.hint().unwrap().contains("DOCKER_CERT_PATH"));
+    }
+
+    #[test]
+    fn windows_pipes_and_ssh_are_refused_with_a_way_out() {
+        let err = endpoint(&[("DOCKER_HOST", "npipe:////./pipe/docker_engine")]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Usage);
+        assert!(err.message().contains("named pipe"), "{}", err.message());
+        assert!(err.hint().unwrap().contains("DOCKER_HOST="));
+
+        let err = endpoint(&[("DOCKER_HOST", "ssh://me@box")]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Usage);
+        assert!(err.message().contains("SSH"));
+        assert!(err.hint().unwrap().contains("ssh -nNT -L"));
+    }
+
+    #[test]
+    fn rejects_malformed_hosts() {
+        for bad in [
+            "unix://",
+            "fd://",
+            "tcp://h:port",
+            "tcp://h:0",
+            "tcp://h:70000",
+            "tcp://h:1/base",
+            "tcp://::1:2375",
+            "tcp://[::1",
+            "tcp://[::1]x",
+            "gopher://h",
+        ] {
+            let err = endpoint(&[("DOCKER_HOST", bad)]).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Usage, "{bad}");
+            assert!(err.message().contains(bad), "{bad}: {}", err.message());
+            assert!(err.hint().is_some(), "{bad}");
+        }
+    }
+}
