@@ -24,8 +24,8 @@ pub struct Args {
 }
 
 /// The maximum Engine API version of a release, for `--json` listings.
-pub fn api_version_of(_v: &DockerVersion) -> Option<String> {
-    None
+pub fn api_version_of(v: &DockerVersion) -> Option<String> {
+    dvm::detect::api_range_for(v).map(|(max, _)| max.to_string())
 }
 
 pub fn run(_app: &App, _args: Args) -> Result<i32> {
