@@ -13,12 +13,12 @@
 //! - 127: there is nothing to run (version not installed, no system docker, a loop stopped),
 //!   like a shell's "command not found".
 
-#[path = "../src/version.rs"]
-#[allow(dead_code)]
-mod version;
 #[path = "../src/resolve.rs"]
 #[allow(dead_code)]
 mod resolve;
+#[path = "../src/version.rs"]
+#[allow(dead_code)]
+mod version;
 
 use std::cell::OnceCell;
 use std::convert::Infallible;
@@ -263,12 +263,8 @@ fn not_installed(spec: &VersionSpec, alias: Option<&str>, request: &Request) -> 
 }
 
 fn auto_install_enabled() -> bool {
-    env::var(AUTO_INSTALL_VAR).is_ok_and(|v| {
-        matches!(
-            v.to_ascii_lowercase().as_str(),
-            "1" | "true" | "yes" | "on"
-        )
-    })
+    env::var(AUTO_INSTALL_VAR)
+        .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
 }
 
 /// Runs `dvm install <spec>` and waits. Its stdout goes to our stderr so that the output of

@@ -193,7 +193,11 @@ pub fn parse_version_file(
         // Name the line of the first bad byte, so a stray binary paste is easy to find.
         let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        file_error(path, Some(line), "is not UTF-8 text; it should hold a version such as 20.10")
+        file_error(
+            path,
+            Some(line),
+            "is not UTF-8 text; it should hold a version such as 20.10",
+        )
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut found: Option<(VersionSpec, usize)> = None;
