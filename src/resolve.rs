@@ -155,9 +155,10 @@ pub fn nearest_version_file(start: &Path) -> Result<Option<Request>, ResolveErro
     Ok(None)
 }
 
-/// Reads a version file. `Ok(None)` when it does not exist (or its folder cannot be searched,
-/// which on the walk up means "not ours to read"); an error when it exists but is unusable.
-fn read_small_file(path: &Path) -> Result<Option<Vec<u8>>, ResolveError> {
+/// Reads a version file (also an alias file). `Ok(None)` when it does not exist (or its folder
+/// cannot be searched, which on the walk up means "not ours to read"); an error when it exists
+/// but is unusable.
+pub fn read_small_file(path: &Path) -> Result<Option<Vec<u8>>, ResolveError> {
     let file = match fs::File::open(path) {
         Ok(f) => f,
         Err(e)
@@ -204,10 +205,13 @@ pub fn parse_version_file(
     bytes: &[u8],
     tool_versions: bool,
 ) -> Result<Option<(VersionSpec, usize)>, ResolveError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        // Name the line of the first bad byte, so a stray binary paste is easy to find.
+        let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
         file_error(
             path,
-            None,
+            Some(line),
             "is not UTF-8 text; it should hold a version such as 20.10",
         )
     })?;

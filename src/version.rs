@@ -478,7 +478,7 @@ mod tests {
 
     #[test]
     fn orders_prereleases_before_their_release() {
-        let mut list = vec![
+        let mut list = [
             v("17.03.0-ce"),
             v("1.12.6"),
             v("1.9.1"),

@@ -19,7 +19,10 @@ fn install_from_each_rpm_compression_and_run_through_the_shim() {
         let t = TestEnv::new();
         install_fixture(&t, kind);
         assert_eq!(t.installed(), ["1.12.6"], "{kind}");
-        assert!(t.home.join("shims/docker").is_file(), "the shim is placed on install");
+        assert!(
+            t.home.join("shims/docker").is_file(),
+            "the shim is placed on install"
+        );
         t.dvm(["use", "--global", "1.12.6"]).success();
         let run = t.docker_in(&t.cwd, ["--version"]);
         run.success();
@@ -36,7 +39,9 @@ fn tampered_rpms_are_refused_with_the_integrity_exit_code_and_install_nothing() 
         assert!(run.stderr.contains("dvm: error:"), "{}", run.stderr);
         assert!(t.installed().is_empty(), "{kind} left {:?}", t.installed());
         let tmp = t.home.join("tmp");
-        let leftovers: Vec<_> = std::fs::read_dir(&tmp).map(|d| d.flatten().collect()).unwrap_or_default();
+        let leftovers: Vec<_> = std::fs::read_dir(&tmp)
+            .map(|d| d.flatten().collect())
+            .unwrap_or_default();
         assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
     }
 }
@@ -45,7 +50,11 @@ fn tampered_rpms_are_refused_with_the_integrity_exit_code_and_install_nothing() 
 fn version_file_eight_levels_up_selects_the_client() {
     let t = TestEnv::new();
     install_fixture(&t, "gz");
-    std::fs::write(t.cwd.join(".docker-version"), "# pinned for this repo\n1.12\n").unwrap();
+    std::fs::write(
+        t.cwd.join(".docker-version"),
+        "# pinned for this repo\n1.12\n",
+    )
+    .unwrap();
     let deep = t.nested(&t.cwd, 8);
     let run = t.docker_in(&deep, ["--version"]);
     run.success();
@@ -54,7 +63,10 @@ fn version_file_eight_levels_up_selects_the_client() {
     current.success();
     assert_eq!(
         current.stdout.trim(),
-        format!("1.12.6 (set by {})", t.cwd.join(".docker-version").display())
+        format!(
+            "1.12.6 (set by {})",
+            t.cwd.join(".docker-version").display()
+        )
     );
 }
 
@@ -90,8 +102,14 @@ fn garbage_version_file_is_an_error_naming_file_and_line() {
 fn ls_marks_active_and_default_and_json_reports_verification() {
     let t = TestEnv::new();
     install_fixture(&t, "gz");
-    t.dvm(["install", "--from", fixture_rpm("xz").to_str().unwrap(), "--as", "1.12.5"])
-        .success();
+    t.dvm([
+        "install",
+        "--from",
+        fixture_rpm("xz").to_str().unwrap(),
+        "--as",
+        "1.12.5",
+    ])
+    .success();
     t.dvm(["use", "--global", "1.12.5"]).success();
     let ls = t.dvm(["ls"]);
     ls.success();
@@ -130,17 +148,37 @@ fn use_without_integration_explains_and_with_integration_prints_shell_code() {
 fn env_var_beats_version_file_beats_default() {
     let mut t = TestEnv::new();
     install_fixture(&t, "gz");
-    t.dvm(["install", "--from", fixture_rpm("xz").to_str().unwrap(), "--as", "1.12.5"])
-        .success();
-    t.dvm(["install", "--from", fixture_rpm("bz2").to_str().unwrap(), "--as", "1.11.2"])
-        .success();
+    t.dvm([
+        "install",
+        "--from",
+        fixture_rpm("xz").to_str().unwrap(),
+        "--as",
+        "1.12.5",
+    ])
+    .success();
+    t.dvm([
+        "install",
+        "--from",
+        fixture_rpm("bz2").to_str().unwrap(),
+        "--as",
+        "1.11.2",
+    ])
+    .success();
     t.dvm(["default", "1.11.2"]).success();
-    assert!(t.dvm(["current"]).stdout.starts_with("1.11.2 (the global default"));
+    assert!(
+        t.dvm(["current"])
+            .stdout
+            .starts_with("1.11.2 (the global default")
+    );
     std::fs::write(t.cwd.join(".docker-version"), "1.12.5\n").unwrap();
     assert!(t.dvm(["current"]).stdout.starts_with("1.12.5 (set by"));
     t.env("DVM_DOCKER_VERSION", "1.12.6");
-    assert_eq!(t.dvm(["current"]).stdout, "1.12.6 (set by DVM_DOCKER_VERSION (dvm use))\n");
-    let json: serde_json::Value = serde_json::from_str(&t.dvm(["current", "--json"]).stdout).unwrap();
+    assert_eq!(
+        t.dvm(["current"]).stdout,
+        "1.12.6 (set by DVM_DOCKER_VERSION (dvm use))\n"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&t.dvm(["current", "--json"]).stdout).unwrap();
     assert_eq!(json["version"], "1.12.6");
     assert_eq!(json["reason"], "env-var");
 }
@@ -150,7 +188,10 @@ fn local_writes_a_version_file_here() {
     let t = TestEnv::new();
     install_fixture(&t, "gz");
     t.dvm(["local", "1.12"]).success();
-    assert_eq!(std::fs::read_to_string(t.cwd.join(".docker-version")).unwrap(), "1.12\n");
+    assert_eq!(
+        std::fs::read_to_string(t.cwd.join(".docker-version")).unwrap(),
+        "1.12\n"
+    );
     t.dvm(["local", "7.7.7"]).failure(3);
 }
 
@@ -160,11 +201,16 @@ fn which_and_exec_use_the_requested_version() {
     install_fixture(&t, "gz");
     let which = t.dvm(["which", "1.12"]);
     which.success();
-    assert_eq!(which.stdout.trim(), t.home.join("versions/1.12.6/docker").display().to_string());
+    assert_eq!(
+        which.stdout.trim(),
+        t.home.join("versions/1.12.6/docker").display().to_string()
+    );
     let exec = t.dvm(["exec", "1.12.6", "--", "docker", "--version"]);
     exec.success();
     assert_eq!(exec.stdout.trim(), FIXTURE_OUTPUT);
-    t.dvm(["which", "2.0.0"]).failure(3).stderr_has("dvm install 2.0.0");
+    t.dvm(["which", "2.0.0"])
+        .failure(3)
+        .stderr_has("dvm install 2.0.0");
 }
 
 #[test]
@@ -172,7 +218,9 @@ fn uninstall_refuses_the_default_unless_forced() {
     let t = TestEnv::new();
     install_fixture(&t, "gz");
     t.dvm(["use", "--global", "1.12.6"]).success();
-    t.dvm(["uninstall", "1.12.6"]).failure(2).stderr_has("--force");
+    t.dvm(["uninstall", "1.12.6"])
+        .failure(2)
+        .stderr_has("--force");
     assert_eq!(t.installed(), ["1.12.6"]);
     t.dvm(["uninstall", "--force", "1.12.6"]).success();
     assert!(t.installed().is_empty());
@@ -186,9 +234,14 @@ fn reinstall_is_a_no_op_unless_forced() {
     t.dvm(["install", "--from", fixture_rpm("gz").to_str().unwrap()])
         .success()
         .stderr_has("already installed");
-    t.dvm(["install", "--force", "--from", fixture_rpm("xz").to_str().unwrap()])
-        .success()
-        .stderr_has("installed docker 1.12.6");
+    t.dvm([
+        "install",
+        "--force",
+        "--from",
+        fixture_rpm("xz").to_str().unwrap(),
+    ])
+    .success()
+    .stderr_has("installed docker 1.12.6");
 }
 
 #[test]
@@ -201,7 +254,8 @@ fn install_from_a_missing_file_or_unknown_version_name_is_clear() {
     t.dvm(["install", "--from", elf.to_str().unwrap()])
         .failure(2)
         .stderr_has("--as");
-    t.dvm(["install", "--from", elf.to_str().unwrap(), "--as", "1.9.1"]).success();
+    t.dvm(["install", "--from", elf.to_str().unwrap(), "--as", "1.9.1"])
+        .success();
     assert_eq!(t.installed(), ["1.9.1"]);
 }
 
@@ -224,7 +278,11 @@ fn verify_detects_a_client_modified_after_install() {
     let t = TestEnv::new();
     install_fixture(&t, "gz");
     t.dvm(["verify"]).success().stdout_has("1.12.6: ok");
-    std::fs::write(t.home.join("versions/1.12.6/docker"), "#!/bin/sh\necho evil\n").unwrap();
+    std::fs::write(
+        t.home.join("versions/1.12.6/docker"),
+        "#!/bin/sh\necho evil\n",
+    )
+    .unwrap();
     t.dvm(["verify"]).failure(5).stdout_has("MODIFIED");
 }
 
@@ -252,14 +310,20 @@ fn config_set_get_list_with_env_precedence() {
     t.dvm(["config", "set", "nonsense", "1"]).failure(8);
     t.env("DVM_RETRIES", "7");
     assert_eq!(t.dvm(["config", "get", "retries"]).stdout, "7\n");
-    t.dvm(["config", "list"]).success().stdout_has("retries          = 7 (from DVM_RETRIES)");
+    t.dvm(["config", "list"])
+        .success()
+        .stdout_has("retries          = 7 (from DVM_RETRIES)");
 }
 
 #[test]
 fn bad_arguments_are_usage_errors() {
     let t = TestEnv::new();
-    t.dvm(["install", "1..2"]).failure(2).stderr_has("'1..2' is not a Docker version");
+    t.dvm(["install", "1..2"])
+        .failure(2)
+        .stderr_has("'1..2' is not a Docker version");
     let long = "9".repeat(10_000);
-    t.dvm(["use", "--global", &long]).failure(2).stderr_has("too long");
+    t.dvm(["use", "--global", &long])
+        .failure(2)
+        .stderr_has("too long");
     t.dvm(["install"]).failure(2);
 }

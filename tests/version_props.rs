@@ -10,18 +10,29 @@ fn any_version() -> impl Strategy<Value = DockerVersion> {
     let pre = prop_oneof![
         Just(None),
         (
-            prop_oneof![Just(PreKind::Alpha), Just(PreKind::Beta), Just(PreKind::Tp), Just(PreKind::Rc)],
+            prop_oneof![
+                Just(PreKind::Alpha),
+                Just(PreKind::Beta),
+                Just(PreKind::Tp),
+                Just(PreKind::Rc)
+            ],
             proptest::option::of(0u32..50),
             any::<bool>()
         )
-            .prop_map(|(kind, number, dotted)| Some(Prerelease { kind, number, dotted: dotted && number.is_some() })),
+            .prop_map(|(kind, number, dotted)| Some(Prerelease {
+                kind,
+                number,
+                dotted: dotted && number.is_some()
+            })),
     ];
-    (0u32..40, 0u32..13, 0u32..30, edition, pre).prop_map(|(major, minor, patch, edition, pre)| DockerVersion {
-        major,
-        minor,
-        patch,
-        edition,
-        pre,
+    (0u32..40, 0u32..13, 0u32..30, edition, pre).prop_map(|(major, minor, patch, edition, pre)| {
+        DockerVersion {
+            major,
+            minor,
+            patch,
+            edition,
+            pre,
+        }
     })
 }
 

@@ -1,1 +1,61 @@
-# placeholder
+# dvm shell integration for bash. Load it from ~/.bashrc with:
+#   eval "$(dvm init bash)"
+# Evaluating it again (a re-sourced .bashrc) changes nothing.
+
+# The shims folder goes first on PATH, exactly once.
+__dvm_shims='__DVM_SHIMS__'
+while [[ ":${PATH}:" == *":${__dvm_shims}:"* ]]; do
+    PATH=":${PATH}:"
+    PATH="${PATH/":${__dvm_shims}:"/:}"
+    PATH="${PATH#:}"
+    PATH="${PATH%:}"
+done
+export PATH="${__dvm_shims}${PATH:+:${PATH}}"
+unset __dvm_shims
+hash -r
+
+export DVM_SHELL_INTEGRATION=bash
+# Lets the shim find dvm when DVM_AUTO_INSTALL is on.
+export DVM_EXE='__DVM_EXE__'
+
+# `dvm use` and `dvm detect` change this shell: dvm prints shell code on stdout (nothing for
+# `use --global` / `--local`) and messages on stderr; the code is evaluated only on success.
+dvm() {
+    case "${1-}" in
+        use | detect)
+            local __dvm_code __dvm_status
+            __dvm_code="$(command '__DVM_EXE__' "$@" --shell-eval bash)"
+            __dvm_status=$?
+            if [ "$__dvm_status" -eq 0 ] && [ -n "$__dvm_code" ]; then
+                eval "$__dvm_code"
+                __dvm_status=$?
+            fi
+            return "$__dvm_status"
+            ;;
+        *)
+            command '__DVM_EXE__' "$@"
+            ;;
+    esac
+}
+
+# >>> dvm use-on-cd >>>
+# On a directory change, DVM_DOCKER_VERSION follows the version files of the new folder. dvm is
+# asked with the variable cleared, or the variable it set before would keep winning.
+__dvm_use_on_cd() {
+    local __dvm_status=$?
+    if [ "${__dvm_last_pwd-}" != "$PWD" ]; then
+        __dvm_last_pwd=$PWD
+        local __dvm_code
+        if __dvm_code="$(DVM_DOCKER_VERSION= command '__DVM_EXE__' current --shell-eval bash)" \
+            && [ -n "$__dvm_code" ]; then
+            eval "$__dvm_code"
+        fi
+    fi
+    # Prompt commands that run after this one still see the last command's status.
+    return "$__dvm_status"
+}
+case ";${PROMPT_COMMAND-};" in
+    *";__dvm_use_on_cd;"*) ;;
+    *) PROMPT_COMMAND="__dvm_use_on_cd${PROMPT_COMMAND:+;${PROMPT_COMMAND}}" ;;
+esac
+# <<< dvm use-on-cd <<<

@@ -68,7 +68,6 @@ pub enum Shell {
     Powershell,
 }
 
-
 #[derive(Subcommand)]
 pub enum Command {
     /// Install a docker client: `dvm install 20.10`, or `dvm install --from FILE|URL`.

@@ -38,25 +38,41 @@ impl Run {
 
     #[track_caller]
     pub fn success(&self) -> &Self {
-        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn failure(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn stdout_has(&self, needle: &str) -> &Self {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}:\n{}", self.stdout);
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout
+        );
         self
     }
 }
@@ -143,7 +159,10 @@ impl TestEnv {
     {
         // Through sh, so that `docker` is looked up on the hermetic PATH like in a script.
         let mut cmd = Command::new("/bin/sh");
-        cmd.arg("-c").arg("exec docker \"$@\"").arg("docker").args(args);
+        cmd.arg("-c")
+            .arg("exec docker \"$@\"")
+            .arg("docker")
+            .args(args);
         self.hermetic(&mut cmd, cwd);
         Run::from(cmd.output().expect("run docker through the shim"))
     }
@@ -158,7 +177,11 @@ impl TestEnv {
     /// Names of the folders in versions/.
     pub fn installed(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.home.join("versions"))
-            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         names.sort();
         names
@@ -179,5 +202,7 @@ impl TestEnv {
 pub fn fixture_rpm(kind: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/rpm")
-        .join(format!("docker-engine-1.12.6-1.el7.centos.x86_64.{kind}.rpm"))
+        .join(format!(
+            "docker-engine-1.12.6-1.el7.centos.x86_64.{kind}.rpm"
+        ))
 }
