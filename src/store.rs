@@ -320,27 +320,50 @@ impl Store {
     }
 
     /// Whether `ensure_shim` would change anything.
-    pub fn ensure_shim_needed(&self, shim_binary: &Path) -> bool {
-        !files_equal(shim_binary, &self.layout.shim_path())
+    pub fn shim_is_stale(&self) -> bool {
+        !file_has_content(&self.layout.shim_path(), SHIM_BINARY)
     }
 
-    /// Places the shim at `<data>/shims/docker` when it is missing or differs from `shim_binary`.
-    /// Hardlinks when it can, copies otherwise; always via a temp name and `rename`.
-    pub fn ensure_shim(&self, shim_binary: &Path) -> Result<bool> {
-        let dest = self.layout.shim_path();
-        if files_equal(shim_binary, &dest) {
+    /// Places the embedded shim at `<data>/shims/docker` when it is missing or differs,
+    /// through a temp name and `rename` so a running `docker` never sees half a file.
+    pub fn ensure_shim(&self) -> Result<bool> {
+        if !self.shim_is_stale() {
             return Ok(false);
         }
         let dir = self.layout.shims_dir();
         self.ensure_dir(&dir)?;
+        let dest = self.layout.shim_path();
         let tmp = dir.join(format!(".docker.{}.tmp", std::process::id()));
-        let _ = fs::remove_file(&tmp);
-        if fs::hard_link(shim_binary, &tmp).is_err() {
-            fs::copy(shim_binary, &tmp).with_path("copy the shim to", &tmp)?;
-            set_executable(&tmp)?;
-        }
+        write_synced(&tmp, SHIM_BINARY)?;
+        set_executable(&tmp)?;
         fs::rename(&tmp, &dest).with_path("install the shim at", &dest)?;
         Ok(true)
+    }
+}
+
+/// The shim program, compiled by build.rs (statically linked where the target allows).
+pub const SHIM_BINARY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/dvm-shim"));
+
+fn file_has_content(path: &Path, want: &[u8]) -> bool {
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    if file.metadata().map(|m| m.len()).ok() != Some(want.len() as u64) {
+        return false;
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut offset = 0;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return offset == want.len(),
+            Ok(n) => {
+                if want.get(offset..offset + n) != Some(&buf[..n]) {
+                    return false;
+                }
+                offset += n;
+            }
+            Err(_) => return false,
+        }
     }
 }
 
@@ -361,38 +384,6 @@ fn process_alive(pid: u32) -> bool {
 fn process_alive(_pid: u32) -> bool {
     // Without /proc we cannot tell cheaply; keep the folder (it only costs disk).
     true
-}
-
-fn files_equal(a: &Path, b: &Path) -> bool {
-    let (Ok(ma), Ok(mb)) = (fs::metadata(a), fs::metadata(b)) else {
-        return false;
-    };
-    if ma.len() != mb.len() {
-        return false;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if ma.dev() == mb.dev() && ma.ino() == mb.ino() {
-            return true;
-        }
-    }
-    let (Ok(mut fa), Ok(mut fb)) = (File::open(a), File::open(b)) else {
-        return false;
-    };
-    let mut ba = vec![0u8; 64 * 1024];
-    let mut bb = vec![0u8; 64 * 1024];
-    loop {
-        let Ok(na) = fa.read(&mut ba) else {
-            return false;
-        };
-        if na == 0 {
-            return true;
-        }
-        if fb.read_exact(&mut bb[..na]).is_err() || ba[..na] != bb[..na] {
-            return false;
-        }
-    }
 }
 
 pub fn set_executable(path: &Path) -> Result<()> {

@@ -39,10 +39,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     let shims = app.layout.shims_dir();
     let shim = app.layout.shim_path();
 
-    let shim_fresh = match app.shim_binary() {
-        Some(bin) => !app.store.ensure_shim_needed(&bin),
-        None => false,
-    };
+    let shim_fresh = !app.store.shim_is_stale();
     checks.push(check(
         "shim",
         shim.is_file() && shim_fresh,

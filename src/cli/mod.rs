@@ -170,28 +170,9 @@ impl App {
         })
     }
 
-    /// The shim binary shipped beside this executable (`dvm-shim`).
-    pub fn shim_binary(&self) -> Option<std::path::PathBuf> {
-        let exe = std::env::current_exe().ok()?;
-        let shim = exe.with_file_name(if cfg!(windows) {
-            "dvm-shim.exe"
-        } else {
-            "dvm-shim"
-        });
-        shim.is_file().then_some(shim)
-    }
-
-    /// Places or refreshes the shim; warns (does not fail) when the shim binary is missing.
+    /// Places or refreshes the shim.
     pub fn ensure_shim(&self) -> Result<()> {
-        match self.shim_binary() {
-            Some(shim) => {
-                self.store.ensure_shim(&shim)?;
-            }
-            None => self.out.warn(
-                "the dvm-shim program was not found next to dvm; `docker` cannot be switched until it is (reinstall dvm)",
-            ),
-        }
-        Ok(())
+        self.store.ensure_shim().map(|_| ())
     }
 }
 
