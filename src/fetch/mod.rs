@@ -65,8 +65,13 @@ pub enum ProgressEvent {
         resumed_from: u64,
     },
     /// Bytes received since the previous `Advance`.
-    Advance { bytes: u64 },
-    Retry { attempt: u32, reason: String },
+    Advance {
+        bytes: u64,
+    },
+    Retry {
+        attempt: u32,
+        reason: String,
+    },
     Finish,
 }
 
@@ -255,9 +260,7 @@ impl Fetcher {
             })
         };
         loop {
-            let range = resumable
-                .as_ref()
-                .map(|r| (r.offset, r.meta.validator()));
+            let range = resumable.as_ref().map(|r| (r.offset, r.meta.validator()));
             let resp = self.with_retries(url, &on_retry, || self.send(url, range))?;
             match (resp.status().as_u16(), resumable.take()) {
                 (200, _) => {
@@ -324,12 +327,18 @@ impl Fetcher {
     }
 
     fn request_failure(&self, url: &Url, e: &reqwest::Error) -> Failure {
+        let text = describe(e);
         if e.is_redirect() {
-            Failure::Fatal(network_error(url, &describe(e)))
+            Failure::Fatal(network_error(url, &text).with_hint(
+                "the server redirected somewhere dvm will not follow; use an https:// URL or a mirror that serves the files itself",
+            ))
+        } else if text.contains("certificate") || text.contains("UnknownIssuer") {
+            Failure::Fatal(network_error(url, &text).with_hint(
+                "the server's TLS certificate is not trusted by this system; behind a TLS-inspecting proxy, add its CA to the system certificate store",
+            ))
         } else if e.is_builder() {
             Failure::Fatal(Error::internal(format!(
-                "cannot build a request for {url}: {}",
-                describe(e)
+                "cannot build a request for {url}: {text}"
             )))
         } else if e.is_timeout() {
             Failure::Retry(format!(
@@ -337,7 +346,7 @@ impl Fetcher {
                 seconds(self.cfg.stall_timeout)
             ))
         } else {
-            Failure::Retry(describe(e))
+            Failure::Retry(text)
         }
     }
 
@@ -372,10 +381,11 @@ impl Fetcher {
     }
 
     fn gave_up(&self, url: &Url, reason: &str) -> Error {
-        network_error(
-            url,
-            &format!("{reason} (gave up after {} retries)", self.cfg.retries),
-        )
+        let retries = match self.cfg.retries {
+            1 => "1 retry".to_string(),
+            n => format!("{n} retries"),
+        };
+        network_error(url, &format!("{reason} (gave up after {retries})"))
     }
 }
 
@@ -445,10 +455,12 @@ fn seconds(d: Duration) -> String {
 /// Makes the rename durable; best effort (not every platform can open a directory).
 fn sync_parent(path: &Path) {
     #[cfg(unix)]
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if let Ok(dir) = fs::File::open(parent) {
-            let _ = dir.sync_all();
-        }
+    if let Some(dir) = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .and_then(|p| fs::File::open(p).ok())
+    {
+        let _ = dir.sync_all();
     }
     #[cfg(not(unix))]
     let _ = path;

@@ -77,8 +77,9 @@ pub fn write_meta(meta_path: &Path, meta: &PartMeta) -> Result<()> {
     let mut tmp = meta_path.as_os_str().to_os_string();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    let json = serde_json::to_vec(meta)
-        .map_err(|e| crate::error::Error::internal(format!("cannot encode download metadata: {e}")))?;
+    let json = serde_json::to_vec(meta).map_err(|e| {
+        crate::error::Error::internal(format!("cannot encode download metadata: {e}"))
+    })?;
     let mut f = fs::File::create(&tmp).with_path("create", &tmp)?;
     f.write_all(&json).with_path("write", &tmp)?;
     drop(f);
@@ -88,7 +89,9 @@ pub fn write_meta(meta_path: &Path, meta: &PartMeta) -> Result<()> {
 /// Removes a file that may not exist.
 pub fn remove_if_exists(path: &Path) -> Result<()> {
     match fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(crate::error::Error::io("remove", path, e)),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(crate::error::Error::io("remove", path, e))
+        }
         _ => Ok(()),
     }
 }
@@ -108,8 +111,14 @@ mod tests {
 
     #[test]
     fn validator_prefers_strong_etag() {
-        assert_eq!(meta("u", Some("\"a\""), Some("d"), None).validator(), Some("\"a\""));
-        assert_eq!(meta("u", Some("W/\"a\""), Some("d"), None).validator(), Some("d"));
+        assert_eq!(
+            meta("u", Some("\"a\""), Some("d"), None).validator(),
+            Some("\"a\"")
+        );
+        assert_eq!(
+            meta("u", Some("W/\"a\""), Some("d"), None).validator(),
+            Some("d")
+        );
         assert_eq!(meta("u", Some("W/\"a\""), None, None).validator(), None);
     }
 
@@ -125,13 +134,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (part, meta_path) = part_paths(&dir.path().join("f"));
         fs::write(&part, b"12345").unwrap();
-        write_meta(&meta_path, &meta("http://x/f", Some("\"e\""), None, Some(10))).unwrap();
-        assert_eq!(find_resumable(&part, &meta_path, "http://x/f").unwrap().offset, 5);
+        write_meta(
+            &meta_path,
+            &meta("http://x/f", Some("\"e\""), None, Some(10)),
+        )
+        .unwrap();
+        assert_eq!(
+            find_resumable(&part, &meta_path, "http://x/f")
+                .unwrap()
+                .offset,
+            5
+        );
         assert!(find_resumable(&part, &meta_path, "http://x/g").is_none());
         write_meta(&meta_path, &meta("http://x/f", None, None, Some(10))).unwrap();
         assert!(find_resumable(&part, &meta_path, "http://x/f").is_none());
         // A part as long as the whole file cannot be resumed with a range.
-        write_meta(&meta_path, &meta("http://x/f", Some("\"e\""), None, Some(5))).unwrap();
+        write_meta(
+            &meta_path,
+            &meta("http://x/f", Some("\"e\""), None, Some(5)),
+        )
+        .unwrap();
         assert!(find_resumable(&part, &meta_path, "http://x/f").is_none());
         fs::write(&meta_path, b"{not json").unwrap();
         assert!(find_resumable(&part, &meta_path, "http://x/f").is_none());

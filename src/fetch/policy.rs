@@ -227,28 +227,55 @@ mod tests {
 
     #[test]
     fn redirect_never_downgrades() {
-        let err = redirect_verdict(
-            &u("https://a.example/x"),
-            &u("http://a.example/x"),
-            1,
-            &[],
-        )
-        .unwrap_err();
+        let err = redirect_verdict(&u("https://a.example/x"), &u("http://a.example/x"), 1, &[])
+            .unwrap_err();
         assert!(err.contains("downgrade"), "{err}");
         // Not even to loopback or a configured mirror.
-        assert!(redirect_verdict(&u("https://a.example/x"), &u("http://127.0.0.1/x"), 1, &[]).is_err());
+        assert!(
+            redirect_verdict(&u("https://a.example/x"), &u("http://127.0.0.1/x"), 1, &[]).is_err()
+        );
         let allowed = vec!["http://m.lan/".to_string()];
-        assert!(redirect_verdict(&u("https://a.example/x"), &u("http://m.lan/x"), 1, &allowed).is_err());
+        assert!(
+            redirect_verdict(&u("https://a.example/x"), &u("http://m.lan/x"), 1, &allowed).is_err()
+        );
     }
 
     #[test]
     fn redirect_to_other_host_only_over_https_or_allowed_http() {
-        assert!(redirect_verdict(&u("https://a.example/x"), &u("https://cdn.example/x"), 1, &[]).is_ok());
-        assert!(redirect_verdict(&u("http://127.0.0.1:1/x"), &u("http://127.0.0.1:2/x"), 1, &[]).is_ok());
-        assert!(redirect_verdict(&u("http://127.0.0.1:1/x"), &u("http://evil.example/x"), 1, &[]).is_err());
+        assert!(
+            redirect_verdict(
+                &u("https://a.example/x"),
+                &u("https://cdn.example/x"),
+                1,
+                &[]
+            )
+            .is_ok()
+        );
+        assert!(
+            redirect_verdict(
+                &u("http://127.0.0.1:1/x"),
+                &u("http://127.0.0.1:2/x"),
+                1,
+                &[]
+            )
+            .is_ok()
+        );
+        assert!(
+            redirect_verdict(
+                &u("http://127.0.0.1:1/x"),
+                &u("http://evil.example/x"),
+                1,
+                &[]
+            )
+            .is_err()
+        );
         let allowed = vec!["http://m.lan/".to_string()];
-        assert!(redirect_verdict(&u("http://127.0.0.1/x"), &u("http://m.lan/x"), 1, &allowed).is_ok());
-        assert!(redirect_verdict(&u("http://127.0.0.1/x"), &u("ftp://m.lan/x"), 1, &allowed).is_err());
+        assert!(
+            redirect_verdict(&u("http://127.0.0.1/x"), &u("http://m.lan/x"), 1, &allowed).is_ok()
+        );
+        assert!(
+            redirect_verdict(&u("http://127.0.0.1/x"), &u("ftp://m.lan/x"), 1, &allowed).is_err()
+        );
     }
 
     #[test]

@@ -23,12 +23,17 @@ const CHUNK: usize = 256 * 1024;
 const CHANNEL_DEPTH: usize = 4;
 /// A partly filled chunk is sent anyway after this long, so slow links still stream.
 const FLUSH_AFTER: Duration = Duration::from_millis(100);
+/// However much each resume progressed, a download gives up after this many interruptions.
+const MAX_INTERRUPTIONS: u32 = 50;
 /// Minimum spacing of `Advance` events.
 const ADVANCE_EVERY: Duration = Duration::from_millis(100);
 
 enum Msg {
     Data(Vec<u8>),
-    Retry { attempt: u32, reason: String },
+    Retry {
+        attempt: u32,
+        reason: String,
+    },
     /// Everything arrived and the `.part` is synced.
     End,
     Failed(Error),
@@ -150,6 +155,7 @@ impl Pump<'_> {
     fn transfer(&mut self) -> std::result::Result<(), Stop> {
         let mut buf = vec![0u8; CHUNK];
         let mut attempts = 0;
+        let mut interruptions = 0;
         let mut offset_at_last_failure = self.offset;
         loop {
             let (filled, ended) = self.fill(&mut buf);
@@ -185,12 +191,19 @@ impl Pump<'_> {
                         return Ok(());
                     }
                 },
-                Err(reason) => reason,
+                Err(e) => self.read_failure(&e),
             };
             // Retries are counted per stretch without progress, so a long download on a flaky
-            // line is not doomed by a few separate hiccups.
+            // line is not doomed by a few separate hiccups; the total is still bounded.
             if self.offset > offset_at_last_failure {
                 attempts = 0;
+            }
+            interruptions += 1;
+            if interruptions > MAX_INTERRUPTIONS {
+                return Err(Stop::Failed(network_error(
+                    self.url,
+                    &format!("{reason} (interrupted {MAX_INTERRUPTIONS} times, giving up)"),
+                )));
             }
             offset_at_last_failure = self.offset;
             self.resp = self.resume(&mut attempts, reason)?;
@@ -198,7 +211,7 @@ impl Pump<'_> {
     }
 
     /// Reads until the chunk is full, the body ended (`Ok(true)`), a while passed, or a failure.
-    fn fill(&mut self, buf: &mut [u8]) -> (usize, std::result::Result<bool, String>) {
+    fn fill(&mut self, buf: &mut [u8]) -> (usize, io::Result<bool>) {
         let started = Instant::now();
         let mut filled = 0;
         loop {
@@ -214,7 +227,7 @@ impl Pump<'_> {
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return (filled, Err(self.read_failure(&e))),
+                Err(e) => return (filled, Err(e)),
             }
         }
     }
@@ -275,9 +288,9 @@ impl Pump<'_> {
                     self.total = self.total.or(total);
                     Ok(resp)
                 }
-                _ => Err(Stop::Failed(
-                    self.cannot_resume("the server answered with a different byte range"),
-                )),
+                _ => Err(Stop::Failed(self.cannot_resume(
+                    "the server answered with a different byte range",
+                ))),
             },
             200 => Err(Stop::Failed(self.cannot_resume(
                 "the server ignored the range request, or the file changed meanwhile",
@@ -287,12 +300,16 @@ impl Pump<'_> {
                 &format!(
                     "the server has no bytes after offset {}, though it announced {}: the file is shorter than its announced length",
                     self.offset,
-                    self.total.map_or_else(|| "more".to_string(), |t| t.to_string())
+                    self.total
+                        .map_or_else(|| "more".to_string(), |t| t.to_string())
                 ),
             ))),
             status => Err(Stop::Failed(network_error(
                 self.url,
-                &format!("unexpected HTTP {status} when resuming at byte {}", self.offset),
+                &format!(
+                    "unexpected HTTP {status} when resuming at byte {}",
+                    self.offset
+                ),
             ))),
         }
     }

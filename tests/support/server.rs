@@ -23,7 +23,8 @@ use std::time::Duration;
 /// Fixed Last-Modified for routes (a real date, so clients can parse it).
 pub const DEFAULT_LAST_MODIFIED: &str = "Wed, 01 Mar 2017 16:44:00 GMT";
 
-/// Misbehaviour for a route. It applies to the first `Route::times` requests (all if unset).
+/// Misbehaviour for a route. It applies to the first `Route::times` requests to the path (all
+/// if unset).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Answer with this status (and a tiny text body) instead of the content.
@@ -142,9 +143,17 @@ pub struct RequestRecord {
     pub status: u16,
 }
 
+/// The routes of one path: request n gets `routes[n]`, the last one repeats.
 struct Entry {
-    route: Route,
+    routes: Vec<Route>,
     hits: u32,
+}
+
+impl Entry {
+    fn current(&self) -> Option<&Route> {
+        let last = self.routes.len().checked_sub(1)?;
+        self.routes.get((self.hits as usize).min(last))
+    }
 }
 
 #[derive(Default)]
@@ -214,7 +223,13 @@ impl FixtureServer {
 
     /// Adds or replaces the route at `path` (its fault counter starts again).
     pub fn add_with(&self, path: &str, route: Route) {
-        lock(&self.state.routes).insert(path.to_string(), Entry { route, hits: 0 });
+        self.add_sequence(path, vec![route]);
+    }
+
+    /// Request n to `path` gets `routes[n]`; the last route answers all later requests.
+    pub fn add_sequence(&self, path: &str, routes: Vec<Route>) {
+        assert!(!routes.is_empty(), "a sequence needs at least one route");
+        lock(&self.state.routes).insert(path.to_string(), Entry { routes, hits: 0 });
     }
 
     pub fn remove(&self, path: &str) {
@@ -232,7 +247,10 @@ impl FixtureServer {
 
     /// Requests logged for `path`.
     pub fn count(&self, path: &str) -> usize {
-        lock(&self.state.log).iter().filter(|r| r.path == path).count()
+        lock(&self.state.log)
+            .iter()
+            .filter(|r| r.path == path)
+            .count()
     }
 
     /// Body bytes the server handed to the socket for `path`, over all requests.
@@ -304,7 +322,10 @@ fn read_request(reader: &mut impl BufRead) -> Option<Request> {
         headers,
     };
     // Drain a request body so the client does not see a reset while still sending.
-    if let Some(len) = req.header("Content-Length").and_then(|v| v.parse::<u64>().ok()) {
+    if let Some(len) = req
+        .header("Content-Length")
+        .and_then(|v| v.parse::<u64>().ok())
+    {
         let _ = std::io::copy(&mut reader.take(len), &mut std::io::sink());
     }
     Some(req)
@@ -365,15 +386,15 @@ fn handle(conn: TcpStream, state: &State) {
 fn respond(req: &Request, state: &State) -> Reply {
     let mut routes = lock(&state.routes);
     if let Some(entry) = routes.get_mut(&req.path) {
-        let fault_active = entry.route.fault.is_some()
-            && entry.route.fault_times.is_none_or(|k| entry.hits < k);
-        entry.hits = entry.hits.saturating_add(1);
-        let fault = if fault_active {
-            entry.route.fault.clone()
-        } else {
-            None
+        let Some(route) = entry.current().cloned() else {
+            return Reply::text(500, "empty route sequence\n");
         };
-        return serve_route(req, &entry.route, fault);
+        let fault = route
+            .fault
+            .clone()
+            .filter(|_| route.fault_times.is_none_or(|k| entry.hits < k));
+        entry.hits = entry.hits.saturating_add(1);
+        return serve_route(req, &route, fault);
     }
     let dir = if req.path.ends_with('/') {
         req.path.clone()
@@ -390,8 +411,7 @@ fn respond(req: &Request, state: &State) -> Reply {
         return r;
     }
     let mut r = Reply::new(200, autoindex(&dir, &children).into_bytes());
-    r.headers
-        .push(("Content-Type".into(), "text/html".into()));
+    r.headers.push(("Content-Type".into(), "text/html".into()));
     r
 }
 
@@ -407,7 +427,10 @@ fn children_of(routes: &BTreeMap<String, Entry>, dir: &str) -> Vec<(String, Opti
         }
         let child = match rest.find('/') {
             Some(i) => (format!("{}/", &rest[..i]), None),
-            None => (rest.to_string(), Some(entry.route.body.len() as u64)),
+            None => (
+                rest.to_string(),
+                entry.current().map(|r| r.body.len() as u64),
+            ),
         };
         if out.last().map(|(n, _)| n) != Some(&child.0) {
             out.push(child);
@@ -464,10 +487,8 @@ fn serve_route(req: &Request, route: &Route, fault: Option<Fault>) -> Reply {
                 .unwrap_or_default()
                 .to_vec();
             let mut r = Reply::new(206, body);
-            r.headers.push((
-                "Content-Range".into(),
-                format!("bytes {start}-{end}/{len}"),
-            ));
+            r.headers
+                .push(("Content-Range".into(), format!("bytes {start}-{end}/{len}")));
             r
         }
         None => Reply::new(route.status, route.body.clone()),
@@ -482,9 +503,7 @@ fn serve_route(req: &Request, route: &Route, fault: Option<Fault>) -> Reply {
             .push(("Content-Type".into(), "application/octet-stream".into()));
     }
     if route.ranges {
-        reply
-            .headers
-            .push(("Accept-Ranges".into(), "bytes".into()));
+        reply.headers.push(("Accept-Ranges".into(), "bytes".into()));
     }
     if let Some(etag) = &route.etag {
         reply.headers.push(("ETag".into(), etag.clone()));
@@ -523,9 +542,7 @@ fn parse_range(value: &str) -> Option<(u64, Option<u64>)> {
 fn if_range_matches(if_range: Option<&str>, route: &Route) -> bool {
     match if_range {
         None => true,
-        Some(v) => {
-            route.etag.as_deref() == Some(v) || route.last_modified.as_deref() == Some(v)
-        }
+        Some(v) => route.etag.as_deref() == Some(v) || route.last_modified.as_deref() == Some(v),
     }
 }
 
