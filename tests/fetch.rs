@@ -120,10 +120,12 @@ fn retries(run: &Run) -> Vec<u32> {
 
 /// Leaves a `.part` of `cut` bytes and its meta, like a download killed midway.
 fn interrupted_download(srv: &FixtureServer, dest: &Path, content: &[u8], cut: u64) {
-    srv.add_with(
-        FILE,
-        Route::new(content).fault(Fault::ResetAfter(cut)).times(1),
-    );
+    interrupted_download_of(srv, dest, Route::new(content), cut);
+    assert!(with_suffix(dest, ".part.meta").exists());
+}
+
+fn interrupted_download_of(srv: &FixtureServer, dest: &Path, route: Route, cut: u64) {
+    srv.add_with(FILE, route.fault(Fault::ResetAfter(cut)).times(1));
     let run = download(
         &fetcher(NetConfig {
             retries: 0,
@@ -138,7 +140,6 @@ fn interrupted_download(srv: &FixtureServer, dest: &Path, content: &[u8], cut: u
         std::fs::metadata(with_suffix(dest, ".part")).unwrap().len(),
         cut
     );
-    assert!(with_suffix(dest, ".part.meta").exists());
     assert!(!dest.exists());
     srv.clear_log();
 }
@@ -204,6 +205,47 @@ fn resumes_an_existing_part_with_range_and_if_range() {
     assert_eq!(reqs[0].if_range, Some(server::content_etag(&content)));
     assert_eq!(reqs[0].status, 206);
     assert_eq!(srv.bytes_served(FILE), 200_000);
+}
+
+#[test]
+fn resumes_with_last_modified_when_there_is_no_etag() {
+    let srv = FixtureServer::start();
+    let content = body(300_000);
+    let route = || Route::new(content.clone()).etag(None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    interrupted_download_of(&srv, &dest, route(), 100_000);
+
+    srv.add_with(FILE, route());
+    let run = download(&fetcher(fast()), &srv.url_for(FILE), &dest);
+    assert_complete(&run, &dest, &content);
+    let reqs = srv.requests();
+    assert_eq!(reqs[0].range.as_deref(), Some("bytes=100000-"));
+    assert_eq!(
+        reqs[0].if_range,
+        Some(server::content_last_modified(&content))
+    );
+    assert_eq!(reqs[0].status, 206);
+}
+
+#[test]
+fn a_part_from_a_server_without_validators_is_not_resumed_later() {
+    let srv = FixtureServer::start();
+    let content = body(300_000);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    interrupted_download_of(
+        &srv,
+        &dest,
+        Route::new(content.clone()).without_validators(),
+        100_000,
+    );
+    assert!(!with_suffix(&dest, ".part.meta").exists());
+
+    srv.add_with(FILE, Route::new(content.clone()).without_validators());
+    let run = download(&fetcher(fast()), &srv.url_for(FILE), &dest);
+    assert_complete(&run, &dest, &content);
+    assert_eq!(srv.requests()[0].range, None);
 }
 
 #[test]
@@ -662,6 +704,23 @@ fn get_bytes_retries_server_errors() {
         Some(b"ok".to_vec())
     );
     assert_eq!(srv.count("/doc"), 2);
+}
+
+#[test]
+fn the_server_dates_are_http_dates() {
+    assert_eq!(server::http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    assert_eq!(
+        server::http_date(1_488_386_640),
+        "Wed, 01 Mar 2017 16:44:00 GMT"
+    );
+    assert_eq!(
+        server::http_date(951_782_400),
+        "Tue, 29 Feb 2000 00:00:00 GMT"
+    );
+    assert_ne!(
+        server::content_last_modified(b"a"),
+        server::content_last_modified(b"b")
+    );
 }
 
 #[test]

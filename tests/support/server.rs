@@ -20,9 +20,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-/// Fixed Last-Modified for routes (a real date, so clients can parse it).
-pub const DEFAULT_LAST_MODIFIED: &str = "Wed, 01 Mar 2017 16:44:00 GMT";
-
 /// Misbehaviour for a route. It applies to the first `Route::times` requests to the path (all
 /// if unset).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,12 +57,12 @@ pub struct Route {
 }
 
 impl Route {
-    /// `200` with `body`, an ETag derived from the content, a fixed Last-Modified, ranges on.
+    /// `200` with `body`, ETag and Last-Modified derived from the content, ranges on.
     pub fn new(body: impl Into<Vec<u8>>) -> Self {
         let body = body.into();
         Route {
             etag: Some(content_etag(&body)),
-            last_modified: Some(DEFAULT_LAST_MODIFIED.to_string()),
+            last_modified: Some(content_last_modified(&body)),
             body,
             status: 200,
             headers: Vec::new(),
@@ -123,11 +120,48 @@ impl Route {
     }
 }
 
-/// A strong ETag that changes whenever the content does.
-pub fn content_etag(body: &[u8]) -> String {
+fn content_hash(body: &[u8]) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     body.hash(&mut hasher);
-    format!("\"{:x}-{:016x}\"", body.len(), hasher.finish())
+    hasher.finish()
+}
+
+/// A strong ETag that changes whenever the content does.
+pub fn content_etag(body: &[u8]) -> String {
+    format!("\"{:x}-{:016x}\"", body.len(), content_hash(body))
+}
+
+/// An HTTP date in 2017–2020 that changes whenever the content does.
+pub fn content_last_modified(body: &[u8]) -> String {
+    const MAR_1_2017: u64 = 1_488_326_400;
+    http_date(MAR_1_2017 + content_hash(body) % (3 * 365 * 86_400))
+}
+
+/// Unix seconds as an IMF-fixdate (`Wed, 01 Mar 2017 00:00:00 GMT`).
+pub fn http_date(unix: u64) -> String {
+    let (days, secs) = (unix / 86_400, unix % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        WEEKDAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
