@@ -110,8 +110,14 @@ pub(super) fn run(t: Transfer<'_>) -> std::result::Result<Finished, Failed> {
                 None => Failed::Consumer(e),
             }),
         };
-        let finished = outcome.map(|()| reader.finish());
         // Dropping the reader closes the channel, which stops a pump blocked on sending.
+        let finished = match outcome {
+            Ok(()) => Ok(reader.finish()),
+            Err(e) => {
+                drop(reader);
+                Err(e)
+            }
+        };
         cancel.store(true, Ordering::SeqCst);
         if network.join().is_err() {
             return Err(Failed::Transfer(Error::internal(format!(
