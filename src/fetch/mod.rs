@@ -1,0 +1,493 @@
+//! HTTP downloads: streaming, hashing as bytes arrive, resume from `.part`, retries, timeouts,
+//! progress events. The only module that talks HTTP to download hosts.
+//!
+//! A download is read by a network thread that appends to `dest.part` and hands chunks over a
+//! bounded channel to the reader the caller's `consume` pulls from, so unpacking overlaps the
+//! transfer and memory stays bounded. Whether a `.part` is resumed or restarted is settled by
+//! the first response, before `consume` sees a byte; later failures are resumed inside the
+//! reader with ranged requests validated by `If-Range`.
+
+mod partial;
+pub mod policy;
+mod stream;
+
+use std::fs;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{CONTENT_RANGE, IF_RANGE, RANGE};
+use reqwest::{StatusCode, Url};
+
+use crate::context::Context;
+use crate::error::{Error, IoContext, Result};
+use partial::PartMeta;
+
+const USER_AGENT: &str = concat!("dvm/", env!("CARGO_PKG_VERSION"));
+const NETWORK_HINT: &str = "check your internet connection and proxy settings (HTTPS_PROXY, NO_PROXY), or set DVM_MIRROR to a mirror you can reach";
+
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    /// Retries after a failed request or an interrupted body (the counter restarts whenever an
+    /// attempt made progress).
+    pub retries: u32,
+    pub connect_timeout: Duration,
+    /// A response or body that delivers nothing for this long counts as failed.
+    pub stall_timeout: Duration,
+    /// Never touch the network.
+    pub offline: bool,
+    /// URL prefixes the user configured (mirrors) for which plain http:// is allowed.
+    pub insecure_allowed: Vec<String>,
+    /// Wait before retry n is `retry_backoff * 2^(n-1)`.
+    pub retry_backoff: Duration,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        NetConfig {
+            retries: 3,
+            connect_timeout: Duration::from_secs(15),
+            stall_timeout: Duration::from_secs(60),
+            offline: false,
+            insecure_allowed: Vec::new(),
+            retry_backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgressEvent {
+    /// `total` is the full size when known; `resumed_from` bytes came from an earlier `.part`.
+    Start {
+        url: String,
+        total: Option<u64>,
+        resumed_from: u64,
+    },
+    /// Bytes received since the previous `Advance`.
+    Advance {
+        bytes: u64,
+    },
+    Retry {
+        attempt: u32,
+        reason: String,
+    },
+    Finish,
+}
+
+/// A finished download, now at `path` in the cache.
+#[derive(Debug, Clone)]
+pub struct Downloaded {
+    pub path: PathBuf,
+    pub size: u64,
+    /// Lowercase hex of every byte from offset 0.
+    pub sha256: String,
+    pub sha1: String,
+}
+
+pub struct Fetcher {
+    client: Client,
+    cfg: NetConfig,
+}
+
+/// Why a request did not give a usable response.
+enum Failure {
+    /// Worth another try (connect error, timeout, 5xx, interrupted body).
+    Retry(String),
+    Fatal(Error),
+}
+
+/// The response that starts a download, and where it starts.
+struct Opened {
+    resp: Response,
+    offset: u64,
+    total: Option<u64>,
+    meta: PartMeta,
+}
+
+impl Fetcher {
+    pub fn new(ctx: &Context, cfg: NetConfig) -> Result<Self> {
+        let proxies = policy::ProxySettings::from_context(ctx)?.to_reqwest()?;
+        let allowed = cfg.insecure_allowed.clone();
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            let from = attempt.previous().last().cloned();
+            let hop = attempt.previous().len();
+            let verdict = match from {
+                Some(from) => policy::redirect_verdict(&from, attempt.url(), hop, &allowed),
+                None => Err("redirect without a previous URL".to_string()),
+            };
+            match verdict {
+                Ok(()) => attempt.follow(),
+                Err(why) => attempt.error(why),
+            }
+        });
+        let mut builder = Client::builder()
+            .no_proxy()
+            .user_agent(USER_AGENT)
+            .connect_timeout(cfg.connect_timeout)
+            // In the blocking client this bounds the wait for the headers and for each read,
+            // not the whole transfer: exactly a stall timeout.
+            .timeout(cfg.stall_timeout)
+            .redirect(redirects);
+        for proxy in proxies {
+            builder = builder.proxy(proxy);
+        }
+        let client = builder.build().map_err(|e| {
+            Error::internal(format!("cannot set up the HTTP client: {}", describe(&e)))
+        })?;
+        Ok(Fetcher { client, cfg })
+    }
+
+    /// A small document (listing, checksum file, repodata). `Ok(None)` on 404/403/410.
+    pub fn get_bytes(&self, url: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        let url = self.prepare(url)?;
+        let fetched = self.with_retries(&url, &|_, _| {}, || {
+            let resp = self.send(&url, None)?;
+            if resp.status() != StatusCode::OK {
+                return Err(Failure::Fatal(network_error(
+                    &url,
+                    &format!("unexpected HTTP {}", resp.status()),
+                )));
+            }
+            read_limited(&url, resp, limit)
+        });
+        match fetched {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == crate::error::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Downloads `url` to `dest` (through `dest.part`, resuming it when the server allows),
+    /// handing every byte from offset 0 to `consume` as it arrives, then draining the rest.
+    pub fn download(
+        &self,
+        url: &str,
+        dest: &Path,
+        progress: &(dyn Fn(ProgressEvent) + Sync),
+        consume: &mut dyn FnMut(&mut dyn Read) -> Result<()>,
+    ) -> Result<Downloaded> {
+        let parsed = self.prepare(url)?;
+        let (part, meta_path) = partial::part_paths(dest);
+        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).with_path("create", parent)?;
+        }
+        let resumable = partial::find_resumable(&part, &meta_path, parsed.as_str());
+        let opened = self.open_download(&parsed, resumable, progress)?;
+
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(&part)
+            .with_path("open", &part)?;
+        let prefix = if opened.offset == 0 {
+            // Meta first out, then the bytes: a kill in between leaves nothing resumable.
+            partial::remove_if_exists(&meta_path)?;
+            file.set_len(0).with_path("truncate", &part)?;
+            if opened.meta.validator().is_some() {
+                partial::write_meta(&meta_path, &opened.meta)?;
+            }
+            None
+        } else {
+            file.seek(SeekFrom::Start(opened.offset))
+                .with_path("seek in", &part)?;
+            let earlier = fs::File::open(&part).with_path("open", &part)?;
+            Some(earlier.take(opened.offset))
+        };
+        progress(ProgressEvent::Start {
+            url: url.to_string(),
+            total: opened.total,
+            resumed_from: opened.offset,
+        });
+
+        let finished = stream::run(stream::Transfer {
+            fetcher: self,
+            url: &parsed,
+            resp: opened.resp,
+            file,
+            part: &part,
+            offset: opened.offset,
+            total: opened.total,
+            validator: opened.meta.validator().map(str::to_string),
+            prefix,
+            progress,
+            consume,
+        });
+        let finished = match finished {
+            Ok(f) => f,
+            Err(stream::Failed::Consumer(e)) => {
+                // What the consumer saw is suspect: never resume from it.
+                let _ = partial::remove_if_exists(&part);
+                let _ = partial::remove_if_exists(&meta_path);
+                return Err(e);
+            }
+            // The .part and its meta stay for the next attempt to resume.
+            Err(stream::Failed::Transfer(e)) => return Err(e),
+        };
+        fs::rename(&part, dest).with_path("move into place", dest)?;
+        partial::remove_if_exists(&meta_path)?;
+        sync_parent(dest);
+        progress(ProgressEvent::Finish);
+        Ok(Downloaded {
+            path: dest.to_path_buf(),
+            size: finished.size,
+            sha256: finished.sha256,
+            sha1: finished.sha1,
+        })
+    }
+
+    fn prepare(&self, url: &str) -> Result<Url> {
+        if self.cfg.offline {
+            return Err(Error::network(format!("--offline: not downloading {url}"))
+                .with_hint("run again without --offline to allow downloads"));
+        }
+        policy::check_url(url, &self.cfg.insecure_allowed)
+    }
+
+    /// The first request of a download: a ranged one when a `.part` can be resumed. A 200 means
+    /// start over; a 206 that does not line up, or a 416, means drop the `.part` and ask again.
+    fn open_download(
+        &self,
+        url: &Url,
+        mut resumable: Option<partial::Resumable>,
+        progress: &(dyn Fn(ProgressEvent) + Sync),
+    ) -> Result<Opened> {
+        let on_retry = |attempt, reason: &str| {
+            progress(ProgressEvent::Retry {
+                attempt,
+                reason: reason.to_string(),
+            })
+        };
+        loop {
+            let range = resumable.as_ref().map(|r| (r.offset, r.meta.validator()));
+            let resp = self.with_retries(url, &on_retry, || self.send(url, range))?;
+            match (resp.status().as_u16(), resumable.take()) {
+                (200, _) => {
+                    let total = resp.content_length();
+                    let meta = PartMeta::from_headers(url.as_str(), resp.headers(), total);
+                    return Ok(Opened {
+                        resp,
+                        offset: 0,
+                        total,
+                        meta,
+                    });
+                }
+                (206, Some(r)) => {
+                    let lines_up = content_range(&resp).is_some_and(|(start, total)| {
+                        start == r.offset && (r.meta.total.is_none() || total == r.meta.total)
+                    });
+                    if lines_up {
+                        let total = content_range(&resp)
+                            .and_then(|(_, t)| t)
+                            .or_else(|| resp.content_length().map(|n| r.offset + n));
+                        return Ok(Opened {
+                            resp,
+                            offset: r.offset,
+                            total,
+                            meta: PartMeta { total, ..r.meta },
+                        });
+                    }
+                }
+                (416, Some(_)) => {}
+                (status, _) => {
+                    return Err(network_error(
+                        url,
+                        &format!("unexpected HTTP {status} to a download request"),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// One GET. Successful and 416 responses come back; other statuses become failures.
+    fn send(&self, url: &Url, range: Option<(u64, Option<&str>)>) -> Result<Response, Failure> {
+        let mut request = self.client.get(url.clone());
+        if let Some((from, validator)) = range {
+            request = request.header(RANGE, format!("bytes={from}-"));
+            if let Some(v) = validator {
+                request = request.header(IF_RANGE, v);
+            }
+        }
+        let resp = request.send().map_err(|e| self.request_failure(url, &e))?;
+        let status = resp.status();
+        match status.as_u16() {
+            200..=299 | 416 => Ok(resp),
+            403 | 404 | 410 => Err(Failure::Fatal(
+                Error::not_found(format!("{url} is not available (HTTP {status})")).with_hint(
+                    "check the version (`dvm ls-remote`) and, if you use one, your mirror (DVM_MIRROR)",
+                ),
+            )),
+            408 | 429 | 500..=599 => Err(Failure::Retry(format!("HTTP {status}"))),
+            _ => Err(Failure::Fatal(network_error(
+                url,
+                &format!("the server answered HTTP {status}"),
+            ))),
+        }
+    }
+
+    fn request_failure(&self, url: &Url, e: &reqwest::Error) -> Failure {
+        let text = describe(e);
+        if e.is_redirect() {
+            Failure::Fatal(network_error(url, &text).with_hint(
+                "the server redirected somewhere dvm will not follow; use an https:// URL or a mirror that serves the files itself",
+            ))
+        } else if text.contains("certificate") || text.contains("UnknownIssuer") {
+            Failure::Fatal(network_error(url, &text).with_hint(
+                "the server's TLS certificate is not trusted by this system; behind a TLS-inspecting proxy, add its CA to the system certificate store",
+            ))
+        } else if e.is_builder() {
+            Failure::Fatal(Error::internal(format!(
+                "cannot build a request for {url}: {text}"
+            )))
+        } else if e.is_timeout() {
+            Failure::Retry(format!(
+                "no answer within {}",
+                seconds(self.cfg.stall_timeout)
+            ))
+        } else {
+            Failure::Retry(text)
+        }
+    }
+
+    /// Runs `op` until it succeeds, fails for good, or used up the retries.
+    fn with_retries<T>(
+        &self,
+        url: &Url,
+        on_retry: &dyn Fn(u32, &str),
+        mut op: impl FnMut() -> Result<T, Failure>,
+    ) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            match op() {
+                Ok(v) => return Ok(v),
+                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Retry(reason)) => {
+                    if attempt >= self.cfg.retries {
+                        return Err(self.gave_up(url, &reason));
+                    }
+                    attempt += 1;
+                    on_retry(attempt, &reason);
+                    std::thread::sleep(self.backoff(attempt));
+                }
+            }
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        self.cfg
+            .retry_backoff
+            .saturating_mul(1 << attempt.saturating_sub(1).min(6))
+    }
+
+    fn gave_up(&self, url: &Url, reason: &str) -> Error {
+        let retries = match self.cfg.retries {
+            1 => "1 retry".to_string(),
+            n => format!("{n} retries"),
+        };
+        network_error(url, &format!("{reason} (gave up after {retries})"))
+    }
+}
+
+fn read_limited(url: &Url, resp: Response, limit: u64) -> Result<Vec<u8>, Failure> {
+    let too_big = || {
+        Failure::Fatal(network_error(
+            url,
+            &format!("the document is larger than the {limit} bytes expected"),
+        ))
+    };
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    resp.take(limit.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|e| Failure::Retry(describe(&e)))?;
+    if body.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(body)
+}
+
+/// `Content-Range: bytes START-END/TOTAL` as `(START, TOTAL)`; `*` gives no total.
+fn content_range(resp: &Response) -> Option<(u64, Option<u64>)> {
+    let value = resp.headers().get(CONTENT_RANGE)?.to_str().ok()?;
+    let (range, total) = value.trim().strip_prefix("bytes ")?.split_once('/')?;
+    let (start, _end) = range.split_once('-')?;
+    let start = start.trim().parse().ok()?;
+    let total = match total.trim() {
+        "*" => None,
+        t => Some(t.parse().ok()?),
+    };
+    Some((start, total))
+}
+
+fn network_error(url: &Url, what: &str) -> Error {
+    Error::network(format!("could not download {url}: {what}")).with_hint(NETWORK_HINT)
+}
+
+/// An error and its causes on one line, without repeating the URL reqwest puts first.
+fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = match (e.downcast_ref::<reqwest::Error>(), e.source()) {
+        (Some(_), Some(cause)) => cause.to_string(),
+        _ => e.to_string(),
+    };
+    let mut next = if e.is::<reqwest::Error>() {
+        e.source().and_then(|c| c.source())
+    } else {
+        e.source()
+    };
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+/// Makes the rename durable; best effort (not every platform can open a directory).
+fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .and_then(|p| fs::File::open(p).ok())
+    {
+        let _ = dir.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_the_configured_base() {
+        let f = Fetcher::new(
+            &Context::empty("/"),
+            NetConfig {
+                retry_backoff: Duration::from_millis(10),
+                ..NetConfig::default()
+            },
+        )
+        .unwrap();
+        let waits: Vec<_> = (1..=4).map(|n| f.backoff(n).as_millis()).collect();
+        assert_eq!(waits, [10, 20, 40, 80]);
+    }
+
+    #[test]
+    fn describe_follows_causes_without_repeats() {
+        let inner = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        let outer = std::io::Error::other(inner);
+        assert_eq!(describe(&outer), "reset by peer");
+    }
+}
