@@ -205,7 +205,8 @@ pub struct RemoteListing {
 }
 
 /// The union of what every source lists for `query`. A source that fails is noted in
-/// `skipped`; only when every source fails (or the one forced with `source`) is it an error.
+/// `skipped`; it is an error when every networked source fails (or the one forced with
+/// `source`), and always for an integrity failure.
 pub fn list_remote(
     http: &dyn Http,
     hosts: &Hosts,
@@ -232,7 +233,8 @@ pub fn list_remote(
         );
         match read {
             Ok(artifacts) => {
-                any_ok = true;
+                // The embedded legacy table cannot fail, so it does not count as a source read.
+                any_ok |= source != SourceKind::Legacy;
                 listing
                     .entries
                     .extend(artifacts.into_iter().map(|a| RemoteEntry {
@@ -250,6 +252,7 @@ pub fn list_remote(
                         url: a.url,
                     }));
             }
+            Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
             Err(e) => {
                 listing.skipped.push(format!("{source}: {}", e.message()));
                 first_error.get_or_insert(e);

@@ -7,7 +7,7 @@
 //! Fedora and RHEL repositories carry the same releases rebuilt per distribution and add no
 //! versions, so they are read only when asked for with an explicit distribution.
 
-use super::{Artifact, Channel, Distro, Hosts, Http, Platform, SourceKind, repodata};
+use super::{Artifact, Channel, Distro, Hosts, Http, Os, Platform, SourceKind, repodata};
 use crate::error::Result;
 use crate::index::ListingCache;
 
@@ -36,7 +36,7 @@ pub fn list(
     platform: Platform,
     cache: &ListingCache,
 ) -> Result<Vec<Artifact>> {
-    let Some(arch) = repodata::rpm_arch(platform.arch) else {
+    let Some(arch) = repodata::rpm_arch(platform.arch).filter(|_| platform.os == Os::Linux) else {
         return Ok(Vec::new());
     };
     let url = repo_url(hosts, distro, channel, arch);

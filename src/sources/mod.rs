@@ -22,7 +22,7 @@ pub mod yum;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::index::ListingCache;
 use crate::version::{DockerVersion, Edition, VersionSpec};
 
@@ -275,16 +275,22 @@ impl Platform {
         } else if cfg!(windows) {
             Os::Windows
         } else {
-            return Err(unsupported_platform(std::env::consts::OS));
+            return Err(unsupported_platform("this operating system"));
         };
-        let arch = match std::env::consts::ARCH {
-            "x86_64" => Arch::X86_64,
-            "x86" => Arch::I386,
-            "aarch64" => Arch::Aarch64,
-            "arm" => Arch::Armhf,
-            "powerpc64" if cfg!(target_endian = "little") => Arch::Ppc64le,
-            "s390x" => Arch::S390x,
-            other => return Err(unsupported_platform(other)),
+        let arch = if cfg!(target_arch = "x86_64") {
+            Arch::X86_64
+        } else if cfg!(target_arch = "x86") {
+            Arch::I386
+        } else if cfg!(target_arch = "aarch64") {
+            Arch::Aarch64
+        } else if cfg!(target_arch = "arm") {
+            Arch::Armhf
+        } else if cfg!(all(target_arch = "powerpc64", target_endian = "little")) {
+            Arch::Ppc64le
+        } else if cfg!(target_arch = "s390x") {
+            Arch::S390x
+        } else {
+            return Err(unsupported_platform("this architecture"));
         };
         Ok(Platform { os, arch })
     }
@@ -617,6 +623,7 @@ pub fn find_artifacts(
             for &source in &sources {
                 match listings.get(http, hosts, query, source, channel, cache) {
                     Ok(list) => found.extend(list.iter().map(|a| a.version)),
+                    Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
                     Err(e) => {
                         tried.push(format!("{source} listing: {}", e.message()));
                         first_error.get_or_insert(e);
@@ -668,6 +675,7 @@ pub fn find_artifacts(
                             .filter(|a| a.version.same_release(&version) && edition_ok(&version, a))
                             .cloned(),
                     ),
+                    Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
                     Err(e) => {
                         tried.push(format!("{source} listing: {}", e.message()));
                         listing_error.get_or_insert(e);
@@ -776,7 +784,8 @@ impl Listings {
 
 /// Everything one source lists for `platform` on `channel`. Legacy "lists" the embedded table.
 /// Yum and rpm read every default repository (or only `distro`); a repository that is missing
-/// (404) is skipped, and an error is returned only when no repository could be read at all.
+/// (404) is skipped, and an error is returned only when no repository could be read at all
+/// (or when one failed an integrity check, which is never skipped).
 pub fn list_source(
     http: &dyn Http,
     hosts: &Hosts,
@@ -812,6 +821,8 @@ pub fn list_source(
                             }
                         }
                     }
+                    // Tampered or mismatched metadata is never skipped over.
+                    Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
                     Err(e) => {
                         first_error.get_or_insert(e);
                     }

@@ -2,7 +2,7 @@
 //! 17.05), found through the repository's repodata; file names are never guessed.
 //! The host shut down on 2020-03-31; mirrors carry the same tree.
 
-use super::{Artifact, Channel, Distro, Hosts, Http, Platform, SourceKind, repodata};
+use super::{Artifact, Channel, Distro, Hosts, Http, Os, Platform, SourceKind, repodata};
 use crate::error::Result;
 use crate::index::ListingCache;
 
@@ -32,7 +32,7 @@ pub fn list(
     platform: Platform,
     cache: &ListingCache,
 ) -> Result<Vec<Artifact>> {
-    let Some(arch) = repodata::rpm_arch(platform.arch) else {
+    let Some(arch) = repodata::rpm_arch(platform.arch).filter(|_| platform.os == Os::Linux) else {
         return Ok(Vec::new());
     };
     let url = repo_url(hosts, distro, channel);
