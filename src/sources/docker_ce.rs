@@ -1,0 +1,53 @@
+//! docker-ce / docker-ce-cli RPMs on `download.docker.com/linux/{distro}/{N}/{arch}/{channel}/`
+//! (17.03 onwards), found through repodata: release fields and dist tags changed between eras
+//! (`17.03.2.ce-1.el7.centos`, `20.10.24-3.el7`, `24.0.7-1.el8`), so names are never guessed.
+//! From 18.09 the client is in docker-ce-cli; before that in docker-ce.
+//!
+//! Default repositories: centos/7 (17.03 to 26.1), then centos/9 (late 20.10 onwards). The
+//! Fedora and RHEL repositories carry the same releases rebuilt per distribution and add no
+//! versions, so they are read only when asked for with an explicit distribution.
+
+use super::{Artifact, Channel, Distro, Hosts, Http, Os, Platform, SourceKind, repodata};
+use crate::error::Result;
+use crate::index::ListingCache;
+
+/// Package names holding the client, preferred first.
+const CLIENT_PACKAGES: [&str; 2] = ["docker-ce-cli", "docker-ce"];
+
+pub fn default_distros() -> Vec<Distro> {
+    vec![Distro::new("centos", 7), Distro::new("centos", 9)]
+}
+
+/// `linux/centos/7/x86_64/stable` (the folder holding `repodata/` and `Packages/`).
+pub fn repo_path(distro: &Distro, channel: Channel, arch: &str) -> String {
+    format!("linux/{}/{}/{arch}/{channel}", distro.name, distro.release)
+}
+
+pub fn repo_url(hosts: &Hosts, distro: &Distro, channel: Channel, arch: &str) -> String {
+    format!("{}/{}", hosts.docker_ce, repo_path(distro, channel, arch))
+}
+
+/// The client builds for `platform` in one repository; a missing repository lists nothing.
+pub fn list(
+    http: &dyn Http,
+    hosts: &Hosts,
+    distro: &Distro,
+    channel: Channel,
+    platform: Platform,
+    cache: &ListingCache,
+) -> Result<Vec<Artifact>> {
+    let Some(arch) = repodata::rpm_arch(platform.arch).filter(|_| platform.os == Os::Linux) else {
+        return Ok(Vec::new());
+    };
+    let url = repo_url(hosts, distro, channel, arch);
+    let Some(pkgs) = repodata::read_repo(http, &url, cache)? else {
+        return Ok(Vec::new());
+    };
+    let repo = repodata::Repo {
+        url: &url,
+        path: &repo_path(distro, channel, arch),
+        source: SourceKind::Rpm,
+        channel,
+    };
+    Ok(repodata::artifacts(&pkgs, &CLIENT_PACKAGES, arch, &repo))
+}

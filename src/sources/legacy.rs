@@ -1,0 +1,181 @@
+//! `get.docker.com/builds/{Linux|Darwin|Windows}/{arch}/docker-{v}`: 1.x to 17.05.0-ce.
+//! Prereleases live on `test.docker.com` under the same paths. Up to 1.10.x each file is the
+//! bare client (`.exe` on Windows); from 1.11.0 a `.tgz` (`.zip` on Windows). Each has a
+//! `<url>.sha256` sibling. There is no listing; the embedded table stands in for one.
+//!
+//! The embedded table is keyed by path below the host (`builds/Linux/x86_64/docker-1.12.6.tgz`):
+//! an entry vouches for that file on the official host or on any configured legacy base, never
+//! for another path and never for a file that is not on a legacy base (local files included).
+//! Paths never repeat between get.docker.com and test.docker.com, so the path alone is a key.
+
+use super::{Artifact, Channel, Expected, Hosts, Http, Os, Platform, SourceKind};
+use crate::error::{Error, Result};
+use crate::verify::{self, LegacyBuild};
+use crate::version::DockerVersion;
+
+/// A `.sha256` file is one line; anything bigger is not one.
+const SHA256_FILE_LIMIT: u64 = 4096;
+
+pub fn arch_dir(platform: Platform) -> Option<&'static str> {
+    use super::Arch::*;
+    let ok = match platform.os {
+        Os::Linux => matches!(platform.arch, X86_64 | I386 | Armel | Aarch64),
+        Os::Mac | Os::Windows => matches!(platform.arch, X86_64 | I386),
+    };
+    ok.then(|| platform.arch.as_str())
+}
+
+/// `docker-1.10.3`, `docker-1.10.3.exe`, `docker-1.12.6.tgz`, `docker-1.12.6.zip`.
+pub fn file_name(version: &DockerVersion, os: Os) -> String {
+    let raw = (version.major, version.minor) < (1, 11);
+    let ext = match (raw, os) {
+        (true, Os::Windows) => ".exe",
+        (true, _) => "",
+        (false, Os::Windows) => ".zip",
+        (false, _) => ".tgz",
+    };
+    format!("docker-{version}{ext}")
+}
+
+/// Prereleases only ever lived on test.docker.com.
+fn effective_channel(version: &DockerVersion, channel: Channel) -> Channel {
+    if version.is_prerelease() {
+        Channel::Test
+    } else {
+        channel
+    }
+}
+
+/// `builds/Linux/x86_64/docker-1.12.6.tgz`
+pub fn path(version: &DockerVersion, platform: Platform) -> Option<String> {
+    let arch = arch_dir(platform)?;
+    Some(format!(
+        "builds/{}/{arch}/{}",
+        platform.os.legacy_dir(),
+        file_name(version, platform.os)
+    ))
+}
+
+pub fn url(
+    hosts: &Hosts,
+    version: &DockerVersion,
+    channel: Channel,
+    platform: Platform,
+) -> Option<String> {
+    let base = match effective_channel(version, channel) {
+        Channel::Stable => &hosts.legacy,
+        Channel::Test => &hosts.legacy_test,
+    };
+    Some(format!("{base}/{}", path(version, platform)?))
+}
+
+/// The candidate for `version`, with the embedded table's checksum when it has one.
+pub fn artifact(
+    hosts: &Hosts,
+    version: &DockerVersion,
+    channel: Channel,
+    platform: Platform,
+) -> Option<Artifact> {
+    let path = path(version, platform)?;
+    let url = url(hosts, version, channel, platform)?;
+    Some(Artifact {
+        version: *version,
+        source: SourceKind::Legacy,
+        channel: effective_channel(version, channel),
+        expected: match table_entry(&path) {
+            Some(entry) => Expected::Published {
+                sha256: entry.sha256.clone(),
+                evidence: vec![table_evidence(entry)],
+            },
+            None => Expected::Tofu,
+        },
+        url,
+        path,
+        size: None,
+    })
+}
+
+/// The versions the embedded table knows, as candidates for `platform`. The table records
+/// Linux x86_64 files; for other platforms the same releases are offered at their constructed
+/// URLs without a checksum (the `.sha256` sibling supplies it at install time).
+pub fn list(hosts: &Hosts, channel: Channel, platform: Platform) -> Vec<Artifact> {
+    verify::legacy_table()
+        .iter()
+        .filter(|b| {
+            let from_test = b.url.starts_with(super::OFFICIAL_LEGACY_TEST);
+            from_test == (channel == Channel::Test)
+        })
+        .filter_map(|b| artifact(hosts, &b.version, channel, platform))
+        .collect()
+}
+
+fn table_evidence(entry: &LegacyBuild) -> String {
+    format!("dvm's embedded table ({})", entry.url)
+}
+
+/// The table entry for a path below the legacy host.
+pub fn table_entry(path: &str) -> Option<&'static LegacyBuild> {
+    verify::legacy_table()
+        .iter()
+        .find(|b| official_path(&b.url) == Some(path))
+}
+
+/// The table entry vouching for `url`, if `url` is on a legacy base (configured or official).
+pub fn table_entry_for_url(hosts: &Hosts, url: &str) -> Option<&'static LegacyBuild> {
+    let official = Hosts::official();
+    let bases = [
+        &hosts.legacy,
+        &hosts.legacy_test,
+        &official.legacy,
+        &official.legacy_test,
+    ];
+    let path = bases.iter().find_map(|b| {
+        url.strip_prefix(b.as_str())
+            .and_then(|r| r.strip_prefix('/'))
+    })?;
+    table_entry(path)
+}
+
+fn official_path(url: &str) -> Option<&str> {
+    [super::OFFICIAL_LEGACY, super::OFFICIAL_LEGACY_TEST]
+        .iter()
+        .find_map(|b| url.strip_prefix(b).and_then(|r| r.strip_prefix('/')))
+}
+
+/// Fetches `<url>.sha256` and reconciles it with the embedded table (already in
+/// `artifact.expected`). Both present and different: integrity error naming both.
+pub fn confirm_expected(http: &dyn Http, artifact: &Artifact) -> Result<Expected> {
+    let sibling = format!("{}.sha256", artifact.url);
+    let published = match http.get_bytes(&sibling, SHA256_FILE_LIMIT)? {
+        Some(bytes) => Some(
+            verify::parse_sha256_file(&String::from_utf8_lossy(&bytes))
+                .map_err(|e| e.context(format!("reading {sibling}")))?,
+        ),
+        None => None,
+    };
+    let table = table_entry(&artifact.path);
+    match (published, table) {
+        (Some(p), Some(t)) if !p.eq_ignore_ascii_case(&t.sha256) => Err(Error::integrity(format!(
+            "the published checksums for {} disagree: {sibling} says {p}, but {} says {}",
+            artifact.url,
+            table_evidence(t),
+            t.sha256
+        ))
+        .with_hint(
+            "do not use this file; if you use a mirror, compare it with the official host and tell the mirror's operator",
+        )),
+        (Some(p), Some(t)) => Ok(Expected::Published {
+            sha256: p,
+            evidence: vec![sibling, table_evidence(t)],
+        }),
+        (Some(p), None) => Ok(Expected::Published {
+            sha256: p,
+            evidence: vec![sibling],
+        }),
+        (None, Some(t)) => Ok(Expected::Published {
+            sha256: t.sha256.clone(),
+            evidence: vec![table_evidence(t)],
+        }),
+        (None, None) => Ok(Expected::Tofu),
+    }
+}

@@ -1,0 +1,586 @@
+//! Yum repository metadata: `repodata/repomd.xml` names `primary.xml[.gz|.xz|.zst|.bz2]`,
+//! whose `<package>` entries give each RPM's name, version, checksum and location.
+//! The parsers are pure and never panic, whatever the bytes.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::{Arch, DigestAlgo, Expected, Http};
+use crate::error::{Error, Result};
+use crate::index::ListingCache;
+use crate::version::DockerVersion;
+
+/// Decompressed primary.xml larger than this is refused (Docker's are a few MiB).
+pub const MAX_PRIMARY_SIZE: u64 = 256 * 1024 * 1024;
+const REPOMD_LIMIT: u64 = 1024 * 1024;
+const PRIMARY_DOWNLOAD_LIMIT: u64 = 128 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpmPackage {
+    pub name: String,
+    pub arch: String,
+    pub epoch: String,
+    pub version: String,
+    pub release: String,
+    /// As written: `sha256`, `sha` or `sha1` (or anything else a repository invents).
+    pub checksum_type: String,
+    pub checksum: String,
+    /// Relative to the repository base (the folder holding `repodata/`).
+    pub location: String,
+    pub size: Option<u64>,
+}
+
+/// Where repomd.xml says primary.xml is, and the checksum of the file as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrimaryRef {
+    pub href: String,
+    pub checksum: Option<(DigestAlgo, String)>,
+}
+
+fn malformed(what: &str, detail: impl std::fmt::Display) -> Error {
+    Error::network(format!("malformed {what}: {detail}")).with_hint(
+        "the repository or mirror serves broken metadata; retry later or use another mirror",
+    )
+}
+
+/// The architecture name RPM repositories use, for the architectures Docker built RPMs for.
+pub fn rpm_arch(arch: Arch) -> Option<&'static str> {
+    match arch {
+        Arch::X86_64 | Arch::Aarch64 | Arch::Ppc64le | Arch::S390x => Some(arch.as_str()),
+        Arch::I386 | Arch::Armel | Arch::Armhf => None,
+    }
+}
+
+pub fn primary_location(repomd_xml: &[u8]) -> Result<String> {
+    primary_ref(repomd_xml).map(|r| r.href)
+}
+
+/// Reads `<data type="primary">` from repomd.xml.
+pub fn primary_ref(repomd_xml: &[u8]) -> Result<PrimaryRef> {
+    let mut reader = Reader::from_reader(repomd_xml);
+    let mut depth = 0usize;
+    let mut primary_depth: Option<usize> = None;
+    let mut href = None;
+    let mut checksum_type: Option<String> = None;
+    let mut in_checksum = false;
+    let mut checksum_text = String::new();
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| malformed("repomd.xml", e))?;
+        match event {
+            Event::Start(e) => {
+                depth += 1;
+                let name = e.local_name();
+                if primary_depth.is_none() && name.as_ref() == b"data" {
+                    if attr(&e, b"type")?.as_deref() == Some("primary") {
+                        primary_depth = Some(depth);
+                    }
+                } else if primary_depth.is_some_and(|p| depth == p + 1) {
+                    if name.as_ref() == b"checksum" {
+                        checksum_type = attr(&e, b"type")?.map(|c| c.into_owned());
+                        in_checksum = true;
+                    } else if name.as_ref() == b"location" {
+                        href = attr(&e, b"href")?.map(|h| h.into_owned());
+                    }
+                }
+            }
+            Event::Empty(e)
+                if primary_depth.is_some_and(|p| depth == p)
+                    && e.local_name().as_ref() == b"location" =>
+            {
+                href = attr(&e, b"href")?.map(|h| h.into_owned());
+            }
+            Event::Text(t) if in_checksum => {
+                checksum_text.push_str(&t.decode().map_err(|e| malformed("repomd.xml", e))?);
+            }
+            Event::End(_) => {
+                if in_checksum && primary_depth.is_some_and(|p| depth == p + 1) {
+                    in_checksum = false;
+                }
+                if primary_depth == Some(depth) {
+                    break;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let href = href.ok_or_else(|| malformed("repomd.xml", "no primary data location"))?;
+    let checksum = checksum_type
+        .as_deref()
+        .and_then(algo_of)
+        .and_then(|algo| valid_hex(checksum_text.trim(), algo).map(|h| (algo, h)));
+    Ok(PrimaryRef { href, checksum })
+}
+
+fn attr<'a>(e: &'a BytesStart<'a>, key: &[u8]) -> Result<Option<Cow<'a, str>>> {
+    for a in e.attributes() {
+        let a = a.map_err(|err| malformed("XML attribute", err))?;
+        if a.key.local_name().as_ref() == key {
+            return a
+                .unescape_value()
+                .map(Some)
+                .map_err(|err| malformed("XML attribute", err));
+        }
+    }
+    Ok(None)
+}
+
+/// `sha256` → Sha256, `sha`/`sha1` → Sha1; other algorithms are not used for verification.
+pub fn algo_of(checksum_type: &str) -> Option<DigestAlgo> {
+    match checksum_type.to_ascii_lowercase().as_str() {
+        "sha256" => Some(DigestAlgo::Sha256),
+        "sha" | "sha1" => Some(DigestAlgo::Sha1),
+        _ => None,
+    }
+}
+
+/// Lowercase hex of the right length for `algo`, or `None`.
+pub fn valid_hex(hex: &str, algo: DigestAlgo) -> Option<String> {
+    let len = match algo {
+        DigestAlgo::Sha1 => 40,
+        DigestAlgo::Sha256 => 64,
+    };
+    (hex.len() == len && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| hex.to_ascii_lowercase())
+}
+
+/// Decompresses by magic number (gzip, xz, zstd, bzip2; anything else is taken as plain XML),
+/// refusing output above `cap` bytes.
+pub fn decompress(bytes: &[u8], cap: u64) -> Result<Vec<u8>> {
+    let reader: Box<dyn Read + '_> = if bytes.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::read::MultiGzDecoder::new(bytes))
+    } else if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Box::new(liblzma::read::XzDecoder::new_multi_decoder(bytes))
+    } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Box::new(zstd::stream::read::Decoder::new(bytes).map_err(|e| malformed("zstd stream", e))?)
+    } else if bytes.starts_with(b"BZh") {
+        Box::new(bzip2::read::MultiBzDecoder::new(bytes))
+    } else {
+        if bytes.len() as u64 > cap {
+            return Err(too_big(cap));
+        }
+        return Ok(bytes.to_vec());
+    };
+    let mut out = Vec::new();
+    reader
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| malformed("compressed repodata", e))?;
+    if out.len() as u64 > cap {
+        return Err(too_big(cap));
+    }
+    Ok(out)
+}
+
+fn too_big(cap: u64) -> Error {
+    malformed(
+        "repodata",
+        format!("primary.xml is larger than {} MiB", cap / (1024 * 1024)),
+    )
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Name,
+    Arch,
+    Checksum,
+}
+
+#[derive(Default)]
+struct Partial {
+    name: String,
+    arch: String,
+    epoch: Option<String>,
+    version: Option<String>,
+    release: Option<String>,
+    checksum_type: Option<String>,
+    checksum: String,
+    location: Option<String>,
+    size: Option<u64>,
+}
+
+impl Partial {
+    fn finish(self) -> Option<RpmPackage> {
+        let name = self.name.trim().to_string();
+        let arch = self.arch.trim().to_string();
+        if name.is_empty() || arch.is_empty() {
+            return None;
+        }
+        Some(RpmPackage {
+            name,
+            arch,
+            epoch: self.epoch.unwrap_or_else(|| "0".into()),
+            version: self.version?,
+            release: self.release?,
+            checksum_type: self.checksum_type?,
+            checksum: self.checksum.trim().to_string(),
+            location: self.location?,
+            size: self.size,
+        })
+    }
+}
+
+/// Every complete `<package>` in primary.xml (compressed or plain). Incomplete entries are
+/// skipped; malformed XML is an error.
+pub fn parse_primary(xml: &[u8]) -> Result<Vec<RpmPackage>> {
+    let xml = decompress(xml, MAX_PRIMARY_SIZE)?;
+    let mut reader = Reader::from_reader(xml.as_slice());
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut package: Option<(usize, Partial)> = None;
+    let mut field: Option<Field> = None;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| malformed("primary.xml", e))?;
+        match event {
+            Event::Start(e) => {
+                depth += 1;
+                if package.is_none() && e.local_name().as_ref() == b"package" {
+                    package = Some((depth, Partial::default()));
+                } else if let Some((p, pkg)) = package.as_mut()
+                    && depth == *p + 1
+                {
+                    field = package_child(&e, pkg)?;
+                }
+            }
+            Event::Empty(e) => {
+                if let Some((p, pkg)) = package.as_mut()
+                    && depth == *p
+                {
+                    package_child(&e, pkg)?;
+                }
+            }
+            Event::Text(t) => {
+                if let (Some(f), Some((_, pkg))) = (field, package.as_mut()) {
+                    let text = t.decode().map_err(|e| malformed("primary.xml", e))?;
+                    push_text(pkg, f, &text);
+                }
+            }
+            Event::CData(t) => {
+                if let (Some(f), Some((_, pkg))) = (field, package.as_mut()) {
+                    let text = t.decode().map_err(|e| malformed("primary.xml", e))?;
+                    push_text(pkg, f, &text);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let (Some(f), Some((_, pkg))) = (field, package.as_mut()) {
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        _ => match &*r {
+                            b"amp" => "&".into(),
+                            b"lt" => "<".into(),
+                            b"gt" => ">".into(),
+                            b"quot" => "\"".into(),
+                            b"apos" => "'".into(),
+                            _ => return Err(malformed("primary.xml", "unknown entity")),
+                        },
+                    };
+                    push_text(pkg, f, &resolved);
+                }
+            }
+            Event::End(_) => {
+                if let Some((p, _)) = &package {
+                    if depth == *p + 1 {
+                        field = None;
+                    } else if depth == *p
+                        && let Some((_, pkg)) = package.take()
+                        && let Some(done) = pkg.finish()
+                    {
+                        out.push(done);
+                    }
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn push_text(pkg: &mut Partial, field: Field, text: &str) {
+    let target = match field {
+        Field::Name => &mut pkg.name,
+        Field::Arch => &mut pkg.arch,
+        Field::Checksum => &mut pkg.checksum,
+    };
+    // Names and digests are short; a huge text node is garbage, not data.
+    if target.len() + text.len() <= 4096 {
+        target.push_str(text);
+    }
+}
+
+/// Records what a direct child of `<package>` says; returns the field whose text follows.
+fn package_child(e: &BytesStart<'_>, pkg: &mut Partial) -> Result<Option<Field>> {
+    Ok(match e.local_name().as_ref() {
+        b"name" => Some(Field::Name),
+        b"arch" => Some(Field::Arch),
+        b"checksum" => {
+            pkg.checksum_type = attr(e, b"type")?.map(|c| c.into_owned());
+            Some(Field::Checksum)
+        }
+        b"version" => {
+            pkg.epoch = attr(e, b"epoch")?.map(|c| c.into_owned());
+            pkg.version = attr(e, b"ver")?.map(|c| c.into_owned());
+            pkg.release = attr(e, b"rel")?.map(|c| c.into_owned());
+            None
+        }
+        b"location" => {
+            pkg.location = attr(e, b"href")?.map(|c| c.into_owned());
+            None
+        }
+        b"size" => {
+            pkg.size = attr(e, b"package")?.and_then(|s| s.trim().parse().ok());
+            None
+        }
+        _ => None,
+    })
+}
+
+/// The Docker version an RPM's version and release stand for. The version field carries the
+/// numbers (`17.03.2.ce`, `1.12.6`, `18.09.0~rc.1`); a prerelease may instead hide in the
+/// release field (`0.1.rc1.el7.centos`, `0.1.beta5.el7`, `0.3.rc.1.el8`).
+pub(super) fn docker_version_from_rpm(ver: &str, rel: &str) -> Option<DockerVersion> {
+    let v = DockerVersion::parse(ver).ok()?;
+    if v.is_prerelease() {
+        return Some(v);
+    }
+    let tokens: Vec<&str> = rel.split(['.', '_', '~', '-', '+']).collect();
+    for (i, token) in tokens.iter().enumerate() {
+        let lower = token.to_ascii_lowercase();
+        for kind in ["rc", "beta", "alpha", "tp"] {
+            let Some(num) = lower.strip_prefix(kind) else {
+                continue;
+            };
+            let suffix = if num.is_empty() {
+                match tokens.get(i + 1) {
+                    Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+                        format!("{kind}.{n}")
+                    }
+                    _ => kind.to_string(),
+                }
+            } else if num.bytes().all(|b| b.is_ascii_digit()) {
+                lower.clone()
+            } else {
+                continue;
+            };
+            return DockerVersion::parse(&format!("{v}-{suffix}")).ok();
+        }
+    }
+    Some(v)
+}
+
+/// Orders RPM releases the way rpm does for the plain cases: digit runs numerically, letter
+/// runs alphabetically, digits newer than letters.
+pub(super) fn compare_release(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    fn segments(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let Some(&c) = bytes.get(i) else { break };
+            if !c.is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let digit = c.is_ascii_digit();
+            let start = i;
+            while bytes
+                .get(i)
+                .is_some_and(|b| b.is_ascii_alphanumeric() && b.is_ascii_digit() == digit)
+            {
+                i += 1;
+            }
+            if let Some(seg) = s.get(start..i) {
+                out.push((digit, seg));
+            }
+        }
+        out
+    }
+    let (sa, sb) = (segments(a), segments(b));
+    for (x, y) in sa.iter().zip(sb.iter()) {
+        let ord = match (x.0, y.0) {
+            (true, true) => {
+                let (tx, ty) = (x.1.trim_start_matches('0'), y.1.trim_start_matches('0'));
+                tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty))
+            }
+            (false, false) => x.1.cmp(y.1),
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    sa.len().cmp(&sb.len())
+}
+
+/// The verification repodata offers for `pkg`, if its checksum is usable.
+pub(super) fn expected_of(pkg: &RpmPackage) -> Option<Expected> {
+    let algo = algo_of(&pkg.checksum_type)?;
+    let hex = valid_hex(&pkg.checksum, algo)?;
+    Some(Expected::Repodata { algo, hex })
+}
+
+/// The packages of the repository at `repo_base` (the folder holding `repodata/`), through the
+/// cache. `Ok(None)` when the repository does not exist (repomd.xml is 404).
+pub(super) fn read_repo(
+    http: &dyn Http,
+    repo_base: &str,
+    cache: &ListingCache,
+) -> Result<Option<Vec<RpmPackage>>> {
+    let repomd_url = format!("{repo_base}/repodata/repomd.xml");
+    let Some(repomd) = cache.fetch(http, &repomd_url, REPOMD_LIMIT)? else {
+        return Ok(None);
+    };
+    let primary = primary_ref(&repomd).map_err(|e| e.context(&repomd_url))?;
+    if !super::safe_relative(&primary.href) {
+        return Err(malformed(
+            "repomd.xml",
+            format!(
+                "{repomd_url} points outside its repository ({})",
+                primary.href.escape_default()
+            ),
+        ));
+    }
+    let primary_url = format!("{repo_base}/{}", primary.href);
+    let bytes = match &primary.checksum {
+        Some((algo, hex)) => {
+            cache.fetch_verified(http, &primary_url, PRIMARY_DOWNLOAD_LIMIT, *algo, hex)?
+        }
+        None => cache.fetch(http, &primary_url, PRIMARY_DOWNLOAD_LIMIT)?,
+    };
+    let bytes = bytes.ok_or_else(|| {
+        Error::network(format!(
+            "{repomd_url} names {primary_url}, which is missing"
+        ))
+        .with_hint("the repository is being updated or the mirror is incomplete; retry later")
+    })?;
+    parse_primary(&bytes)
+        .map(Some)
+        .map_err(|e| e.context(&primary_url))
+}
+
+/// Where a repository lives: its URL and the same folder below the source base.
+pub(super) struct Repo<'a> {
+    pub url: &'a str,
+    pub path: &'a str,
+    pub source: super::SourceKind,
+    pub channel: super::Channel,
+}
+
+/// One artifact per Docker version among `pkgs` for `arch`. `names` lists the package names
+/// that carry the client, preferred first; among builds of one version the newest
+/// epoch/release wins. Packages without a usable checksum or with an unsafe location are left out.
+pub(super) fn artifacts(
+    pkgs: &[RpmPackage],
+    names: &[&str],
+    arch: &str,
+    repo: &Repo<'_>,
+) -> Vec<super::Artifact> {
+    use std::cmp::Ordering;
+    let mut best: Vec<(usize, &RpmPackage, super::Artifact)> = Vec::new();
+    for pkg in pkgs {
+        let Some(rank) = names.iter().position(|n| *n == pkg.name) else {
+            continue;
+        };
+        if pkg.arch != arch || !super::safe_relative(&pkg.location) {
+            continue;
+        }
+        let (Some(version), Some(expected)) = (
+            docker_version_from_rpm(&pkg.version, &pkg.release),
+            expected_of(pkg),
+        ) else {
+            continue;
+        };
+        let artifact = super::Artifact {
+            version,
+            source: repo.source,
+            channel: repo.channel,
+            url: format!("{}/{}", repo.url, pkg.location),
+            path: format!("{}/{}", repo.path, pkg.location),
+            expected,
+            size: pkg.size,
+        };
+        let newer = |old_rank: usize, old: &RpmPackage| {
+            let epoch = |p: &RpmPackage| p.epoch.trim().parse::<u64>().unwrap_or(0);
+            old_rank
+                .cmp(&rank)
+                .then_with(|| epoch(pkg).cmp(&epoch(old)))
+                .then_with(|| compare_release(&pkg.release, &old.release))
+                == Ordering::Greater
+        };
+        match best.iter_mut().find(|(_, _, a)| a.version == version) {
+            Some(slot) => {
+                if newer(slot.0, slot.1) {
+                    *slot = (rank, pkg, artifact);
+                }
+            }
+            None => best.push((rank, pkg, artifact)),
+        }
+    }
+    let mut out: Vec<super::Artifact> = best.into_iter().map(|(_, _, a)| a).collect();
+    out.sort_by_key(|a| a.version);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(ver: &str, rel: &str) -> Option<String> {
+        docker_version_from_rpm(ver, rel).map(|v| v.to_string())
+    }
+
+    #[test]
+    fn maps_rpm_versions_to_docker_versions() {
+        assert_eq!(v("1.12.6", "1.el7.centos").as_deref(), Some("1.12.6"));
+        assert_eq!(
+            v("17.03.2.ce", "1.el7.centos").as_deref(),
+            Some("17.03.2-ce")
+        );
+        assert_eq!(
+            v("17.05.0.ce", "0.1.rc1.el7.centos").as_deref(),
+            Some("17.05.0-ce-rc1")
+        );
+        assert_eq!(v("1.13.0", "0.1.rc3.fc24").as_deref(), Some("1.13.0-rc3"));
+        assert_eq!(
+            v("18.09.1", "0.1.beta5.el7").as_deref(),
+            Some("18.09.1-beta5")
+        );
+        assert_eq!(v("23.0.0", "0.3.rc.1.el8").as_deref(), Some("23.0.0-rc.1"));
+        assert_eq!(v("18.09.0~rc.1", "1.el7").as_deref(), Some("18.09.0-rc.1"));
+        assert_eq!(v("20.10.24", "3.el7").as_deref(), Some("20.10.24"));
+        assert_eq!(v("1.12.0", "0.0.tp1.el7").as_deref(), Some("1.12.0-tp1"));
+        assert_eq!(v("garbage", "1"), None);
+    }
+
+    #[test]
+    fn compares_releases_like_rpm() {
+        use std::cmp::Ordering::*;
+        assert_eq!(compare_release("3.el7", "1.el7"), Greater);
+        assert_eq!(compare_release("10.el7", "9.el7"), Greater);
+        assert_eq!(compare_release("1.el7", "1.el7"), Equal);
+        assert_eq!(compare_release("1.el7.1", "1.el7"), Greater);
+        assert_eq!(compare_release("1.1", "1.a"), Greater);
+    }
+
+    #[test]
+    fn decompress_refuses_output_above_the_cap() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&vec![b'x'; 10_000]).unwrap();
+        let gz = gz.finish().unwrap();
+        assert_eq!(decompress(&gz, 10_000).unwrap().len(), 10_000);
+        assert!(decompress(&gz, 9_999).is_err());
+        assert!(decompress(&[0x1f, 0x8b, 0, 1, 2], 100).is_err());
+    }
+}

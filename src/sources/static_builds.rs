@@ -1,0 +1,104 @@
+//! `download.docker.com/{linux|mac|win}/static/{stable|test}/{arch}/docker-{v}.tgz` (`.zip` on
+//! Windows), 17.03.0-ce onwards. Each folder serves an autoindex page. Nothing is published to
+//! check the files against, so they are trusted on first use.
+
+use super::{Arch, Artifact, Channel, Expected, Hosts, Http, Os, Platform, SourceKind, autoindex};
+use crate::error::{Error, Result};
+use crate::index::ListingCache;
+use crate::version::DockerVersion;
+
+/// An autoindex page bigger than this is not an autoindex page.
+const LISTING_LIMIT: u64 = 8 * 1024 * 1024;
+
+pub fn arch_dir(platform: Platform) -> Option<&'static str> {
+    use Arch::*;
+    let ok = match platform.os {
+        Os::Linux => matches!(
+            platform.arch,
+            X86_64 | Aarch64 | Armel | Armhf | Ppc64le | S390x
+        ),
+        Os::Mac => matches!(platform.arch, X86_64 | Aarch64),
+        Os::Windows => platform.arch == X86_64,
+    };
+    ok.then(|| platform.arch.as_str())
+}
+
+/// `linux/static/stable/x86_64/`
+pub fn folder_path(channel: Channel, platform: Platform) -> Option<String> {
+    Some(format!(
+        "{}/static/{channel}/{}/",
+        platform.os.static_dir(),
+        arch_dir(platform)?
+    ))
+}
+
+pub fn folder_url(hosts: &Hosts, channel: Channel, platform: Platform) -> Option<String> {
+    Some(format!(
+        "{}/{}",
+        hosts.static_builds,
+        folder_path(channel, platform)?
+    ))
+}
+
+pub fn file_name(version: &DockerVersion, os: Os) -> String {
+    let ext = if os == Os::Windows { "zip" } else { "tgz" };
+    format!("docker-{version}.{ext}")
+}
+
+pub fn artifact(
+    hosts: &Hosts,
+    version: &DockerVersion,
+    channel: Channel,
+    platform: Platform,
+) -> Option<Artifact> {
+    let path = format!(
+        "{}{}",
+        folder_path(channel, platform)?,
+        file_name(version, platform.os)
+    );
+    Some(Artifact {
+        version: *version,
+        source: SourceKind::Static,
+        channel,
+        url: format!("{}/{path}", hosts.static_builds),
+        path,
+        expected: Expected::Tofu,
+        size: None,
+    })
+}
+
+/// The version a listed file name stands for: `docker-17.03.0-ce.tgz` -> 17.03.0-ce.
+/// Other archives in the folder (`docker-rootless-extras-*`) are not versions and give `None`.
+pub fn version_of(file: &str, os: Os) -> Option<DockerVersion> {
+    let ext = if os == Os::Windows { ".zip" } else { ".tgz" };
+    let v = file.strip_prefix("docker-")?.strip_suffix(ext)?;
+    DockerVersion::parse(v).ok()
+}
+
+/// The folder's listing, through the cache. A missing folder (404) lists nothing.
+pub fn list(
+    http: &dyn Http,
+    hosts: &Hosts,
+    channel: Channel,
+    platform: Platform,
+    cache: &ListingCache,
+) -> Result<Vec<Artifact>> {
+    let Some(folder) = folder_url(hosts, channel, platform) else {
+        return Ok(Vec::new());
+    };
+    let Some(page) = cache.fetch(http, &folder, LISTING_LIMIT)? else {
+        return Ok(Vec::new());
+    };
+    let html = std::str::from_utf8(&page).map_err(|_| {
+        Error::network(format!("{folder} did not answer with a text listing"))
+            .with_hint("check DVM_MIRROR / DVM_STATIC_URL, or retry later")
+    })?;
+    let mut out: Vec<Artifact> = autoindex::parse(html)
+        .iter()
+        .filter_map(|f| version_of(f, platform.os))
+        .filter_map(|v| artifact(hosts, &v, channel, platform))
+        .collect();
+    out.sort_by_key(|a| a.version);
+    out.dedup_by(|a, b| a.version == b.version);
+    Ok(out)
+}
