@@ -15,11 +15,25 @@ fn main() {
     let target = env::var("TARGET").expect("cargo sets TARGET");
     let build = |static_crt: bool| {
         let mut cmd = Command::new(&rustc);
-        cmd.args(["--edition", "2024", "--crate-type", "bin", "--crate-name", "dvm_shim"])
-            .args(["-C", "opt-level=3", "-C", "panic=abort", "-C", "codegen-units=1"])
-            .args(["-C", "strip=symbols", "--target", &target, "-o"])
-            .arg(&out)
-            .arg("shims/shim.rs");
+        cmd.args([
+            "--edition",
+            "2024",
+            "--crate-type",
+            "bin",
+            "--crate-name",
+            "dvm_shim",
+        ])
+        .args([
+            "-C",
+            "opt-level=3",
+            "-C",
+            "panic=abort",
+            "-C",
+            "codegen-units=1",
+        ])
+        .args(["-C", "strip=symbols", "--target", &target, "-o"])
+        .arg(&out)
+        .arg("shims/shim.rs");
         if static_crt {
             cmd.args(["-C", "target-feature=+crt-static"]);
         }

@@ -36,10 +36,11 @@ pub struct InstallReport {
     pub origin: String,
 }
 
-/// Reads through `inner`, hashing every byte with sha256.
+/// Reads through `inner`, hashing every byte with sha256 (and sha1 when repodata asks for it).
 pub struct HashingReader<R> {
     inner: R,
-    hasher: Sha256,
+    sha256: Sha256,
+    sha1: Option<sha1::Sha1>,
     count: u64,
 }
 
@@ -47,22 +48,41 @@ impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> Self {
         HashingReader {
             inner,
-            hasher: Sha256::new(),
+            sha256: Sha256::new(),
+            sha1: None,
             count: 0,
         }
     }
 
+    pub fn with_sha1(mut self) -> Self {
+        self.sha1 = Some(sha1::Sha1::new());
+        self
+    }
+
     /// Reads the rest to EOF, then returns (sha256 hex, bytes read).
-    pub fn finish(mut self) -> io::Result<(String, u64)> {
+    pub fn finish(self) -> io::Result<(String, u64)> {
+        self.finish_all().map(|(sha256, _, count)| (sha256, count))
+    }
+
+    /// Reads the rest to EOF, then returns (sha256 hex, sha1 hex or empty, bytes read).
+    pub fn finish_all(mut self) -> io::Result<(String, String, u64)> {
         io::copy(&mut self, &mut io::sink())?;
-        Ok((hex::encode(self.hasher.finalize()), self.count))
+        let sha1 = self
+            .sha1
+            .map(|h| hex::encode(h.finalize()))
+            .unwrap_or_default();
+        Ok((hex::encode(self.sha256.finalize()), sha1, self.count))
     }
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        let data = &buf[..n];
+        self.sha256.update(data);
+        if let Some(h) = &mut self.sha1 {
+            h.update(data);
+        }
         self.count += n as u64;
         Ok(n)
     }
@@ -126,9 +146,20 @@ pub fn finish(
     provenance: Provenance,
     opts: &InstallOptions,
 ) -> Result<InstallReport> {
-    let v = provenance.version;
-    let _lock = store.lock(&v)?;
+    let _lock = store.lock(&provenance.version)?;
     store.clean_stale_staging();
+    finish_locked(store, staging, extracted, provenance, opts)
+}
+
+/// Renames the staged client into place; the caller holds the version's lock.
+pub(crate) fn finish_locked(
+    store: &Store,
+    staging: Staging,
+    extracted: ExtractedClient,
+    provenance: Provenance,
+    opts: &InstallOptions,
+) -> Result<InstallReport> {
+    let v = provenance.version;
     let manifest = Manifest {
         version: v.to_string(),
         source: provenance.source.clone(),
@@ -177,6 +208,17 @@ fn choose_version(
     extracted: &ExtractedClient,
     path: &Path,
 ) -> Result<DockerVersion> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    choose_version_named(opts, extracted, name, &path.display().to_string())
+}
+
+/// As [`choose_version`], with the name to infer from and how to show the archive.
+pub(crate) fn choose_version_named(
+    opts: &InstallOptions,
+    extracted: &ExtractedClient,
+    name: &str,
+    shown: &str,
+) -> Result<DockerVersion> {
     if let Some(v) = opts.as_version {
         return Ok(v);
     }
@@ -185,13 +227,9 @@ fn choose_version(
     {
         return Ok(v);
     }
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     infer_version_from_file_name(name).ok_or_else(|| {
-        Error::usage(format!(
-            "cannot tell which docker version {} is",
-            path.display()
-        ))
-        .with_hint("say it with --as VERSION, for example: dvm install --from FILE --as 1.12.6")
+        Error::usage(format!("cannot tell which docker version {shown} is"))
+            .with_hint("say it with --as VERSION, for example: dvm install --from FILE --as 1.12.6")
     })
 }
 
@@ -240,34 +278,4 @@ mod tests {
             assert_eq!(infer_version_from_file_name(name), None, "{name}");
         }
     }
-}
-
-/// Everything a remote install needs (filled in by the remote-sources work).
-pub struct Remote {
-    _private: (),
-}
-
-#[derive(Debug, Clone)]
-pub enum InstallEvent {
-    Download(crate::fetch::ProgressEvent),
-}
-
-pub fn install_remote(
-    _remote: &Remote,
-    _store: &Store,
-    _spec: &crate::version::VersionSpec,
-    _opts: &InstallOptions,
-    _progress: &dyn Fn(InstallEvent),
-) -> Result<InstallReport> {
-    Err(Error::internal("not available yet"))
-}
-
-pub fn install_from_url(
-    _remote: &Remote,
-    _store: &Store,
-    _url: &str,
-    _opts: &InstallOptions,
-    _progress: &dyn Fn(InstallEvent),
-) -> Result<InstallReport> {
-    Err(Error::internal("not available yet"))
 }

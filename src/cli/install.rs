@@ -61,9 +61,10 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     };
     let report = if let Some(from) = &args.from {
         if from.starts_with("http://") || from.starts_with("https://") {
-            let remote = super::ls_remote::remote_setup(app, None, None, None, args.offline)?;
+            let remote =
+                super::ls_remote::remote_setup(app, None, None, None, args.offline, false)?;
             let progress = super::ls_remote::progress_renderer(app);
-            dvm::install::install_from_url(&remote, &app.store, from, &opts, &|e| progress(e))?
+            dvm::remote::install_from_url(&remote, &app.store, from, &opts, &progress)?
         } else {
             dvm::install::install_from_file(&app.store, &PathBuf::from(from), &opts)?
         }
@@ -80,9 +81,10 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             args.channel.as_deref(),
             args.distro.as_deref(),
             args.offline,
+            false,
         )?;
         let progress = super::ls_remote::progress_renderer(app);
-        dvm::install::install_remote(&remote, &app.store, &spec, &opts, &|e| progress(e))?
+        dvm::remote::install_remote(&remote, &app.store, &spec, &opts, &progress)?
     };
     app.ensure_shim()?;
     render(app, &report);

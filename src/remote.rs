@@ -1,0 +1,436 @@
+//! Installing from the network: `dvm install VERSION` (resolved against the sources) and
+//! `dvm install --from URL`. One streaming pass per artifact: download → hash → extract, with
+//! the archive kept in the cache so a reinstall works offline.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+
+use crate::archive::{self, ExtractedClient};
+use crate::config::Settings;
+use crate::context::Context;
+use crate::error::{Error, ErrorKind, Result};
+use crate::fetch::{Fetcher, NetConfig, ProgressEvent};
+use crate::index::{self, ListQuery, ListingCache, RemoteListing};
+use crate::install::{
+    HashingReader, InstallOptions, InstallReport, Provenance, check_pin, finish, finish_locked,
+};
+use crate::layout::Layout;
+use crate::sources::{
+    self, Artifact, Channel, DigestAlgo, Distro, Expected, Hosts, Platform, Query, SourceKind,
+    SourceOverrides,
+};
+use crate::store::Store;
+use crate::verify::{TofuStore, VerifiedBy, check_digest};
+use crate::version::{DockerVersion, VersionSpec};
+
+/// What the user chose on the command line (flags win over env and config).
+#[derive(Debug, Clone, Default)]
+pub struct RemoteOptions {
+    pub source: Option<SourceKind>,
+    pub channel: Option<Channel>,
+    pub distro: Option<Distro>,
+    pub offline: bool,
+    pub refresh: bool,
+}
+
+/// Progress of an install, for the CLI to render.
+#[derive(Debug, Clone)]
+pub enum InstallEvent {
+    Resolved {
+        spec: String,
+        version: DockerVersion,
+    },
+    Download(ProgressEvent),
+    FromCache {
+        path: PathBuf,
+    },
+}
+
+/// Everything a network operation needs: the HTTP client, where each source lives, the
+/// listing cache, the trust store, and the user's choices.
+pub struct Remote {
+    pub fetcher: Fetcher,
+    pub hosts: Hosts,
+    pub listings: ListingCache,
+    pub platform: Platform,
+    pub options: RemoteOptions,
+    downloads: PathBuf,
+    trust: TofuStore,
+}
+
+impl Remote {
+    pub fn new(
+        ctx: &Context,
+        layout: &Layout,
+        settings: &Settings,
+        mut options: RemoteOptions,
+    ) -> Result<Self> {
+        let overrides = SourceOverrides {
+            legacy: settings.get("legacy_url").map(str::to_owned),
+            static_builds: settings.get("static_url").map(str::to_owned),
+            yum: settings.get("yum_url").map(str::to_owned),
+            rpm: settings.get("rpm_url").map(str::to_owned),
+        };
+        let hosts = Hosts::new(settings.get("mirror"), &overrides)?;
+        if options.source.is_none()
+            && let Some(text) = settings.get("source")
+        {
+            options.source = Some(
+                text.parse()
+                    .map_err(|e: Error| e.context("setting `source`"))?,
+            );
+        }
+        if options.distro.is_none()
+            && let Some(text) = settings.get("distro")
+        {
+            options.distro = Some(
+                text.parse()
+                    .map_err(|e: Error| e.context("setting `distro`"))?,
+            );
+        }
+        let net = NetConfig {
+            retries: settings.retries(),
+            connect_timeout: settings.connect_timeout(),
+            stall_timeout: settings.stall_timeout(),
+            offline: options.offline,
+            insecure_allowed: hosts.configured_prefixes(),
+            ..NetConfig::default()
+        };
+        let platform = match ctx.var("DVM_PLATFORM") {
+            Some(text) => text.parse()?,
+            None => Platform::current()?,
+        };
+        Ok(Remote {
+            fetcher: Fetcher::new(ctx, net)?,
+            hosts,
+            listings: ListingCache {
+                dir: layout.listings_dir(),
+                ttl: settings.listing_ttl(),
+                refresh: options.refresh,
+                offline: options.offline,
+            },
+            platform,
+            options,
+            downloads: layout.downloads_dir(),
+            trust: TofuStore::in_data_dir(&layout.data),
+        })
+    }
+
+    /// `dvm ls-remote`.
+    pub fn list(&self) -> Result<RemoteListing> {
+        index::list_remote(
+            &self.fetcher,
+            &self.hosts,
+            &ListQuery {
+                source: self.options.source,
+                channel: self.options.channel,
+                distro: self.options.distro.clone(),
+                platform: self.platform,
+            },
+            &self.listings,
+        )
+    }
+
+    /// The cached archive for a URL: keyed by its path below the source base, so every mirror
+    /// of one file shares a cache entry.
+    fn cache_file(&self, url: &str) -> PathBuf {
+        let key = self.hosts.trust_key(url);
+        let safe: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.downloads.join(safe)
+    }
+}
+
+/// `dvm install SPEC`: resolve, then try each candidate in order. A missing file moves on to
+/// the next; an integrity failure stops everything (a tampered source is reported, not routed
+/// around).
+pub fn install_remote(
+    remote: &Remote,
+    store: &Store,
+    spec: &VersionSpec,
+    opts: &InstallOptions,
+    progress: &(dyn Fn(InstallEvent) + Sync),
+) -> Result<InstallReport> {
+    let query = Query {
+        spec: spec.clone(),
+        source: remote.options.source,
+        channel: remote.options.channel,
+        distro: remote.options.distro.clone(),
+        platform: remote.platform,
+    };
+    let resolved =
+        sources::find_artifacts(&remote.fetcher, &remote.hosts, &query, &remote.listings)?;
+    let v = resolved.version;
+    progress(InstallEvent::Resolved {
+        spec: spec.to_string(),
+        version: v,
+    });
+    let already = |store: &Store| -> Result<InstallReport> {
+        let manifest = store.manifest(&v).ok();
+        Ok(InstallReport {
+            version: v,
+            client_path: store.layout().client_path(&v),
+            installed: false,
+            verified_by: manifest
+                .as_ref()
+                .map(|m| m.verified_by.clone())
+                .unwrap_or_default(),
+            source: manifest
+                .as_ref()
+                .map(|m| m.source.clone())
+                .unwrap_or_default(),
+            origin: manifest.map(|m| m.origin).unwrap_or_default(),
+        })
+    };
+    if store.is_installed(&v) && !opts.force {
+        return already(store);
+    }
+    // One download per version: a concurrent install of the same version waits here, then
+    // finds it installed.
+    let _lock = store.lock(&v)?;
+    if store.is_installed(&v) && !opts.force {
+        return already(store);
+    }
+    store.clean_stale_staging();
+    let mut missing = Vec::new();
+    for artifact in &resolved.candidates {
+        match install_artifact(remote, store, artifact, opts, progress)? {
+            Some(report) => return Ok(report),
+            None => missing.push(artifact.url.clone()),
+        }
+    }
+    Err(not_found_everywhere(remote, &v, &missing, &resolved.tried))
+}
+
+fn not_found_everywhere(
+    remote: &Remote,
+    v: &DockerVersion,
+    missing: &[String],
+    notes: &[String],
+) -> Error {
+    let mut message = format!("docker {v} was not found for {}", remote.platform);
+    if remote.options.offline {
+        message.push_str(" in the download cache (--offline)");
+    }
+    for url in missing {
+        message.push_str(&format!("\n  tried {url}"));
+    }
+    for note in notes {
+        message.push_str(&format!("\n  skipped {note}"));
+    }
+    let yum_dead = remote.hosts.yum.contains("yum.dockerproject.org");
+    let hint = if remote.options.offline {
+        "run without --offline to download it".to_string()
+    } else if yum_dead
+        && (remote.options.source.is_none() || remote.options.source == Some(SourceKind::Yum))
+    {
+        "yum.dockerproject.org was shut down in 2020: set DVM_MIRROR (or DVM_YUM_URL) to a mirror, or install a downloaded file with --from".into()
+    } else {
+        "list what exists with `dvm ls-remote`, or install a downloaded file with --from".into()
+    };
+    Error::not_found(message).with_hint(hint)
+}
+
+/// Downloads (or reads from the cache), extracts, verifies and commits one artifact.
+/// `Ok(None)` when the server does not have it.
+fn install_artifact(
+    remote: &Remote,
+    store: &Store,
+    artifact: &Artifact,
+    opts: &InstallOptions,
+    progress: &(dyn Fn(InstallEvent) + Sync),
+) -> Result<Option<InstallReport>> {
+    let expected = if remote.options.offline {
+        artifact.expected.clone()
+    } else {
+        sources::confirm_expected(&remote.fetcher, artifact)?
+    };
+    let cache_file = remote.cache_file(&artifact.url);
+    let staging = store.stage(&artifact.version.to_string())?;
+    let Some(fetched) = fetch_and_extract(
+        remote,
+        &artifact.url,
+        &cache_file,
+        &staging.client_path(),
+        progress,
+    )?
+    else {
+        return Ok(None);
+    };
+    let verified =
+        verify_artifact(remote, artifact, &expected, &fetched, opts).inspect_err(|_| {
+            // A download that fails verification must not be reused from the cache.
+            let _ = std::fs::remove_file(&cache_file);
+        })?;
+    let provenance = Provenance {
+        version: artifact.version,
+        source: artifact.source.to_string(),
+        origin: artifact.url.clone(),
+        archive_sha256: Some(fetched.sha256.clone()),
+        verified_by: verified,
+    };
+    finish_locked(store, staging, fetched.client, provenance, opts).map(Some)
+}
+
+struct Fetched {
+    client: ExtractedClient,
+    sha256: String,
+    sha1: String,
+}
+
+/// From the cache when the archive is there; otherwise download it while extracting.
+fn fetch_and_extract(
+    remote: &Remote,
+    url: &str,
+    cache_file: &std::path::Path,
+    client_dest: &std::path::Path,
+    progress: &(dyn Fn(InstallEvent) + Sync),
+) -> Result<Option<Fetched>> {
+    if cache_file.is_file() {
+        progress(InstallEvent::FromCache {
+            path: cache_file.to_path_buf(),
+        });
+        let file = File::open(cache_file).map_err(|e| Error::io("open", cache_file, e))?;
+        let mut reader = HashingReader::new(BufReader::with_capacity(256 * 1024, file)).with_sha1();
+        let client =
+            archive::extract_client(&mut reader, client_dest).map_err(|e| e.context(url))?;
+        let (sha256, sha1, _) = reader
+            .finish_all()
+            .map_err(|e| Error::io("read", cache_file, e))?;
+        return Ok(Some(Fetched {
+            client,
+            sha256,
+            sha1,
+        }));
+    }
+    if remote.options.offline {
+        return Ok(None);
+    }
+    let mut client = None;
+    let on_progress = |e: ProgressEvent| progress(InstallEvent::Download(e));
+    let downloaded = remote
+        .fetcher
+        .download(url, cache_file, &on_progress, &mut |reader| {
+            client =
+                Some(archive::extract_client(reader, client_dest).map_err(|e| e.context(url))?);
+            Ok(())
+        });
+    match downloaded {
+        Ok(d) => {
+            let client =
+                client.ok_or_else(|| Error::internal(format!("{url}: nothing was extracted")))?;
+            Ok(Some(Fetched {
+                client,
+                sha256: d.sha256,
+                sha1: d.sha1,
+            }))
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Checks the archive against what its source publishes, the user's pin, and trust on first
+/// use; returns how it was verified.
+fn verify_artifact(
+    remote: &Remote,
+    artifact: &Artifact,
+    expected: &Expected,
+    fetched: &Fetched,
+    opts: &InstallOptions,
+) -> Result<Vec<VerifiedBy>> {
+    let url = &artifact.url;
+    let mut verified = Vec::new();
+    if let Some(pin) = &opts.pinned_sha256 {
+        check_pin(pin, &fetched.sha256, url)?;
+        verified.push(VerifiedBy::Pinned);
+    }
+    match expected {
+        Expected::Published { sha256, evidence } => {
+            check_digest(
+                sha256,
+                &fetched.sha256,
+                &format!("sha256 (published: {})", evidence.join(", ")),
+                url,
+            )?;
+            verified.push(VerifiedBy::PublishedSha256);
+        }
+        Expected::Repodata { algo, hex } => {
+            let actual = match algo {
+                DigestAlgo::Sha256 => &fetched.sha256,
+                DigestAlgo::Sha1 => &fetched.sha1,
+            };
+            check_digest(hex, actual, &format!("{} (repodata)", algo.as_str()), url)?;
+            verified.push(VerifiedBy::Repodata);
+        }
+        Expected::Tofu => {
+            let key = remote.hosts.trust_key(url);
+            match remote.trust.get(&key)? {
+                Some(recorded) => {
+                    check_digest(
+                        &recorded,
+                        &fetched.sha256,
+                        "sha256 (recorded at first install)",
+                        url,
+                    )?;
+                }
+                None => remote.trust.record(&key, &fetched.sha256)?,
+            }
+            verified.push(VerifiedBy::Tofu);
+        }
+    }
+    if fetched.client.rpm.is_some() {
+        verified.push(VerifiedBy::RpmDigests);
+    }
+    Ok(verified)
+}
+
+/// `dvm install --from URL`: like a local file, but downloaded (and cached) first.
+pub fn install_from_url(
+    remote: &Remote,
+    store: &Store,
+    url: &str,
+    opts: &InstallOptions,
+    progress: &(dyn Fn(InstallEvent) + Sync),
+) -> Result<InstallReport> {
+    let staging = store.stage("url")?;
+    let cache_file = remote.cache_file(url);
+    let fetched = fetch_and_extract(remote, url, &cache_file, &staging.client_path(), progress)?
+        .ok_or_else(|| {
+            Error::not_found(format!("{url} was not found (HTTP 404)"))
+                .with_hint("check the URL, or download the file and use --from FILE")
+        })?;
+    let name = url
+        .split(['?', '#'])
+        .next()
+        .and_then(|u| u.rsplit('/').next())
+        .unwrap_or("");
+    let version = crate::install::choose_version_named(opts, &fetched.client, name, url)?;
+    let mut verified_by = Vec::new();
+    if let Some(pin) = &opts.pinned_sha256 {
+        check_pin(pin, &fetched.sha256, url).inspect_err(|_| {
+            let _ = std::fs::remove_file(&cache_file);
+        })?;
+        verified_by.push(VerifiedBy::Pinned);
+    }
+    if fetched.client.rpm.is_some() {
+        verified_by.push(VerifiedBy::RpmDigests);
+    }
+    let provenance = Provenance {
+        version,
+        source: "url".into(),
+        origin: url.to_string(),
+        archive_sha256: Some(fetched.sha256),
+        verified_by,
+    };
+    finish(store, staging, fetched.client, provenance, opts)
+}
