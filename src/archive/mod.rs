@@ -16,7 +16,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, ErrorKind, IoContext, Result};
 
 pub use self::rpm::rpm_version_to_docker;
 
@@ -133,22 +133,38 @@ pub fn extract_client_with_limit<R: Read>(
     };
     let mut stream = Cursor::new(prefix).chain(input);
     let mut sink = ClientSink::new(dest, limit);
-    let rpm = match kind {
-        ArchiveKind::Rpm => Some(rpm::extract(&mut stream, &mut sink)?),
+    let rpm = extract_kind(kind, &mut stream, &mut sink).map_err(|e| {
+        if e.hint().is_some() || e.kind() != ErrorKind::Archive {
+            return e;
+        }
+        e.with_hint(
+            "this download cannot be used; delete it (`dvm cache clean`) and try again, and \
+             check the URL if it keeps happening",
+        )
+    })?;
+    sink.keep(kind, rpm)
+}
+
+fn extract_kind(
+    kind: ArchiveKind,
+    stream: &mut dyn Read,
+    sink: &mut ClientSink<'_>,
+) -> Result<Option<RpmInfo>> {
+    Ok(match kind {
+        ArchiveKind::Rpm => Some(rpm::extract(stream, sink)?),
         ArchiveKind::TarGz => {
-            tar::extract(&mut stream, &mut sink)?;
+            tar::extract(stream, sink)?;
             None
         }
         ArchiveKind::Zip => {
-            zip::extract(&mut stream, &mut sink)?;
+            zip::extract(stream, sink)?;
             None
         }
         ArchiveKind::RawElf | ArchiveKind::RawMachO | ArchiveKind::RawPe => {
-            raw::extract(&mut stream, &mut sink)?;
+            raw::extract(stream, sink)?;
             None
         }
-    };
-    sink.keep(kind, rpm)
+    })
 }
 
 fn read_prefix(input: &mut impl Read) -> Result<Vec<u8>> {

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256, Sha512};
 
 use super::cpio::CpioReader;
 use super::{ClientSink, MAX_SKIPPED_BYTES, RpmInfo, corrupt, match_client_path};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::version::DockerVersion;
 
 const LEAD_LEN: usize = 96;
@@ -211,33 +211,31 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         ));
     }
 
-    let compressor = extract_payload(&mut hashing, &parsed, &package, sink)?;
-
-    // The client is out; the rest of the payload only needs hashing.
-    io::copy(&mut hashing, &mut io::sink())
-        .map_err(|e| corrupt("while reading the RPM payload", &e))?;
-    let header_and_payload = main.bytes.len() as u64 + hashing.count;
-    if let Some(size) = parsed.size
-        && size != header_and_payload
-    {
-        return Err(Error::archive(format!(
-            "the archive is truncated or corrupt: {package} should have {size} bytes of header \
-             and payload but has {header_and_payload}"
-        ))
-        .with_hint("delete the download (`dvm cache clean`) and try again"));
-    }
-    if let (Some(expected), Some(md5)) = (&parsed.md5, hashing.md5.take()) {
-        check_digest(&package, "md5", &hex::encode(expected), &hex::encode(md5.finalize()))?;
-        verified.push("md5".to_string());
-    }
-    if let (Some(expected), Some(hasher)) = (&parsed.payload_digest, hashing.payload.take()) {
-        let (name, actual) = match hasher {
-            PayloadHasher::Sha256(h) => ("payload-sha256", hex::encode(h.finalize())),
-            PayloadHasher::Sha512(h) => ("payload-sha512", hex::encode(h.finalize())),
-        };
-        check_digest(&package, name, expected, &actual)?;
-        verified.push(name.to_string());
-    }
+    let extracted = extract_payload(&mut hashing, &parsed, &package, sink);
+    // Whether or not the client came out, the rest of the payload only needs hashing.
+    let drained = io::copy(&mut hashing, &mut io::sink());
+    let compressor = match extracted {
+        Ok(compressor) => compressor,
+        // A payload that does not match its digests was altered: say so, rather than
+        // reporting whatever the altered bytes broke.
+        Err(e) if e.kind() == ErrorKind::Archive && drained.is_ok() => {
+            let main_len = main.bytes.len() as u64;
+            if let Err(integrity) = verify_payload(&parsed, main_len, hashing, &package)
+                && integrity.kind() == ErrorKind::Integrity
+            {
+                return Err(integrity);
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    drained.map_err(|e| corrupt("while reading the RPM payload", &e))?;
+    verified.extend(verify_payload(
+        &parsed,
+        main.bytes.len() as u64,
+        hashing,
+        &package,
+    )?);
 
     Ok(RpmInfo {
         name: parsed.name,
@@ -247,6 +245,39 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         payload_compressor: compressor.name().to_string(),
         digests_verified: verified,
     })
+}
+
+/// Checks the size and the digests covering the payload, once it has been read to the end.
+fn verify_payload<R>(
+    parsed: &Parsed,
+    main_len: u64,
+    mut hashing: HashingReader<R>,
+    package: &str,
+) -> Result<Vec<String>> {
+    let header_and_payload = main_len + hashing.count;
+    if let Some(size) = parsed.size
+        && size != header_and_payload
+    {
+        return Err(Error::archive(format!(
+            "the archive is truncated or corrupt: {package} should have {size} bytes of header \
+             and payload but has {header_and_payload}"
+        ))
+        .with_hint("delete the download (`dvm cache clean`) and try again"));
+    }
+    let mut verified = Vec::new();
+    if let (Some(expected), Some(md5)) = (&parsed.md5, hashing.md5.take()) {
+        check_digest(package, "md5", &hex::encode(expected), &hex::encode(md5.finalize()))?;
+        verified.push("md5".to_string());
+    }
+    if let (Some(expected), Some(hasher)) = (&parsed.payload_digest, hashing.payload.take()) {
+        let (name, actual) = match hasher {
+            PayloadHasher::Sha256(h) => ("payload-sha256", hex::encode(h.finalize())),
+            PayloadHasher::Sha512(h) => ("payload-sha512", hex::encode(h.finalize())),
+        };
+        check_digest(package, name, expected, &actual)?;
+        verified.push(name.to_string());
+    }
+    Ok(verified)
 }
 
 /// Decompresses the payload and walks its cpio until the client has been written.
