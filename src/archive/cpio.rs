@@ -26,7 +26,9 @@ pub(super) struct CpioEntry {
 
 impl CpioEntry {
     pub fn display_name(&self) -> String {
-        String::from_utf8_lossy(&self.name).escape_default().to_string()
+        String::from_utf8_lossy(&self.name)
+            .escape_default()
+            .to_string()
     }
 
     /// What kind of file this is, in words, when it is not a plain regular file.
@@ -284,7 +286,9 @@ mod tests {
 
     #[test]
     fn refuses_bad_magic_and_truncation() {
-        let err = CpioReader::new(&b"07070Z"[..], 1024).next_entry().unwrap_err();
+        let err = CpioReader::new(&b"07070Z"[..], 1024)
+            .next_entry()
+            .unwrap_err();
         assert!(err.message().contains("truncated"), "{err}");
         let mut bad = entry("x", 0o100_644, 1, b"");
         bad[..6].copy_from_slice(b"123456");

@@ -191,7 +191,11 @@ fn describe_bytes(prefix: &[u8]) -> String {
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(text.len());
     let trimmed = &text[start..];
-    let lower: Vec<u8> = trimmed.iter().take(64).map(u8::to_ascii_lowercase).collect();
+    let lower: Vec<u8> = trimmed
+        .iter()
+        .take(64)
+        .map(u8::to_ascii_lowercase)
+        .collect();
     let looks = |what: &str| format!("the data looks like {what}");
     if lower.starts_with(b"<!doctype html")
         || lower.starts_with(b"<html")
@@ -229,10 +233,7 @@ fn describe_bytes(prefix: &[u8]) -> String {
         return looks(&format!("text: {}", first_line(trimmed)));
     }
     let shown: Vec<String> = prefix.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!(
-        "unrecognised binary data starting with {}",
-        shown.join(" ")
-    )
+    format!("unrecognised binary data starting with {}", shown.join(" "))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -473,14 +474,28 @@ mod tests {
 
     #[test]
     fn resolves_entry_paths_like_an_extractor() {
-        assert_eq!(resolve_entry_path(b"./docker/docker"), ("docker/docker".into(), false));
-        assert_eq!(resolve_entry_path(b"/docker//docker"), ("docker/docker".into(), false));
-        assert_eq!(resolve_entry_path(b"foo/../docker/docker"), ("docker/docker".into(), true));
-        assert_eq!(resolve_entry_path(b"../../etc/passwd"), ("etc/passwd".into(), true));
+        assert_eq!(
+            resolve_entry_path(b"./docker/docker"),
+            ("docker/docker".into(), false)
+        );
+        assert_eq!(
+            resolve_entry_path(b"/docker//docker"),
+            ("docker/docker".into(), false)
+        );
+        assert_eq!(
+            resolve_entry_path(b"foo/../docker/docker"),
+            ("docker/docker".into(), true)
+        );
+        assert_eq!(
+            resolve_entry_path(b"../../etc/passwd"),
+            ("etc/passwd".into(), true)
+        );
         let paths = ["docker/docker"];
         assert!(match_client_path(b"foo/../docker/docker", &paths).is_err());
         assert_eq!(
-            match_client_path(b"./docker/docker", &paths).unwrap().as_deref(),
+            match_client_path(b"./docker/docker", &paths)
+                .unwrap()
+                .as_deref(),
             Some("docker/docker")
         );
         assert_eq!(match_client_path(b"docker/dockerd", &paths).unwrap(), None);

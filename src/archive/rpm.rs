@@ -179,7 +179,10 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
     let main = read_header(input, "main")?;
 
     let parsed = parse(&lead, &signature, padding, &main)?;
-    let package = format!("{}-{}-{}.{}", parsed.name, parsed.version, parsed.release, parsed.arch);
+    let package = format!(
+        "{}-{}-{}.{}",
+        parsed.name, parsed.version, parsed.release, parsed.arch
+    );
     let mut verified = verify_header(&parsed, &main, &package)?;
 
     if let Some(format) = parsed.payload_format.as_deref()
@@ -211,16 +214,14 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         ));
     }
 
-    let extracted = extract_payload(&mut hashing, &parsed, &package, sink);
-    // Whether or not the client came out, the rest of the payload only needs hashing.
-    let drained = io::copy(&mut hashing, &mut io::sink());
-    let compressor = match extracted {
+    let main_len = main.bytes.len() as u64;
+    let compressor = match extract_payload(&mut hashing, &parsed, &package, sink) {
         Ok(compressor) => compressor,
         // A payload that does not match its digests was altered: say so, rather than
         // reporting whatever the altered bytes broke.
-        Err(e) if e.kind() == ErrorKind::Archive && drained.is_ok() => {
-            let main_len = main.bytes.len() as u64;
-            if let Err(integrity) = verify_payload(&parsed, main_len, hashing, &package)
+        Err(e) if e.kind() == ErrorKind::Archive => {
+            if io::copy(&mut hashing, &mut io::sink()).is_ok()
+                && let Err(integrity) = verify_payload(&parsed, main_len, hashing, &package)
                 && integrity.kind() == ErrorKind::Integrity
             {
                 return Err(integrity);
@@ -229,13 +230,10 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         }
         Err(e) => return Err(e),
     };
-    drained.map_err(|e| corrupt("while reading the RPM payload", &e))?;
-    verified.extend(verify_payload(
-        &parsed,
-        main.bytes.len() as u64,
-        hashing,
-        &package,
-    )?);
+    // The client is out; the rest of the payload only needs hashing.
+    io::copy(&mut hashing, &mut io::sink())
+        .map_err(|e| corrupt("while reading the RPM payload", &e))?;
+    verified.extend(verify_payload(&parsed, main_len, hashing, &package)?);
 
     Ok(RpmInfo {
         name: parsed.name,
@@ -266,7 +264,12 @@ fn verify_payload<R>(
     }
     let mut verified = Vec::new();
     if let (Some(expected), Some(md5)) = (&parsed.md5, hashing.md5.take()) {
-        check_digest(package, "md5", &hex::encode(expected), &hex::encode(md5.finalize()))?;
+        check_digest(
+            package,
+            "md5",
+            &hex::encode(expected),
+            &hex::encode(md5.finalize()),
+        )?;
         verified.push("md5".to_string());
     }
     if let (Some(expected), Some(hasher)) = (&parsed.payload_digest, hashing.payload.take()) {
@@ -324,9 +327,10 @@ fn extract_payload<R: Read>(
             .map_err(|e| Error::internal(format!("could not start the xz decoder: {e}")))?;
             Box::new(liblzma::read::XzDecoder::new_stream(source, stream))
         }
-        Compressor::Zstd => Box::new(zstd::stream::read::Decoder::new(source).map_err(|e| {
-            Error::internal(format!("could not start the zstd decoder: {e}"))
-        })?),
+        Compressor::Zstd => Box::new(
+            zstd::stream::read::Decoder::new(source)
+                .map_err(|e| Error::internal(format!("could not start the zstd decoder: {e}")))?,
+        ),
     };
 
     let mut cpio = CpioReader::new(decoder, MAX_SKIPPED_BYTES);
@@ -361,13 +365,12 @@ fn extract_payload<R: Read>(
     } else {
         format!("it has {count} entries: {}", seen.join(", "))
     };
-    Err(Error::archive(format!(
-        "{package} has no usr/bin/docker; {listing}"
-    ))
-    .with_hint(
-        "this package does not contain the docker client; from 18.09 on the client is in the \
+    Err(
+        Error::archive(format!("{package} has no usr/bin/docker; {listing}")).with_hint(
+            "this package does not contain the docker client; from 18.09 on the client is in the \
          docker-ce-cli package",
-    ))
+        ),
+    )
 }
 
 fn read_exact(input: &mut dyn Read, buf: &mut [u8], what: &str) -> Result<()> {
@@ -463,7 +466,9 @@ fn check_index(header: &[u8], count: u32, store_len: u32, what: &str) -> Result<
             // Strings: each needs at least its NUL, and must start inside the store.
             6 | 8 | 9 => {
                 if room == 0 {
-                    return Err(bad(format!("tag {tag} points at the end of the header data")));
+                    return Err(bad(format!(
+                        "tag {tag} points at the end of the header data"
+                    )));
                 }
                 1
             }
@@ -480,8 +485,7 @@ fn check_index(header: &[u8], count: u32, store_len: u32, what: &str) -> Result<
 
 /// Hands the checked raw bytes to the `rpm` crate and copies out what we need.
 fn parse(lead: &[u8], signature: &RawHeader, padding: u32, main: &RawHeader) -> Result<Parsed> {
-    let mut bytes =
-        Vec::with_capacity(lead.len() + signature.bytes.len() + 8 + main.bytes.len());
+    let mut bytes = Vec::with_capacity(lead.len() + signature.bytes.len() + 8 + main.bytes.len());
     bytes.extend_from_slice(lead);
     bytes.extend_from_slice(&signature.bytes);
     bytes.resize(bytes.len() + padding as usize, 0);
@@ -538,7 +542,8 @@ fn read_fields(metadata: &::rpm::PackageMetadata) -> Parsed {
             _ => None,
         },
         payload_digest: string(main, TAG_PAYLOADDIGEST),
-        payload_digest_algo: number(main, TAG_PAYLOADDIGESTALGO).and_then(|n| u32::try_from(n).ok()),
+        payload_digest_algo: number(main, TAG_PAYLOADDIGESTALGO)
+            .and_then(|n| u32::try_from(n).ok()),
     }
 }
 
@@ -557,7 +562,10 @@ fn verify_header(parsed: &Parsed, main: &RawHeader, package: &str) -> Result<Vec
     }
     // MD5 covers the header and the payload together, so it counts for both.
     if verified.is_empty() && parsed.md5.is_none() {
-        return Err(unverifiable(package, "it carries no digest over its header"));
+        return Err(unverifiable(
+            package,
+            "it carries no digest over its header",
+        ));
     }
     Ok(verified)
 }

@@ -37,7 +37,9 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         budget.set(u64::MAX);
 
         let raw_path = entry.path_bytes().into_owned();
-        let shown = String::from_utf8_lossy(&raw_path).escape_default().to_string();
+        let shown = String::from_utf8_lossy(&raw_path)
+            .escape_default()
+            .to_string();
         if match_client_path(&raw_path, &CLIENT_PATHS)?.is_some() {
             refuse_non_regular(&entry, &shown)?;
             let size = entry.size();
@@ -69,13 +71,11 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
     } else {
         format!("it has {count} entries: {}", seen.join(", "))
     };
-    Err(
-        Error::archive(format!(
-            "no docker client in the tar.gz: looked for {}; {listing}",
-            CLIENT_PATHS.join(" and ")
-        ))
-        .with_hint("this does not look like a Docker static build; check the download URL"),
-    )
+    Err(Error::archive(format!(
+        "no docker client in the tar.gz: looked for {}; {listing}",
+        CLIENT_PATHS.join(" and ")
+    ))
+    .with_hint("this does not look like a Docker static build; check the download URL"))
 }
 
 fn refuse_non_regular<R: Read>(entry: &::tar::Entry<'_, R>, shown: &str) -> Result<()> {

@@ -25,7 +25,9 @@ pub(super) fn extract(mut input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Re
             Err(e) => return Err(zip_error(e)),
         };
         let raw_name = file.name_raw().to_vec();
-        let shown = String::from_utf8_lossy(&raw_name).escape_default().to_string();
+        let shown = String::from_utf8_lossy(&raw_name)
+            .escape_default()
+            .to_string();
         if match_client_path(&raw_name, &CLIENT_PATHS)?.is_some() {
             let kind = if file.is_dir() {
                 Some("a directory")
@@ -79,7 +81,9 @@ fn zip_error(err: ZipError) -> Error {
             "unsupported zip archive: {what} (entries must record their sizes in the local \
              header, and must not be encrypted, to be read as a stream)"
         ))
-        .with_hint("this Windows zip cannot be read as a stream; please report it with its download URL"),
+        .with_hint(
+            "this Windows zip cannot be read as a stream; please report it with its download URL",
+        ),
         other => corrupt(
             "while reading the zip",
             &io::Error::new(io::ErrorKind::InvalidData, other.to_string()),

@@ -53,11 +53,12 @@ pub fn build_rpm(
     compressor: &str,
     files: &[(&str, &[u8], u32)],
 ) -> Vec<u8> {
+    // Fast levels: tests care about the format, not the ratio.
     let compression = match compressor {
-        "gzip" => rpm::CompressionType::Gzip,
-        "xz" => rpm::CompressionType::Xz,
-        "zstd" => rpm::CompressionType::Zstd,
-        "bzip2" => rpm::CompressionType::Bzip2,
+        "gzip" => rpm::CompressionWithLevel::Gzip(6),
+        "xz" => rpm::CompressionWithLevel::Xz(1),
+        "zstd" => rpm::CompressionWithLevel::Zstd(3),
+        "bzip2" => rpm::CompressionWithLevel::Bzip2(1),
         other => panic!("unknown compressor {other}"),
     };
     let config = rpm::BuildConfig::default()
@@ -99,26 +100,22 @@ pub fn build_rpm(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RpmFamily {
     /// docker-engine 1.x: client, daemon and containerd in one package.
-    DockerEngine,
+    Engine,
     /// docker-ce 17.x: client beside dockerd, docker-containerd, docker-init, docker-proxy.
-    DockerCe,
+    Ce,
     /// docker-ce-cli 18.09+: the client with completions and man pages.
-    DockerCeCli,
+    CeCli,
 }
 
 impl RpmFamily {
-    pub const ALL: [RpmFamily; 3] = [
-        RpmFamily::DockerEngine,
-        RpmFamily::DockerCe,
-        RpmFamily::DockerCeCli,
-    ];
+    pub const ALL: [RpmFamily; 3] = [RpmFamily::Engine, RpmFamily::Ce, RpmFamily::CeCli];
 
     /// (name, version, release) as the family wrote them.
     pub fn nvr(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            RpmFamily::DockerEngine => ("docker-engine", "1.12.6", "1.el7.centos"),
-            RpmFamily::DockerCe => ("docker-ce", "17.03.2.ce", "1.el7.centos"),
-            RpmFamily::DockerCeCli => ("docker-ce-cli", "18.09.0", "3.el7"),
+            RpmFamily::Engine => ("docker-engine", "1.12.6", "1.el7.centos"),
+            RpmFamily::Ce => ("docker-ce", "17.03.2.ce", "1.el7.centos"),
+            RpmFamily::CeCli => ("docker-ce-cli", "18.09.0", "3.el7"),
         }
     }
 
@@ -129,7 +126,7 @@ impl RpmFamily {
         let mut files = vec![("/usr/bin/docker", client.to_vec(), exe)];
         let daemon = |name: &str| format!("#!/bin/sh\necho {name}\n").into_bytes();
         match self {
-            RpmFamily::DockerEngine => files.extend([
+            RpmFamily::Engine => files.extend([
                 ("/usr/bin/dockerd", daemon("dockerd"), exe),
                 ("/usr/bin/docker-containerd", daemon("containerd"), exe),
                 ("/usr/bin/docker-runc", daemon("runc"), exe),
@@ -139,15 +136,19 @@ impl RpmFamily {
                     doc,
                 ),
             ]),
-            RpmFamily::DockerCe => files.extend([
+            RpmFamily::Ce => files.extend([
                 ("/usr/bin/dockerd", daemon("dockerd"), exe),
                 ("/usr/bin/docker-containerd", daemon("containerd"), exe),
                 ("/usr/bin/docker-containerd-shim", daemon("shim"), exe),
                 ("/usr/bin/docker-init", daemon("init"), exe),
                 ("/usr/bin/docker-proxy", daemon("proxy"), exe),
-                ("/etc/udev/rules.d/80-docker.rules", b"# udev\n".to_vec(), doc),
+                (
+                    "/etc/udev/rules.d/80-docker.rules",
+                    b"# udev\n".to_vec(),
+                    doc,
+                ),
             ]),
-            RpmFamily::DockerCeCli => files.extend([
+            RpmFamily::CeCli => files.extend([
                 (
                     "/usr/share/bash-completion/completions/docker",
                     b"# bash completion\n".to_vec(),
@@ -163,8 +164,16 @@ impl RpmFamily {
                     b"# fish\n".to_vec(),
                     doc,
                 ),
-                ("/usr/share/man/man1/docker.1.gz", gzip(b".TH DOCKER 1\n"), doc),
-                ("/usr/share/man/man1/docker-run.1.gz", gzip(b".TH RUN 1\n"), doc),
+                (
+                    "/usr/share/man/man1/docker.1.gz",
+                    gzip(b".TH DOCKER 1\n"),
+                    doc,
+                ),
+                (
+                    "/usr/share/man/man1/docker-run.1.gz",
+                    gzip(b".TH RUN 1\n"),
+                    doc,
+                ),
             ]),
         }
         files
@@ -368,25 +377,24 @@ pub fn docker_tgz(layout: &str, client: &[u8]) -> Vec<u8> {
     let dot = if layout.starts_with("./") { "./" } else { "" };
     let p = |path: &str| format!("{dot}{path}");
     let siblings = b"#!/bin/sh\necho sibling\n";
-    let (dirs, files): (Vec<String>, Vec<(String, &[u8])>) =
-        match layout.trim_start_matches("./") {
-            "docker/docker" => (
-                vec![p("docker/")],
-                vec![
-                    (p("docker/docker-containerd"), &siblings[..]),
-                    (p("docker/docker-containerd-ctr"), &siblings[..]),
-                    (p("docker/docker"), client),
-                    (p("docker/dockerd"), &siblings[..]),
-                    (p("docker/docker-proxy"), &siblings[..]),
-                    (p("docker/docker-runc"), &siblings[..]),
-                ],
-            ),
-            "usr/local/bin/docker" => (
-                vec![p("usr/"), p("usr/local/"), p("usr/local/bin/")],
-                vec![(p("usr/local/bin/docker"), client)],
-            ),
-            other => panic!("unknown layout {other}"),
-        };
+    let (dirs, files): (Vec<String>, Vec<(String, &[u8])>) = match layout.trim_start_matches("./") {
+        "docker/docker" => (
+            vec![p("docker/")],
+            vec![
+                (p("docker/docker-containerd"), &siblings[..]),
+                (p("docker/docker-containerd-ctr"), &siblings[..]),
+                (p("docker/docker"), client),
+                (p("docker/dockerd"), &siblings[..]),
+                (p("docker/docker-proxy"), &siblings[..]),
+                (p("docker/docker-runc"), &siblings[..]),
+            ],
+        ),
+        "usr/local/bin/docker" => (
+            vec![p("usr/"), p("usr/local/"), p("usr/local/bin/")],
+            vec![(p("usr/local/bin/docker"), client)],
+        ),
+        other => panic!("unknown layout {other}"),
+    };
     let mut entries: Vec<TarEntry<'_>> = dirs.iter().map(|d| TarEntry::Dir { path: d }).collect();
     entries.extend(files.iter().map(|(path, content)| file(path, content)));
     tgz(&entries)
