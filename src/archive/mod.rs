@@ -283,6 +283,16 @@ pub(crate) fn match_client_path(raw: &[u8], client_paths: &[&str]) -> Result<Opt
     Ok(Some(resolved))
 }
 
+/// "it has 3 entries: a, b, c" for "no client found" messages; `seen` holds the first few.
+pub(crate) fn list_entries(count: usize, seen: &[String], empty: &str) -> String {
+    let more = if count > seen.len() { ", …" } else { "" };
+    match count {
+        0 => empty.to_string(),
+        1 => format!("it has 1 entry: {}", seen.join(", ")),
+        _ => format!("it has {count} entries: {}{more}", seen.join(", ")),
+    }
+}
+
 pub(crate) fn corrupt(what: &str, err: &io::Error) -> Error {
     Error::archive(format!(
         "the archive is truncated or corrupt ({what}: {err})"

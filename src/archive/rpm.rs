@@ -15,7 +15,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
 use super::cpio::CpioReader;
-use super::{ClientSink, MAX_SKIPPED_BYTES, RpmInfo, corrupt, match_client_path};
+use super::{ClientSink, MAX_SKIPPED_BYTES, RpmInfo, corrupt, list_entries, match_client_path};
 use crate::error::{Error, ErrorKind, Result};
 use crate::version::DockerVersion;
 
@@ -358,13 +358,7 @@ fn extract_payload<R: Read>(
             seen.push(shown);
         }
     }
-    let listing = if count == 0 {
-        "its payload is empty".to_string()
-    } else if count > seen.len() {
-        format!("it has {count} entries: {}, …", seen.join(", "))
-    } else {
-        format!("it has {count} entries: {}", seen.join(", "))
-    };
+    let listing = list_entries(count, &seen, "its payload is empty");
     Err(
         Error::archive(format!("{package} has no usr/bin/docker; {listing}")).with_hint(
             "this package does not contain the docker client; from 18.09 on the client is in the \

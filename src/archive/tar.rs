@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use ::tar::EntryType;
 
-use super::{ClientSink, MAX_SKIPPED_BYTES, corrupt, match_client_path};
+use super::{ClientSink, MAX_SKIPPED_BYTES, corrupt, list_entries, match_client_path};
 use crate::error::{Error, Result};
 
 const CLIENT_PATHS: [&str; 2] = ["docker/docker", "usr/local/bin/docker"];
@@ -64,13 +64,7 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         }
         skip_budget -= skipped;
     }
-    let listing = if count == 0 {
-        "the archive is empty".to_string()
-    } else if count > seen.len() {
-        format!("it has {count} entries: {}, …", seen.join(", "))
-    } else {
-        format!("it has {count} entries: {}", seen.join(", "))
-    };
+    let listing = list_entries(count, &seen, "the archive is empty");
     Err(Error::archive(format!(
         "no docker client in the tar.gz: looked for {}; {listing}",
         CLIENT_PATHS.join(" and ")

@@ -9,7 +9,7 @@ use std::io::{self, Read};
 
 use ::zip::result::ZipError;
 
-use super::{ClientSink, corrupt, match_client_path};
+use super::{ClientSink, corrupt, list_entries, match_client_path};
 use crate::error::{Error, Result};
 
 const CLIENT_PATHS: [&str; 1] = ["docker/docker.exe"];
@@ -60,13 +60,7 @@ pub(super) fn extract(mut input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Re
         }
         // Dropping `file` skips its compressed bytes.
     }
-    let listing = if count == 0 {
-        "the archive is empty".to_string()
-    } else if count > seen.len() {
-        format!("it has {count} entries: {}, …", seen.join(", "))
-    } else {
-        format!("it has {count} entries: {}", seen.join(", "))
-    };
+    let listing = list_entries(count, &seen, "the archive is empty");
     Err(Error::archive(format!(
         "no docker client in the zip: looked for {}; {listing}",
         CLIENT_PATHS.join(" and ")
