@@ -1,13 +1,38 @@
 //! Archives: find the docker client inside whatever Docker shipped, by content, as a stream.
-//! (Owned by the archive work: rpm.rs, cpio.rs, tar.rs, raw.rs, zip.rs live beside this file.)
+//!
+//! The kind of archive is decided by its first bytes, never by a file name. Each format lives in
+//! its own file; all of them hand the client entry to one [`ClientSink`], which is the only code
+//! that ever creates a file, and only at `dest`.
 
-use std::io::Read;
+mod cpio;
+mod raw;
+mod rpm;
+mod tar;
+mod zip;
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Cursor, Read, Write};
 use std::path::Path;
 
-use crate::error::Result;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, ErrorKind, IoContext, Result};
+
+pub use self::rpm::rpm_version_to_docker;
 
 /// The largest client entry we accept (real clients are under 100 MB).
 pub const MAX_CLIENT_SIZE: u64 = 512 * 1024 * 1024;
+
+/// How many decompressed bytes of other entries we are willing to read past before the client
+/// turns up. Real packages (docker-ce 17.x with dockerd and containerd) are a few hundred MB;
+/// this bounds decompression bombs hidden in entries we skip.
+const MAX_SKIPPED_BYTES: u64 = 4 * MAX_CLIENT_SIZE;
+
+/// Copy buffer size: large enough to be fast, small enough that memory stays flat.
+const COPY_BUFFER_SIZE: usize = 128 * 1024;
+
+/// How much of the input we look at to decide what it is.
+const SNIFF_LEN: usize = 512;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -18,6 +43,20 @@ pub enum ArchiveKind {
     RawElf,
     RawMachO,
     RawPe,
+}
+
+impl ArchiveKind {
+    /// A short human name, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ArchiveKind::Rpm => "RPM package",
+            ArchiveKind::TarGz => "tar.gz archive",
+            ArchiveKind::Zip => "zip archive",
+            ArchiveKind::RawElf => "ELF binary",
+            ArchiveKind::RawMachO => "Mach-O binary",
+            ArchiveKind::RawPe => "Windows PE binary",
+        }
+    }
 }
 
 /// What an RPM's header said, and which of its digests were checked.
@@ -41,11 +80,436 @@ pub struct ExtractedClient {
     pub rpm: Option<RpmInfo>,
 }
 
+/// Decides what an archive is from its first bytes (4 are enough; more do no harm).
+pub fn sniff(prefix: &[u8]) -> Option<ArchiveKind> {
+    const MACHO_MAGICS: [[u8; 4]; 5] = [
+        [0xfe, 0xed, 0xfa, 0xce],
+        [0xfe, 0xed, 0xfa, 0xcf],
+        [0xce, 0xfa, 0xed, 0xfe],
+        [0xcf, 0xfa, 0xed, 0xfe],
+        [0xca, 0xfe, 0xba, 0xbe],
+    ];
+    if prefix.starts_with(&[0xed, 0xab, 0xee, 0xdb]) {
+        Some(ArchiveKind::Rpm)
+    } else if prefix.starts_with(&[0x1f, 0x8b]) {
+        Some(ArchiveKind::TarGz)
+    } else if prefix.starts_with(b"PK\x03\x04") {
+        Some(ArchiveKind::Zip)
+    } else if prefix.starts_with(b"\x7fELF") {
+        Some(ArchiveKind::RawElf)
+    } else if MACHO_MAGICS.iter().any(|m| prefix.starts_with(m)) {
+        Some(ArchiveKind::RawMachO)
+    } else if prefix.starts_with(b"MZ") {
+        Some(ArchiveKind::RawPe)
+    } else {
+        None
+    }
+}
+
 /// Reads an archive from `input` and writes only the client to `dest` (created, 0755, fsynced).
 /// Reads only as far as verification needs; the caller drains whatever is left.
 pub fn extract_client<R: Read>(input: R, dest: &Path) -> Result<ExtractedClient> {
-    let _ = (input, dest);
-    todo!()
+    extract_client_with_limit(input, dest, MAX_CLIENT_SIZE)
+}
+
+/// [`extract_client`] with a smaller client size limit, so tests can exercise the limit
+/// without writing half a gigabyte. Not part of the supported API.
+#[doc(hidden)]
+pub fn extract_client_with_limit<R: Read>(
+    mut input: R,
+    dest: &Path,
+    limit: u64,
+) -> Result<ExtractedClient> {
+    let prefix = read_prefix(&mut input)?;
+    let Some(kind) = sniff(&prefix) else {
+        return Err(Error::archive(format!(
+            "not a Docker client archive: {}",
+            describe_bytes(&prefix)
+        ))
+        .with_hint(
+            "expected an RPM, a .tgz, a .zip or a bare docker binary; check the download URL \
+             (a proxy or mirror may have served an error page)",
+        ));
+    };
+    let mut stream = Cursor::new(prefix).chain(input);
+    let mut sink = ClientSink::new(dest, limit);
+    let rpm = extract_kind(kind, &mut stream, &mut sink).map_err(|e| {
+        if e.hint().is_some() || e.kind() != ErrorKind::Archive {
+            return e;
+        }
+        e.with_hint(
+            "this download cannot be used; delete it (`dvm cache clean`) and try again, and \
+             check the URL if it keeps happening",
+        )
+    })?;
+    sink.keep(kind, rpm)
+}
+
+fn extract_kind(
+    kind: ArchiveKind,
+    stream: &mut dyn Read,
+    sink: &mut ClientSink<'_>,
+) -> Result<Option<RpmInfo>> {
+    Ok(match kind {
+        ArchiveKind::Rpm => Some(rpm::extract(stream, sink)?),
+        ArchiveKind::TarGz => {
+            tar::extract(stream, sink)?;
+            None
+        }
+        ArchiveKind::Zip => {
+            zip::extract(stream, sink)?;
+            None
+        }
+        ArchiveKind::RawElf | ArchiveKind::RawMachO | ArchiveKind::RawPe => {
+            raw::extract(stream, sink)?;
+            None
+        }
+    })
+}
+
+fn read_prefix(input: &mut impl Read) -> Result<Vec<u8>> {
+    let mut prefix = Vec::with_capacity(SNIFF_LEN);
+    input
+        .take(SNIFF_LEN as u64)
+        .read_to_end(&mut prefix)
+        .map_err(|e| {
+            Error::archive(format!("could not read the archive: {e}"))
+                .with_source(e)
+                .with_hint("retry the download")
+        })?;
+    Ok(prefix)
+}
+
+/// Says what some bytes look like, for "this is not an archive" messages.
+fn describe_bytes(prefix: &[u8]) -> String {
+    if prefix.is_empty() {
+        return "the input is empty (0 bytes)".into();
+    }
+    let text = prefix.strip_prefix(b"\xef\xbb\xbf").unwrap_or(prefix);
+    let start = text
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(text.len());
+    let trimmed = &text[start..];
+    let lower: Vec<u8> = trimmed
+        .iter()
+        .take(64)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    let looks = |what: &str| format!("the data looks like {what}");
+    if lower.starts_with(b"<!doctype html")
+        || lower.starts_with(b"<html")
+        || contains(&prefix.to_ascii_lowercase(), b"<html")
+    {
+        return looks("an HTML page (perhaps an error or login page served instead of the file)");
+    }
+    if lower.starts_with(b"<?xml") || lower.starts_with(b"<error") {
+        return looks("an XML document (perhaps an S3 or mirror error response)");
+    }
+    if lower.starts_with(b"{") || lower.starts_with(b"[") {
+        return looks("JSON (perhaps an API error response)");
+    }
+    let magics: [(&[u8], &str); 5] = [
+        (b"BZh", "a bare bzip2 stream, not a tar.gz"),
+        (b"\xfd7zXZ\x00", "a bare xz stream, not a tar.gz"),
+        (b"\x28\xb5\x2f\xfd", "a bare zstd stream, not a tar.gz"),
+        (b"07070", "a bare cpio archive, not an RPM"),
+        (b"PK", "a zip file that does not start with a file entry"),
+    ];
+    if let Some((_, what)) = magics.iter().find(|(m, _)| prefix.starts_with(m)) {
+        return looks(what);
+    }
+    if prefix.get(257..262) == Some(b"ustar") {
+        return looks("an uncompressed tar archive (only .tgz is supported)");
+    }
+    if prefix.starts_with(b"#!") {
+        return looks(&format!("a script: {}", first_line(prefix)));
+    }
+    let printable = prefix
+        .iter()
+        .filter(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+        .count();
+    if printable * 10 >= prefix.len() * 9 {
+        return looks(&format!("text: {}", first_line(trimmed)));
+    }
+    let shown: Vec<String> = prefix.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("unrecognised binary data starting with {}", shown.join(" "))
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn first_line(bytes: &[u8]) -> String {
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let shown: String = String::from_utf8_lossy(line).chars().take(60).collect();
+    format!("\"{}\"", shown.trim().escape_default())
+}
+
+/// Splits an entry path into its components the way an extractor would resolve it, and says
+/// whether `..` was involved. `./docker/docker`, `/docker/docker` and `docker//docker` all
+/// resolve to `docker/docker`; `foo/../docker/docker` resolves there too but via `..`.
+pub(crate) fn resolve_entry_path(path: &[u8]) -> (String, bool) {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    let mut dotdot = false;
+    for part in path.split(|&b| b == b'/' || b == b'\\') {
+        match part {
+            b"" | b"." => {}
+            b".." => {
+                dotdot = true;
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join(&b'/');
+    (String::from_utf8_lossy(&joined).into_owned(), dotdot)
+}
+
+/// Whether an entry named `raw` is the client at one of `client_paths`.
+/// `Err` when it would only be the client after resolving `..`: that is an attack, not a layout.
+pub(crate) fn match_client_path(raw: &[u8], client_paths: &[&str]) -> Result<Option<String>> {
+    let (resolved, dotdot) = resolve_entry_path(raw);
+    if !client_paths.contains(&resolved.as_str()) {
+        return Ok(None);
+    }
+    if dotdot {
+        return Err(Error::archive(format!(
+            "refusing entry '{}': it reaches the client path {resolved} through '..'",
+            String::from_utf8_lossy(raw).escape_default()
+        ))
+        .with_hint("this archive is malformed or hostile; do not use it"));
+    }
+    Ok(Some(resolved))
+}
+
+/// "it has 3 entries: a, b, c" for "no client found" messages; `seen` holds the first few.
+pub(crate) fn list_entries(count: usize, seen: &[String], empty: &str) -> String {
+    let more = if count > seen.len() { ", …" } else { "" };
+    match count {
+        0 => empty.to_string(),
+        1 => format!("it has 1 entry: {}", seen.join(", ")),
+        _ => format!("it has {count} entries: {}{more}", seen.join(", ")),
+    }
+}
+
+pub(crate) fn corrupt(what: &str, err: &io::Error) -> Error {
+    Error::archive(format!(
+        "the archive is truncated or corrupt ({what}: {err})"
+    ))
+    .with_hint("delete the download (`dvm cache clean`) and try again")
+}
+
+/// Creates `dest` once, copies the client into it under the size limit and hashes it.
+/// Unless [`ClientSink::keep`] is reached, dropping it removes what it created.
+pub(crate) struct ClientSink<'a> {
+    dest: &'a Path,
+    limit: u64,
+    created: bool,
+    kept: bool,
+    written: Option<(String, u64)>,
+}
+
+impl<'a> ClientSink<'a> {
+    pub(crate) fn new(dest: &'a Path, limit: u64) -> Self {
+        ClientSink {
+            dest,
+            limit,
+            created: false,
+            kept: false,
+            written: None,
+        }
+    }
+
+    /// Refuses an entry whose declared size is over the limit, before anything is written.
+    pub(crate) fn check_declared_size(&self, entry: &str, size: u64) -> Result<()> {
+        if size > self.limit {
+            return Err(too_large(entry, self.limit));
+        }
+        Ok(())
+    }
+
+    /// Copies `src` into `dest`. `expected` is the size the archive declared: fewer bytes
+    /// means the archive was cut short. Returns the first bytes written (for sanity checks).
+    pub(crate) fn write_client(
+        &mut self,
+        entry: &str,
+        src: &mut dyn Read,
+        expected: Option<u64>,
+    ) -> Result<Vec<u8>> {
+        if self.created {
+            return Err(Error::internal(format!(
+                "the archive has a second client entry '{entry}'"
+            )));
+        }
+        if let Some(size) = expected {
+            self.check_declared_size(entry, size)?;
+        }
+        let mut file = self.create()?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; COPY_BUFFER_SIZE];
+        let mut head = Vec::new();
+        let mut total: u64 = 0;
+        loop {
+            let n = match src.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(read_error(entry, e)),
+            };
+            let chunk = buf.get(..n).unwrap_or_default();
+            total = total.saturating_add(n as u64);
+            if total > self.limit {
+                return Err(too_large(entry, self.limit));
+            }
+            if head.len() < SNIFF_LEN {
+                let want = (SNIFF_LEN - head.len()).min(chunk.len());
+                head.extend_from_slice(chunk.get(..want).unwrap_or_default());
+            }
+            hasher.update(chunk);
+            file.write_all(chunk).with_path("write", self.dest)?;
+        }
+        if let Some(size) = expected
+            && total != size
+        {
+            return Err(Error::archive(format!(
+                "the archive is truncated or corrupt: the client {entry} should be {size} bytes \
+                 but only {total} could be read"
+            ))
+            .with_hint("delete the download (`dvm cache clean`) and try again"));
+        }
+        file.sync_all().with_path("sync", self.dest)?;
+        self.written = Some((hex::encode(hasher.finalize()), total));
+        Ok(head)
+    }
+
+    fn create(&mut self) -> Result<File> {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o755);
+        }
+        let file = options.open(self.dest).with_path("create", self.dest)?;
+        self.created = true;
+        // The umask may have narrowed the mode; the client must be exactly 0755, no more.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o755))
+                .with_path("set permissions on", self.dest)?;
+        }
+        Ok(file)
+    }
+
+    fn keep(mut self, kind: ArchiveKind, rpm: Option<RpmInfo>) -> Result<ExtractedClient> {
+        let Some((sha256, size)) = self.written.clone() else {
+            return Err(Error::internal(format!(
+                "the {} was read but no client was written",
+                kind.describe()
+            )));
+        };
+        self.kept = true;
+        Ok(ExtractedClient {
+            kind,
+            sha256,
+            size,
+            rpm,
+        })
+    }
+}
+
+impl Drop for ClientSink<'_> {
+    fn drop(&mut self) {
+        if self.created && !self.kept {
+            // Best effort: the error that got us here is the one worth reporting.
+            let _ = std::fs::remove_file(self.dest);
+        }
+    }
+}
+
+fn too_large(entry: &str, limit: u64) -> Error {
+    Error::archive(format!(
+        "refusing the client {entry}: it is larger than the {} MiB limit",
+        limit / (1024 * 1024)
+    ))
+    .with_hint("real docker clients are under 100 MB; this archive is corrupt or hostile")
+}
+
+fn read_error(entry: &str, err: io::Error) -> Error {
+    corrupt(&format!("while reading {entry}"), &err).with_source(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_every_magic() {
+        let cases: [(&[u8], Option<ArchiveKind>); 12] = [
+            (b"\xed\xab\xee\xdb\x03\x00", Some(ArchiveKind::Rpm)),
+            (b"\x1f\x8b\x08\x00", Some(ArchiveKind::TarGz)),
+            (b"PK\x03\x04", Some(ArchiveKind::Zip)),
+            (b"\x7fELF\x02", Some(ArchiveKind::RawElf)),
+            (b"\xfe\xed\xfa\xce", Some(ArchiveKind::RawMachO)),
+            (b"\xfe\xed\xfa\xcf", Some(ArchiveKind::RawMachO)),
+            (b"\xce\xfa\xed\xfe", Some(ArchiveKind::RawMachO)),
+            (b"\xcf\xfa\xed\xfe", Some(ArchiveKind::RawMachO)),
+            (b"\xca\xfe\xba\xbe", Some(ArchiveKind::RawMachO)),
+            (b"MZ\x90\x00", Some(ArchiveKind::RawPe)),
+            (b"<html>", None),
+            (b"", None),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(sniff(bytes), want, "{bytes:02x?}");
+        }
+    }
+
+    #[test]
+    fn describes_what_is_not_an_archive() {
+        for (bytes, needle) in [
+            (&b""[..], "empty"),
+            (b"\n  <!DOCTYPE html><html><body>Not Found", "HTML"),
+            (b"<?xml version=\"1.0\"?><Error><Code>NoSuchKey", "XML"),
+            (b"{\"message\":\"rate limited\"}", "JSON"),
+            (b"BZh91AY&SY", "bzip2"),
+            (b"Hello, world\nsecond line", "text: \"Hello, world\""),
+            (b"\x00\x01\x02\x03\x04\x05\x06\x07\x08", "00 01 02 03"),
+        ] {
+            let said = describe_bytes(bytes);
+            assert!(said.contains(needle), "{said} should mention {needle}");
+        }
+    }
+
+    #[test]
+    fn resolves_entry_paths_like_an_extractor() {
+        assert_eq!(
+            resolve_entry_path(b"./docker/docker"),
+            ("docker/docker".into(), false)
+        );
+        assert_eq!(
+            resolve_entry_path(b"/docker//docker"),
+            ("docker/docker".into(), false)
+        );
+        assert_eq!(
+            resolve_entry_path(b"foo/../docker/docker"),
+            ("docker/docker".into(), true)
+        );
+        assert_eq!(
+            resolve_entry_path(b"../../etc/passwd"),
+            ("etc/passwd".into(), true)
+        );
+        let paths = ["docker/docker"];
+        assert!(match_client_path(b"foo/../docker/docker", &paths).is_err());
+        assert_eq!(
+            match_client_path(b"./docker/docker", &paths)
+                .unwrap()
+                .as_deref(),
+            Some("docker/docker")
+        );
+        assert_eq!(match_client_path(b"docker/dockerd", &paths).unwrap(), None);
+    }
 }
 
 /// Maps RPM version/release fields to Docker's spelling (stub until the archive work lands).

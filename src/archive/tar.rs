@@ -1,0 +1,120 @@
+//! Static tarballs (`docker-17.03.2-ce.tgz` and friends), streamed through gzip and `tar`.
+//! The client is `docker/docker` (1.11 on, and the mac builds) or `usr/local/bin/docker`
+//! (the 1.9/1.10 layout); a leading `./` is fine, anything reaching those through `..` is not.
+
+use std::cell::Cell;
+use std::io::{self, Read};
+use std::rc::Rc;
+
+use ::tar::EntryType;
+
+use super::{ClientSink, MAX_SKIPPED_BYTES, corrupt, list_entries, match_client_path};
+use crate::error::{Error, Result};
+
+const CLIENT_PATHS: [&str; 2] = ["docker/docker", "usr/local/bin/docker"];
+
+/// How many bytes the `tar` crate may read on its own between two entries: headers, GNU long
+/// names and pax records. It buffers those whole, so they must not be allowed to be huge.
+const MAX_METADATA_BYTES: u64 = 1024 * 1024;
+
+pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result<()> {
+    let budget = Rc::new(Cell::new(MAX_METADATA_BYTES));
+    let reader = BudgetReader {
+        inner: flate2::read::MultiGzDecoder::new(input),
+        budget: Rc::clone(&budget),
+    };
+    let mut archive = ::tar::Archive::new(reader);
+    let mut entries = archive
+        .entries()
+        .map_err(|e| corrupt("while reading the tar stream", &e))?;
+    let mut skip_budget = MAX_SKIPPED_BYTES;
+    let mut seen = Vec::new();
+    let mut count = 0usize;
+    loop {
+        budget.set(MAX_METADATA_BYTES);
+        let Some(entry) = entries.next() else { break };
+        let mut entry = entry.map_err(|e| corrupt("while reading a tar header", &e))?;
+        budget.set(u64::MAX);
+
+        let raw_path = entry.path_bytes().into_owned();
+        let shown = String::from_utf8_lossy(&raw_path)
+            .escape_default()
+            .to_string();
+        if match_client_path(&raw_path, &CLIENT_PATHS)?.is_some() {
+            refuse_non_regular(&entry, &shown)?;
+            let size = entry.size();
+            sink.check_declared_size(&shown, size)?;
+            sink.write_client(&shown, &mut entry, Some(size))?;
+            return Ok(());
+        }
+
+        count += 1;
+        if seen.len() < 8 {
+            seen.push(shown);
+        }
+        // Read past the entry ourselves, so the metadata budget only sees metadata.
+        let skipped = io::copy(&mut (&mut entry).take(skip_budget + 1), &mut io::sink())
+            .map_err(|e| corrupt("while reading the tar stream", &e))?;
+        if skipped > skip_budget {
+            return Err(Error::archive(format!(
+                "refusing to read on: more than {} MiB of other files precede the client \
+                 (a decompression bomb?)",
+                MAX_SKIPPED_BYTES / (1024 * 1024)
+            )));
+        }
+        skip_budget -= skipped;
+    }
+    let listing = list_entries(count, &seen, "the archive is empty");
+    Err(Error::archive(format!(
+        "no docker client in the tar.gz: looked for {}; {listing}",
+        CLIENT_PATHS.join(" and ")
+    ))
+    .with_hint("this does not look like a Docker static build; check the download URL"))
+}
+
+fn refuse_non_regular<R: Read>(entry: &::tar::Entry<'_, R>, shown: &str) -> Result<()> {
+    let header = entry.header();
+    let target = || {
+        entry
+            .link_name_bytes()
+            .map(|t| format!(" to {}", String::from_utf8_lossy(&t).escape_default()))
+            .unwrap_or_default()
+    };
+    let kind = match header.entry_type() {
+        EntryType::Regular | EntryType::Continuous => return Ok(()),
+        EntryType::Symlink => format!("a symbolic link{}", target()),
+        EntryType::Link => format!("a hard link{}", target()),
+        EntryType::Char => "a character device".to_string(),
+        EntryType::Block => "a block device".to_string(),
+        EntryType::Fifo => "a FIFO".to_string(),
+        EntryType::Directory => "a directory".to_string(),
+        other => format!("an unsupported entry type ({other:?})"),
+    };
+    Err(Error::archive(format!(
+        "refusing {shown}: it is {kind}, not a regular file"
+    ))
+    .with_hint("this archive is malformed or hostile; do not use it"))
+}
+
+/// Limits how much can be read while `budget` is low; the extractor raises it while it reads
+/// entry data itself and lowers it whenever the `tar` crate reads on its own.
+struct BudgetReader<R> {
+    inner: R,
+    budget: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for BudgetReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.budget.get();
+        if left == 0 {
+            return Err(io::Error::other(format!(
+                "a tar header, long name or pax record is larger than {} KiB",
+                MAX_METADATA_BYTES / 1024
+            )));
+        }
+        let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+        let n = self.inner.read(buf.get_mut(..want).unwrap_or_default())?;
+        self.budget.set(left - n as u64);
+        Ok(n)
+    }
+}
