@@ -512,11 +512,3 @@ mod tests {
     }
 }
 
-/// Maps RPM version/release fields to Docker's spelling (stub until the archive work lands).
-pub fn rpm_version_to_docker(
-    version: &str,
-    release: &str,
-) -> Option<crate::version::DockerVersion> {
-    let _ = release;
-    crate::version::DockerVersion::parse(version).ok()
-}
