@@ -64,7 +64,7 @@ fn version_file_eight_levels_up_selects_the_client() {
     assert_eq!(
         current.stdout.trim(),
         format!(
-            "1.12.6 (set by {})",
+            "1.12.6 (set by {}:2)",
             t.cwd.join(".docker-version").display()
         )
     );
