@@ -8,6 +8,8 @@
 
 #[path = "support/archives.rs"]
 mod archives;
+#[path = "support/daemon.rs"]
+mod daemon;
 #[path = "support/env.rs"]
 mod env;
 
@@ -255,6 +257,40 @@ fn bash() {
     let mut shell = w.shell("bash");
     shell.args(["--norc", "--noprofile", "-i"]);
     check_cd(&Seen::from(&run(&mut shell, Some(&script))));
+}
+
+/// `dvm detect` through the integration sets this shell's version like `dvm use` does.
+#[test]
+fn bash_detect() {
+    if !installed("bash") {
+        return;
+    }
+    let w = World::new();
+    let d = daemon::FakeDaemon::tcp(daemon::Behaviour::json(daemon::eras::V20_10_24));
+    let script = w.fill(
+        r#"
+eval "$(dvm init bash)"
+cd '{plain}'
+docker --version
+dvm detect --offline
+echo "detect=$?"
+echo "var=$DVM_DOCKER_VERSION"
+docker --version
+echo "print=$(dvm detect --offline --print)"
+"#,
+    );
+    let mut shell = w.shell("bash");
+    shell
+        .args(["--norc", "--noprofile", "-c", &script])
+        .env("DOCKER_HOST", &d.docker_host);
+    let seen = Seen::from(&run(&mut shell, None));
+    let ctx = seen.context();
+    assert_eq!(seen.clients(), [DEFAULT_CLIENT, PROJECT_CLIENT], "{ctx}");
+    assert_eq!(seen.marker("detect"), ["0"], "{ctx}");
+    assert_eq!(seen.marker("var"), ["20.10.24"], "{ctx}");
+    assert_eq!(seen.marker("print"), ["20.10.24"], "{ctx}");
+    // Offline, the choice is among installed versions, and dvm says so.
+    assert!(seen.stderr.contains("installed versions only"), "{ctx}");
 }
 
 #[test]
