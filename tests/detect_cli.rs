@@ -226,7 +226,11 @@ fn daemon_failures_exit_with_the_daemon_code() {
     ];
     for d in &cases {
         let t = env_for(&srv, d);
-        for args in [&["detect"][..], &["detect", "--print"], &["detect", "--json"]] {
+        for args in [
+            &["detect"][..],
+            &["detect", "--print"],
+            &["detect", "--json"],
+        ] {
             let run = t.dvm(args);
             run.failure(9).stderr_has("dvm: error:").stderr_has("hint:");
             assert_eq!(run.stdout, "");
@@ -241,5 +245,9 @@ fn daemon_failures_exit_with_the_daemon_code() {
     t.dvm(["detect", "--print"])
         .failure(9)
         .stderr_has(&gone.display().to_string());
-    assert_eq!(srv.requests().len(), 0, "no listing without a daemon answer");
+    assert_eq!(
+        srv.requests().len(),
+        0,
+        "no listing without a daemon answer"
+    );
 }

@@ -101,8 +101,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     } else if let Some(shell) = args.shell_eval {
         app.out
             .line(shell_set_var(shell, VERSION_VAR, Some(&v.to_string())));
-        app.out
-            .info(format!("now using docker {v} in this shell"));
+        app.out.info(format!("now using docker {v} in this shell"));
     } else {
         app.out.info(format!(
             "docker {v} is ready; to use it, run `dvm use {v}` in a shell with dvm's \
@@ -168,7 +167,11 @@ fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
         Err(e) => app.out.warn(format!(
             "cannot list the releases available for download ({e}); choosing among the \
              installed versions only{}",
-            if known.is_empty() { " (there are none)" } else { "" }
+            if known.is_empty() {
+                " (there are none)"
+            } else {
+                ""
+            }
         )),
     }
     known.sort();
@@ -180,8 +183,13 @@ fn install(app: &App, v: &DockerVersion, offline: bool) -> Result<()> {
     let remote = super::ls_remote::remote_setup(app, None, None, None, offline, false)?;
     let progress = super::ls_remote::progress_renderer(app);
     let opts = InstallOptions::default();
-    let report =
-        dvm::remote::install_remote(&remote, &app.store, &VersionSpec::Exact(*v), &opts, &progress)?;
+    let report = dvm::remote::install_remote(
+        &remote,
+        &app.store,
+        &VersionSpec::Exact(*v),
+        &opts,
+        &progress,
+    )?;
     app.out.info(format!(
         "{} docker {} from {}",
         app.out.green("installed"),
