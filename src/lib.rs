@@ -17,6 +17,7 @@ pub mod fetch;
 pub mod index;
 pub mod install;
 pub mod layout;
+pub mod prune;
 pub mod remote;
 pub mod resolve;
 pub mod sources;

@@ -1,26 +1,35 @@
 //! `dvm detect`: pick, install and use the client matching the daemon.
 
-use dvm::error::{Error, Result};
-use dvm::version::DockerVersion;
+use serde::Serialize;
 
-use super::App;
+use dvm::detect::{Choice, ChoiceReason, DaemonEndpoint, DaemonVersion};
+use dvm::error::{Error, Result};
+use dvm::install::InstallOptions;
+use dvm::resolve::VERSION_VAR;
+use dvm::version::{DockerVersion, VersionSpec};
+
+use super::output::{shell_quote, shell_set_var};
+use super::{App, Shell};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only print the choice.
-    #[arg(long)]
+    /// Only print the chosen version (installs nothing).
+    #[arg(long, conflicts_with_all = ["json", "global", "local"])]
     pub print: bool,
-    /// Print the choice as JSON.
-    #[arg(long)]
+    /// Print the daemon and the choice as JSON (installs nothing).
+    #[arg(long, conflicts_with_all = ["global", "local"])]
     pub json: bool,
     /// Make the choice the global default.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "local")]
     pub global: bool,
     /// Write the choice to .docker-version here.
     #[arg(long)]
     pub local: bool,
+    /// Use cached listings and downloads only.
+    #[arg(long)]
+    pub offline: bool,
     #[arg(long, value_enum, hide = true)]
-    pub shell_eval: Option<super::Shell>,
+    pub shell_eval: Option<Shell>,
 }
 
 /// The maximum Engine API version of a release, for `--json` listings.
@@ -28,6 +37,172 @@ pub fn api_version_of(v: &DockerVersion) -> Option<String> {
     dvm::detect::api_range_for(v).map(|(max, _)| max.to_string())
 }
 
-pub fn run(_app: &App, _args: Args) -> Result<i32> {
-    Err(Error::internal("dvm detect is not wired yet"))
+#[derive(Serialize)]
+struct Report<'a> {
+    daemon: &'a DaemonVersion,
+    choice: &'a Choice,
+    installed: bool,
+}
+
+pub fn run(app: &App, args: Args) -> Result<i32> {
+    let daemon = dvm::detect::query_daemon(&app.ctx)?;
+    let quiet_mode = args.print || args.json;
+    if !quiet_mode {
+        describe_daemon(app, &daemon);
+    }
+    let known = known_releases(app, args.offline);
+    let choice = dvm::detect::choose_client(&daemon, &known)?;
+    if args.json || args.print {
+        let text = if args.json {
+            let report = Report {
+                daemon: &daemon,
+                choice: &choice,
+                installed: app.store.is_installed(&choice.version),
+            };
+            serde_json::to_string_pretty(&report)
+                .map_err(|e| Error::internal(format!("cannot encode JSON: {e}")))?
+        } else {
+            choice.version.to_string()
+        };
+        // Under the shell integration stdout is evaluated: hand the text back as an echo.
+        match args.shell_eval {
+            Some(shell) => app.out.line(shell_echo(shell, &text)),
+            None => app.out.line(text),
+        }
+        return Ok(0);
+    }
+
+    let v = choice.version;
+    app.out.info(format!(
+        "chose docker {v}: {}",
+        reason_text(&choice, &daemon)
+    ));
+    if let Some(note) = &choice.note {
+        app.out.warn(note);
+    }
+    if !app.store.is_installed(&v) {
+        install(app, &v, args.offline)?;
+    }
+    app.ensure_shim()?;
+
+    let spec = VersionSpec::Exact(v);
+    if args.global {
+        app.store.set_default(&spec)?;
+        app.out.info(format!("default docker is now {v}"));
+        if let Some(shell_version) = app.ctx.var(VERSION_VAR) {
+            app.out.info(format!(
+                "note: this shell still uses {shell_version} from {VERSION_VAR}"
+            ));
+        }
+    } else if args.local {
+        let path = app.ctx.cwd.join(".docker-version");
+        dvm::store::write_atomic(&path, format!("{v}\n").as_bytes())?;
+        app.out.info(format!("wrote {} ({v})", path.display()));
+    } else if let Some(shell) = args.shell_eval {
+        app.out
+            .line(shell_set_var(shell, VERSION_VAR, Some(&v.to_string())));
+        app.out.info(format!("now using docker {v} in this shell"));
+    } else {
+        app.out.info(format!(
+            "docker {v} is ready; to use it, run `dvm use {v}` in a shell with dvm's \
+             integration (`eval \"$(dvm init bash)\"`), or `dvm detect --global` or \
+             `dvm detect --local`"
+        ));
+    }
+    Ok(0)
+}
+
+/// One line about the daemon, on stderr.
+fn describe_daemon(app: &App, daemon: &DaemonVersion) {
+    let at = DaemonEndpoint::from_context(&app.ctx)
+        .map(|e| e.to_string())
+        .unwrap_or_else(|_| "the daemon".into());
+    let mut line = format!(
+        "daemon at {at}: Docker {} (API {}",
+        daemon.version.as_deref().unwrap_or("of unknown version"),
+        daemon.api_version
+    );
+    if let Some(min) = &daemon.min_api_version {
+        line.push_str(&format!(", accepts API {min} and newer"));
+    }
+    if let (Some(os), Some(arch)) = (&daemon.os, &daemon.arch) {
+        line.push_str(&format!(", {os}/{arch}"));
+    }
+    line.push(')');
+    app.out.info(line);
+}
+
+fn reason_text(choice: &Choice, daemon: &DaemonVersion) -> String {
+    let api = choice.daemon_api;
+    match choice.reason {
+        ChoiceReason::DaemonVersion => "the daemon's own release".into(),
+        ChoiceReason::SameMaxApi => format!("the newest release speaking API {api}"),
+        ChoiceReason::OlderMaxApi => format!(
+            "no known release speaks API {api}; the newest one speaking an older API (daemon {})",
+            daemon.version.as_deref().unwrap_or("of unknown version")
+        ),
+        ChoiceReason::NewerThanTable => "the newest release dvm knows".into(),
+    }
+}
+
+/// The stable releases dvm knows exist: the remote listing plus what is installed. When the
+/// listing cannot be read, only installed versions are candidates, and the user is told.
+fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
+    let mut known: Vec<DockerVersion> = app
+        .store
+        .installed()
+        .into_iter()
+        .filter(|v| !v.is_prerelease())
+        .collect();
+    let listing = super::ls_remote::remote_setup(app, None, None, None, offline, false)
+        .and_then(|remote| remote.list());
+    match listing {
+        Ok(listing) => known.extend(
+            listing
+                .entries
+                .into_iter()
+                .map(|e| e.version)
+                .filter(|v| !v.is_prerelease()),
+        ),
+        Err(e) => app.out.warn(format!(
+            "cannot list the releases available for download ({e}); choosing among the \
+             installed versions only{}",
+            if known.is_empty() {
+                " (there are none)"
+            } else {
+                ""
+            }
+        )),
+    }
+    known.sort();
+    known.dedup();
+    known
+}
+
+fn install(app: &App, v: &DockerVersion, offline: bool) -> Result<()> {
+    let remote = super::ls_remote::remote_setup(app, None, None, None, offline, false)?;
+    let progress = super::ls_remote::progress_renderer(app);
+    let opts = InstallOptions::default();
+    let report = dvm::remote::install_remote(
+        &remote,
+        &app.store,
+        &VersionSpec::Exact(*v),
+        &opts,
+        &progress,
+    )?;
+    app.out.info(format!(
+        "{} docker {} from {}",
+        app.out.green("installed"),
+        report.version,
+        report.origin
+    ));
+    Ok(())
+}
+
+/// Shell code that prints `text` as is.
+fn shell_echo(shell: Shell, text: &str) -> String {
+    match shell {
+        Shell::Powershell => format!("Write-Output {}", shell_quote(shell, text)),
+        _ => format!("printf '%s\\n' {}", shell_quote(shell, text)),
+    }
 }

@@ -13,7 +13,9 @@ mod init;
 mod install;
 mod ls;
 mod ls_remote;
+mod man;
 mod output;
+mod prune;
 mod setup;
 mod uninstall;
 mod use_version;
@@ -148,6 +150,14 @@ pub enum Command {
     /// Print shell completions.
     #[command(after_help = "Example:\n  dvm completions zsh > ~/.zfunc/_dvm")]
     Completions(completions::Args),
+    /// Remove versions installed long ago and cached downloads nothing needs.
+    #[command(after_help = prune::AFTER_HELP)]
+    Prune(prune::Args),
+    /// Print the manual page (roff): `dvm man > dvm.1`, or one command's: `dvm man install`.
+    #[command(
+        after_help = "Examples:\n  dvm man > ~/.local/share/man/man1/dvm.1\n  dvm man install | man -l -"
+    )]
+    Man(man::Args),
 }
 
 /// Everything a command needs: the environment, the store and how to print.
@@ -207,6 +217,9 @@ fn run(ctx: Context, cli: Cli) -> Result<i32> {
     if let Command::Completions(args) = &cli.command {
         return completions::run(args);
     }
+    if let Command::Man(args) = &cli.command {
+        return man::run(args);
+    }
     let app = App::new(ctx, &cli)?;
     match cli.command {
         Command::Install(args) => install::run(&app, args),
@@ -230,6 +243,8 @@ fn run(ctx: Context, cli: Cli) -> Result<i32> {
         Command::Config(args) => config::run(&app, args),
         Command::Cache(args) => cache::run(&app, args),
         Command::Completions(args) => completions::run(&args),
+        Command::Prune(args) => prune::run(&app, args),
+        Command::Man(args) => man::run(&args),
     }
 }
 
