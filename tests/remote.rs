@@ -1105,3 +1105,43 @@ fn install_from_a_legacy_url_is_checked_against_the_embedded_table() {
         .stderr_has(&format!("got {}", fake.sha256));
     assert!(t.installed().is_empty());
 }
+
+#[test]
+fn an_unreadable_repository_is_a_network_error_not_a_missing_version() {
+    // centos/7 answers 503, centos/9 is absent (404): the listing is incomplete, not empty.
+    let r = Replica::docker();
+    let mut t = env_for(&r);
+    t.env("DVM_RETRIES", "0");
+    let repomd = format!(
+        "{}/repodata/repomd.xml",
+        replica::docker_ce_repo_base("centos/7", "stable")
+    );
+    r.server
+        .add_with(&repomd, Route::new("down").fault(Fault::Status(503)));
+    t.dvm(["install", "20.10.22", "--source", "rpm"])
+        .failure(4)
+        .stderr_has(&r.url(&repomd))
+        .stderr_has("503");
+    t.dvm(["ls-remote", "--source", "rpm"])
+        .failure(4)
+        .stderr_has(&r.url(&repomd));
+    // Listing everything, the other sources still show, with a warning naming the failure.
+    let all = t.dvm(["ls-remote"]);
+    all.success()
+        .stderr_has("skipped rpm:")
+        .stdout_has("24.0.7");
+    assert!(!all.stdout.contains("20.10.22"), "{}", all.stdout);
+}
+
+#[test]
+fn ls_remote_with_nothing_listed_says_so() {
+    let r = Replica::empty();
+    let t = env_for(&r);
+    let run = t.dvm(["ls-remote", "--source", "rpm"]);
+    run.failure(3)
+        .stderr_has("no versions are listed for linux/x86_64");
+    assert!(!run.stderr.contains("without a version"), "{}", run.stderr);
+    t.dvm(["ls-remote", "99.1", "--source", "static"])
+        .failure(3)
+        .stderr_has("no versions match '99.1'");
+}

@@ -826,8 +826,8 @@ impl Listings {
 
 /// Everything one source lists for `platform` on `channel`. Legacy "lists" the embedded table.
 /// Yum and rpm read every default repository (or only `distro`); a repository that is missing
-/// (404) is skipped, and an error is returned only when no repository could be read at all
-/// (or when one failed an integrity check, which is never skipped).
+/// (404) is skipped, but one that cannot be read is an error even when another could: a
+/// listing missing a repository would turn a network failure into "not found".
 pub fn list_source(
     http: &dyn Http,
     hosts: &Hosts,
@@ -850,30 +850,15 @@ pub fn list_source(
                 None => docker_ce::default_distros(),
             };
             let mut all: Vec<Artifact> = Vec::new();
-            let mut first_error = None;
-            let mut any_ok = false;
             for d in &distros {
-                match docker_ce::list(http, hosts, d, channel, platform, cache) {
-                    Ok(list) => {
-                        any_ok = true;
-                        // The first distribution that carries a version wins.
-                        for a in list {
-                            if !all.iter().any(|x| x.version == a.version) {
-                                all.push(a);
-                            }
-                        }
-                    }
-                    // Tampered or mismatched metadata is never skipped over.
-                    Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
-                    Err(e) => {
-                        first_error.get_or_insert(e);
+                // The first distribution that carries a version wins.
+                for a in docker_ce::list(http, hosts, d, channel, platform, cache)? {
+                    if !all.iter().any(|x| x.version == a.version) {
+                        all.push(a);
                     }
                 }
             }
-            match first_error {
-                Some(e) if !any_ok => Err(e),
-                _ => Ok(all),
-            }
+            Ok(all)
         }
     }
 }
