@@ -208,14 +208,14 @@ pub fn install_remote(
             None => missing.push(artifact.url.clone()),
         }
     }
-    Err(not_found_everywhere(remote, &v, &missing, &resolved.tried))
+    Err(not_found_everywhere(remote, &v, &missing, &resolved))
 }
 
 fn not_found_everywhere(
     remote: &Remote,
     v: &DockerVersion,
     missing: &[String],
-    notes: &[String],
+    resolved: &sources::Resolved,
 ) -> Error {
     let mut message = format!("docker {v} was not found for {}", remote.platform);
     if remote.options.offline {
@@ -224,10 +224,14 @@ fn not_found_everywhere(
     for url in missing {
         message.push_str(&format!("\n  tried {url}"));
     }
-    for note in notes {
+    for url in &resolved.searched {
+        message.push_str(&format!("\n  searched {url}/repodata"));
+    }
+    for note in &resolved.tried {
         message.push_str(&format!("\n  skipped {note}"));
     }
-    let yum_dead = remote.hosts.yum.contains("yum.dockerproject.org");
+    // Only the official host is gone; a mirror that merely keeps its name in the path is not.
+    let yum_dead = remote.hosts.yum == Hosts::official().yum;
     let hint = if remote.options.offline {
         "run without --offline to download it".to_string()
     } else if yum_dead
@@ -421,6 +425,20 @@ pub fn install_from_url(
             let _ = std::fs::remove_file(&cache_file);
         })?;
         verified_by.push(VerifiedBy::Pinned);
+    }
+    // A URL on a legacy base is a file dvm's table knows: hold it to the table like
+    // `dvm install VERSION` would.
+    if let Some(entry) = sources::legacy::table_entry_for_url(&remote.hosts, url) {
+        check_digest(
+            &entry.sha256,
+            &fetched.sha256,
+            &format!("sha256 (published: dvm's embedded table ({}))", entry.url),
+            url,
+        )
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&cache_file);
+        })?;
+        verified_by.push(VerifiedBy::PublishedSha256);
     }
     if fetched.client.rpm.is_some() {
         verified_by.push(VerifiedBy::RpmDigests);

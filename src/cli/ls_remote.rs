@@ -216,8 +216,12 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         return Ok(0);
     }
     if versions.is_empty() {
-        return Err(Error::not_found("no versions matched")
-            .with_hint("try `dvm ls-remote` without a version"));
+        return Err(match &filter {
+            Some(spec) => Error::not_found(format!("no versions match '{spec}'"))
+                .with_hint("try `dvm ls-remote` without a version"),
+            None => Error::not_found(format!("no versions are listed for {}", remote.platform))
+                .with_hint("check DVM_MIRROR and the per-source settings (`dvm config list`)"),
+        });
     }
     let width = versions.iter().map(|v| v.version.len()).max().unwrap_or(0);
     for v in &versions {

@@ -594,6 +594,9 @@ pub struct Resolved {
     pub candidates: Vec<Artifact>,
     /// Listings that could not be read, as `<url>: <reason>`, for the final error message.
     pub tried: Vec<String>,
+    /// Repositories that were read but hold no build of `version` (their URLs), so a final
+    /// "not found" can say everywhere dvm looked.
+    pub searched: Vec<String>,
 }
 
 /// Where to look for `query` and in which order. Partial specs and `latest` resolve against
@@ -655,6 +658,7 @@ pub fn find_artifacts(
     };
 
     let mut candidates = Vec::new();
+    let mut searched = Vec::new();
     let mut listing_error = None;
     for &source in &sources {
         match source {
@@ -670,11 +674,19 @@ pub fn find_artifacts(
             }
             SourceKind::Yum | SourceKind::Rpm => {
                 match listings.get(http, hosts, query, source, channel, cache) {
-                    Ok(list) => candidates.extend(
-                        list.iter()
-                            .filter(|a| a.version.same_release(&version) && edition_ok(&version, a))
-                            .cloned(),
-                    ),
+                    Ok(list) => {
+                        let before = candidates.len();
+                        candidates.extend(
+                            list.iter()
+                                .filter(|a| {
+                                    a.version.same_release(&version) && edition_ok(&version, a)
+                                })
+                                .cloned(),
+                        );
+                        if candidates.len() == before {
+                            searched.extend(repository_urls(hosts, source, channel, query));
+                        }
+                    }
                     Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
                     Err(e) => {
                         tried.push(format!("{source} listing: {}", e.message()));
@@ -686,19 +698,49 @@ pub fn find_artifacts(
     }
     if candidates.is_empty() {
         return Err(listing_error.unwrap_or_else(|| {
-            Error::not_found(format!(
+            let mut message = format!(
                 "no source has docker {version} for {} on the {channel} channel (looked at: {})",
                 query.platform,
                 join(&sources)
-            ))
-            .with_hint("run `dvm ls-remote` to see what is available")
+            );
+            for url in &searched {
+                message.push_str(&format!("\n  searched {url}/repodata"));
+            }
+            Error::not_found(message).with_hint("run `dvm ls-remote` to see what is available")
         }));
     }
     Ok(Resolved {
         version,
         candidates,
         tried,
+        searched,
     })
+}
+
+/// The repositories `source` reads for `query`: yum and rpm only, as in [`list_source`].
+fn repository_urls(
+    hosts: &Hosts,
+    source: SourceKind,
+    channel: Channel,
+    query: &Query,
+) -> Vec<String> {
+    let Some(arch) = repodata::rpm_arch(query.platform.arch) else {
+        return Vec::new();
+    };
+    match source {
+        SourceKind::Yum => {
+            let distro = query.distro.clone().unwrap_or_else(yum::default_distro);
+            vec![yum::repo_url(hosts, &distro, channel)]
+        }
+        SourceKind::Rpm => query
+            .distro
+            .clone()
+            .map_or_else(docker_ce::default_distros, |d| vec![d])
+            .iter()
+            .map(|d| docker_ce::repo_url(hosts, d, channel, arch))
+            .collect(),
+        SourceKind::Static | SourceKind::Legacy => Vec::new(),
+    }
 }
 
 /// For a listed artifact, an explicit `-ee`/`-ce` in the request must agree.
@@ -784,8 +826,8 @@ impl Listings {
 
 /// Everything one source lists for `platform` on `channel`. Legacy "lists" the embedded table.
 /// Yum and rpm read every default repository (or only `distro`); a repository that is missing
-/// (404) is skipped, and an error is returned only when no repository could be read at all
-/// (or when one failed an integrity check, which is never skipped).
+/// (404) is skipped, but one that cannot be read is an error even when another could: a
+/// listing missing a repository would turn a network failure into "not found".
 pub fn list_source(
     http: &dyn Http,
     hosts: &Hosts,
@@ -808,30 +850,15 @@ pub fn list_source(
                 None => docker_ce::default_distros(),
             };
             let mut all: Vec<Artifact> = Vec::new();
-            let mut first_error = None;
-            let mut any_ok = false;
             for d in &distros {
-                match docker_ce::list(http, hosts, d, channel, platform, cache) {
-                    Ok(list) => {
-                        any_ok = true;
-                        // The first distribution that carries a version wins.
-                        for a in list {
-                            if !all.iter().any(|x| x.version == a.version) {
-                                all.push(a);
-                            }
-                        }
-                    }
-                    // Tampered or mismatched metadata is never skipped over.
-                    Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
-                    Err(e) => {
-                        first_error.get_or_insert(e);
+                // The first distribution that carries a version wins.
+                for a in docker_ce::list(http, hosts, d, channel, platform, cache)? {
+                    if !all.iter().any(|x| x.version == a.version) {
+                        all.push(a);
                     }
                 }
             }
-            match first_error {
-                Some(e) if !any_ok => Err(e),
-                _ => Ok(all),
-            }
+            Ok(all)
         }
     }
 }
