@@ -45,12 +45,18 @@ fn run_through_shim(t: &TestEnv, version: &str, expected_line: &str) {
     run.success();
     assert_eq!(run.stdout.trim(), expected_line);
     let current = t.dvm_in(&deep, ["current"]);
-    assert!(current.stdout.starts_with(&format!("{version} (set by")), "{}", current.stdout);
+    assert!(
+        current.stdout.starts_with(&format!("{version} (set by")),
+        "{}",
+        current.stdout
+    );
 }
 
 #[test]
 fn real_client_packed_in_an_rpm_installs_and_runs_through_the_shim() {
-    let Some((client, line)) = real_client() else { return };
+    let Some((client, line)) = real_client() else {
+        return;
+    };
     let version = version_of(&line);
     let t = TestEnv::new();
     let rpm = archives::build_rpm(
@@ -60,7 +66,11 @@ fn real_client_packed_in_an_rpm_installs_and_runs_through_the_shim() {
         "zstd",
         &[
             ("/usr/bin/docker", &client, archives::S_IFREG | 0o755),
-            ("/usr/share/bash-completion/completions/docker", b"# completion\n", archives::S_IFREG | 0o644),
+            (
+                "/usr/share/bash-completion/completions/docker",
+                b"# completion\n",
+                archives::S_IFREG | 0o644,
+            ),
         ],
     );
     let file = t.file(&format!("docker-ce-cli-{version}-1.el9.x86_64.rpm"), &rpm);
@@ -68,13 +78,18 @@ fn real_client_packed_in_an_rpm_installs_and_runs_through_the_shim() {
         .success()
         .stderr_has(&format!("installed docker {version}"));
     let installed = std::fs::read(t.home.join("versions").join(&version).join("docker")).unwrap();
-    assert!(installed == client, "the installed client differs from the packed one");
+    assert!(
+        installed == client,
+        "the installed client differs from the packed one"
+    );
     run_through_shim(&t, &version, &line);
 }
 
 #[test]
 fn real_client_packed_in_a_tgz_installs_and_runs_through_the_shim() {
-    let Some((client, line)) = real_client() else { return };
+    let Some((client, line)) = real_client() else {
+        return;
+    };
     let version = version_of(&line);
     let t = TestEnv::new();
     let tgz = archives::docker_tgz("docker/docker", &client);

@@ -511,4 +511,3 @@ mod tests {
         assert_eq!(match_client_path(b"docker/dockerd", &paths).unwrap(), None);
     }
 }
-
