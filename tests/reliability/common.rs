@@ -296,3 +296,71 @@ pub fn write_program(path: &Path, text: &str) {
     assert!(status.success(), "install {}", path.display());
     fs::remove_file(staging).expect("remove staging copy");
 }
+
+/// `docker ARGS` through the shim as `TestEnv::docker_in` runs it, as a Command (for
+/// watchdogs): a bare `docker` looked up on the hermetic PATH.
+pub fn shim_command(t: &TestEnv, cwd: &Path, path_var: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new("/bin/sh");
+    cmd.arg("-c")
+        .arg("exec docker \"$@\"")
+        .arg("docker")
+        .args(args)
+        .env_clear()
+        .env("HOME", &t.user_home)
+        .env("DVM_HOME", &t.home)
+        .env("PATH", path_var)
+        .env("NO_COLOR", "1")
+        .current_dir(cwd);
+    cmd
+}
+
+/// Installs a small padded client of `v` from a local tarball.
+pub fn install_local(t: &TestEnv, v: &str) -> Vec<u8> {
+    let client = padded_client(v, 4096);
+    let archive = t.file(
+        &format!("docker-{v}.tgz"),
+        &crate::archives::docker_tgz("docker/docker", &client),
+    );
+    t.dvm(["install", "--from", &archive.display().to_string()])
+        .success();
+    client
+}
+
+/// A folder under the TestEnv's working folder.
+pub fn project(t: &TestEnv, name: &str) -> PathBuf {
+    let dir = t.cwd.join(name);
+    fs::create_dir_all(&dir).expect("mkdir project");
+    dir
+}
+
+/// A tmpfs mounted for the life of the value (tests that need one skip when mount fails).
+pub struct Tmpfs {
+    pub path: PathBuf,
+}
+
+impl Tmpfs {
+    /// Mounts a tmpfs with `options` (such as `size=2048k` or `ro`) at `path`, or says why not.
+    pub fn mount(path: &Path, options: &str) -> Result<Tmpfs, String> {
+        fs::create_dir_all(path).map_err(|e| e.to_string())?;
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(path)
+            .output()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "mount -t tmpfs failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(Tmpfs {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
