@@ -485,6 +485,9 @@ fn hostile_zips_are_refused() {
         assert!(run.stderr.contains("docker-17.09.0-ce.zip"), "{what}");
     }
     assert!(!escape_target("zip").exists());
+    if long_tests() {
+        println!("reliability: {} hostile zips refused", cases.len());
+    }
 }
 
 #[test]
