@@ -159,29 +159,35 @@ pub fn nearest_version_file(start: &Path) -> Result<Option<Request>, ResolveErro
 /// cannot be searched, which on the walk up means "not ours to read"); an error when it exists
 /// but is unusable.
 pub fn read_small_file(path: &Path) -> Result<Option<Vec<u8>>, ResolveError> {
-    let file = match fs::File::open(path) {
-        Ok(f) => f,
+    // `stat` before `open`: opening a FIFO would block until a writer comes, and a device
+    // (or a link to one) is no version file either.
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
         Err(e)
             if e.kind() == io::ErrorKind::NotFound || e.kind() == io::ErrorKind::NotADirectory =>
         {
             return Ok(None);
         }
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            // The folder may be unsearchable (then the file's existence is unknowable: skip it);
-            // but a file that exists and cannot be read is an error the user must see.
-            return match fs::symlink_metadata(path) {
-                Ok(_) => Err(file_error(path, None, format!("cannot be read: {e}"))),
-                Err(_) => Ok(None),
-            };
-        }
+        // A folder on the way cannot be searched: the file's existence is unknowable, skip it.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => return Ok(None),
         Err(e) => return Err(file_error(path, None, format!("cannot be read: {e}"))),
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| file_error(path, None, format!("cannot be read: {e}")))?;
     if meta.is_dir() {
         return Err(file_error(path, None, "is a folder, not a version file"));
     }
+    if !meta.is_file() {
+        return Err(file_error(
+            path,
+            None,
+            "is not a regular file (a FIFO, socket or device); a version file holds one version",
+        ));
+    }
+    // It exists: failing to read it now is an error the user must see.
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(file_error(path, None, format!("cannot be read: {e}"))),
+    };
     let mut bytes = Vec::with_capacity(meta.len().min(MAX_VERSION_FILE) as usize);
     file.take(MAX_VERSION_FILE + 1)
         .read_to_end(&mut bytes)

@@ -327,6 +327,7 @@ impl Store {
     /// Places the embedded shim at `<data>/shims/docker` when it is missing or differs,
     /// through a temp name and `rename` so a running `docker` never sees half a file.
     pub fn ensure_shim(&self) -> Result<bool> {
+        self.clean_stale_shim_temps();
         if !self.shim_is_stale() {
             return Ok(false);
         }
@@ -339,6 +340,33 @@ impl Store {
         fs::rename(&tmp, &dest).with_path("install the shim at", &dest)?;
         Ok(true)
     }
+}
+
+impl Store {
+    /// Removes shim temp files left by processes that no longer run (a `kill -9` while the
+    /// shim was being written); a live process's temp file is about to be renamed, so kept.
+    fn clean_stale_shim_temps(&self) {
+        let Ok(entries) = fs::read_dir(self.layout.shims_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name.to_str().and_then(shim_temp_pid) else {
+                continue;
+            };
+            if pid != std::process::id() && !process_alive(pid) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// `.docker.<pid>.tmp` (as written by `ensure_shim`) → pid.
+fn shim_temp_pid(name: &str) -> Option<u32> {
+    name.strip_prefix(".docker.")?
+        .strip_suffix(".tmp")?
+        .parse()
+        .ok()
 }
 
 /// The shim program, compiled by build.rs (statically linked where the target allows).

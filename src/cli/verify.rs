@@ -53,7 +53,8 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             }
             ClientCheck::ManifestUnreadable { reason } => {
                 bad += 1;
-                app.out.line(format!("{v}: {reason}"));
+                app.out
+                    .line(format!("{v}: {reason}; reinstall: dvm install --force {v}"));
             }
         }
     }
