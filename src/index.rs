@@ -81,11 +81,11 @@ impl ListingCache {
         let (data, marker) = (self.file_for(url), self.marker_for(url));
         match found {
             Some(bytes) => {
-                crate::verify::write_atomic(&data, bytes)?;
+                crate::store::write_atomic(&data, bytes)?;
                 remove_if_present(&marker)
             }
             None => {
-                crate::verify::write_atomic(&marker, b"")?;
+                crate::store::write_atomic(&marker, b"")?;
                 remove_if_present(&data)
             }
         }

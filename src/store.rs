@@ -431,13 +431,35 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     f.sync_all().with_path("sync", path)
 }
 
-/// Writes through a temp file and `rename`, so readers see the old or the new content.
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so
+/// readers see the old content or the new, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::internal(format!("{} has no parent folder", path.display())))?;
+    std::fs::create_dir_all(dir).with_path("create", dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    write_synced(&tmp, bytes)?;
-    fs::rename(&tmp, path).with_path("replace", path)
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .with_path("create", &tmp)?;
+        f.write_all(bytes).with_path("write", &tmp)?;
+        f.sync_all().with_path("sync", &tmp)?;
+        std::fs::rename(&tmp, path).with_path("replace", path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 pub fn sync_dir(dir: &Path) -> Result<()> {

@@ -2,7 +2,6 @@
 //! first use, pins. This module holds the data and the comparisons; hashing happens while
 //! downloading (fetch) and extracting (archive).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -188,6 +187,8 @@ impl TofuStore {
         let sha256 = valid_sha256(sha256).ok_or_else(|| {
             Error::internal(format!("'{}' is not a sha256", sha256.escape_default()))
         })?;
+        // Parallel installs of different versions each add a line: serialise read-modify-write.
+        let _lock = self.lock()?;
         let mut entries = self.read()?;
         if let Some((_, known)) = entries.iter().find(|(k, _)| k == url_key) {
             if *known == sha256 {
@@ -209,39 +210,22 @@ impl TofuStore {
             text.push_str(h);
             text.push('\n');
         }
-        write_atomic(&self.path, text.as_bytes())
+        crate::store::write_atomic(&self.path, text.as_bytes())
     }
-}
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so
-/// readers see the old content or the new, never a mix.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::internal(format!("{} has no parent folder", path.display())))?;
-    std::fs::create_dir_all(dir).with_path("create", dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
+    fn lock(&self) -> Result<std::fs::File> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).with_path("create", dir)?;
+        let path = dir.join(".lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
             .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .with_path("create", &tmp)?;
-        f.write_all(bytes).with_path("write", &tmp)?;
-        f.sync_all().with_path("sync", &tmp)?;
-        std::fs::rename(&tmp, path).with_path("replace", path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+            .open(&path)
+            .with_path("open the lock", &path)?;
+        file.lock().with_path("lock", &path)?;
+        Ok(file)
     }
-    result
 }
 
 #[cfg(test)]
