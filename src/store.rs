@@ -132,15 +132,9 @@ impl Store {
     pub fn lock(&self, v: &DockerVersion) -> Result<VersionLock> {
         let dir = self.layout.locks_dir();
         self.ensure_dir(&dir)?;
-        let path = dir.join(format!("{v}.lock"));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_path("open the lock", &path)?;
-        file.lock().with_path("lock", &path)?;
-        Ok(VersionLock { _file: file })
+        Ok(VersionLock {
+            _file: lock_file(&dir.join(format!("{v}.lock")))?,
+        })
     }
 
     /// A new staging folder. `label` (usually the version) prefixes its name so that stale
@@ -393,6 +387,19 @@ fn file_has_content(path: &Path, want: &[u8]) -> bool {
             Err(_) => return false,
         }
     }
+}
+
+/// Blocks until this process holds an exclusive lock on `path` (created if missing); the
+/// lock lasts as long as the returned file is open, and the OS drops it if the process dies.
+pub fn lock_file(path: &Path) -> Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_path("open the lock", path)?;
+    file.lock().with_path("lock", path)?;
+    Ok(file)
 }
 
 /// `<label>.<pid>.<n>.<nanos>` → pid.

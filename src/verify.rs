@@ -216,15 +216,7 @@ impl TofuStore {
     fn lock(&self) -> Result<std::fs::File> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).with_path("create", dir)?;
-        let path = dir.join(".lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_path("open the lock", &path)?;
-        file.lock().with_path("lock", &path)?;
-        Ok(file)
+        crate::store::lock_file(&dir.join(".lock"))
     }
 }
 

@@ -154,8 +154,9 @@ fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
         .into_iter()
         .filter(|v| !v.is_prerelease())
         .collect();
-    let listing = super::ls_remote::remote_setup(app, None, None, None, offline, false)
-        .and_then(|remote| remote.list());
+    let listing =
+        super::ls_remote::remote_setup(app, &super::ls_remote::SourceArgs::offline(offline), false)
+            .and_then(|remote| remote.list());
     match listing {
         Ok(listing) => known.extend(
             listing
@@ -180,7 +181,11 @@ fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
 }
 
 fn install(app: &App, v: &DockerVersion, offline: bool) -> Result<()> {
-    let remote = super::ls_remote::remote_setup(app, None, None, None, offline, false)?;
+    let remote = super::ls_remote::remote_setup(
+        app,
+        &super::ls_remote::SourceArgs::offline(offline),
+        false,
+    )?;
     let progress = super::ls_remote::progress_renderer(app);
     let opts = InstallOptions::default();
     let report = dvm::remote::install_remote(

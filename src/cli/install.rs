@@ -24,18 +24,8 @@ pub struct Args {
     /// Require the archive to have this sha256.
     #[arg(long, value_name = "HEX")]
     pub sha256: Option<String>,
-    /// Use only this source: legacy, static, yum or rpm.
-    #[arg(long)]
-    pub source: Option<String>,
-    /// Release channel: stable or test (prereleases).
-    #[arg(long)]
-    pub channel: Option<String>,
-    /// RPM tree for the yum and rpm sources, such as centos/7 or fedora/24.
-    #[arg(long)]
-    pub distro: Option<String>,
-    /// Never touch the network: use only cached archives and listings.
-    #[arg(long)]
-    pub offline: bool,
+    #[command(flatten)]
+    pub sources: super::ls_remote::SourceArgs,
 }
 
 pub fn run(app: &App, args: Args) -> Result<i32> {
@@ -61,8 +51,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     };
     let report = if let Some(from) = &args.from {
         if from.starts_with("http://") || from.starts_with("https://") {
-            let remote =
-                super::ls_remote::remote_setup(app, None, None, None, args.offline, false)?;
+            let remote = super::ls_remote::remote_setup(app, &args.sources, false)?;
             let progress = super::ls_remote::progress_renderer(app);
             dvm::remote::install_from_url(&remote, &app.store, from, &opts, &progress)?
         } else {
@@ -75,14 +64,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         };
         let spec = super::parse_spec(text)?;
         let spec = app.store.resolve_alias(&spec)?;
-        let remote = super::ls_remote::remote_setup(
-            app,
-            args.source.as_deref(),
-            args.channel.as_deref(),
-            args.distro.as_deref(),
-            args.offline,
-            false,
-        )?;
+        let remote = super::ls_remote::remote_setup(app, &args.sources, false)?;
         let progress = super::ls_remote::progress_renderer(app);
         dvm::remote::install_remote(&remote, &app.store, &spec, &opts, &progress)?
     };

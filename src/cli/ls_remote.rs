@@ -17,41 +17,50 @@ use super::App;
 pub struct Args {
     /// Only versions matching this spec (1.12, 20.10, latest).
     pub version: Option<String>,
-    /// Only this source: legacy, static, yum or rpm.
-    #[arg(long)]
-    pub source: Option<String>,
-    /// stable (default) or test.
-    #[arg(long)]
-    pub channel: Option<String>,
-    /// RPM tree for yum/rpm, such as centos/7 or fedora/24.
-    #[arg(long)]
-    pub distro: Option<String>,
+    #[command(flatten)]
+    pub sources: SourceArgs,
     /// Print JSON (schema in the README).
     #[arg(long)]
     pub json: bool,
     /// Refetch listings even if the cache is fresh.
     #[arg(long)]
     pub refresh: bool,
-    /// Use cached listings only.
+}
+
+/// Where to look: shared by `install` and `ls-remote`.
+#[derive(clap::Args, Default)]
+pub struct SourceArgs {
+    /// Use only this source: legacy, static, yum or rpm.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Release channel: stable (default) or test (prereleases).
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// RPM tree for the yum and rpm sources, such as centos/7 or fedora/24.
+    #[arg(long)]
+    pub distro: Option<String>,
+    /// Never touch the network: use only cached archives and listings.
     #[arg(long)]
     pub offline: bool,
 }
 
+impl SourceArgs {
+    pub fn offline(offline: bool) -> Self {
+        SourceArgs {
+            offline,
+            ..SourceArgs::default()
+        }
+    }
+}
+
 /// Builds the remote context: config and env, then these flags on top.
-pub fn remote_setup(
-    app: &App,
-    source: Option<&str>,
-    channel: Option<&str>,
-    distro: Option<&str>,
-    offline: bool,
-    refresh: bool,
-) -> Result<Remote> {
+pub fn remote_setup(app: &App, args: &SourceArgs, refresh: bool) -> Result<Remote> {
     let settings = Settings::load(&app.ctx, &app.layout)?;
     let options = RemoteOptions {
-        source: source.map(str::parse).transpose()?,
-        channel: channel.map(str::parse).transpose()?,
-        distro: distro.map(str::parse).transpose()?,
-        offline,
+        source: args.source.as_deref().map(str::parse).transpose()?,
+        channel: args.channel.as_deref().map(str::parse).transpose()?,
+        distro: args.distro.as_deref().map(str::parse).transpose()?,
+        offline: args.offline,
         refresh,
     };
     Remote::new(&app.ctx, &app.layout, &settings, options)
@@ -124,7 +133,7 @@ pub fn progress_renderer(app: &App) -> impl Fn(InstallEvent) + Sync + '_ {
 
 /// For `dvm doctor --network`: does each configured base answer?
 pub fn mirror_checks(app: &App) -> Vec<(String, bool)> {
-    let Ok(remote) = remote_setup(app, None, None, None, false, false) else {
+    let Ok(remote) = remote_setup(app, &SourceArgs::default(), false) else {
         return vec![(
             "the mirror settings are invalid (see `dvm config list`)".into(),
             false,
@@ -165,14 +174,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         Some(text) => Some(app.store.resolve_alias(&super::parse_spec(text)?)?),
         None => None,
     };
-    let remote = remote_setup(
-        app,
-        args.source.as_deref(),
-        args.channel.as_deref(),
-        args.distro.as_deref(),
-        args.offline,
-        args.refresh,
-    )?;
+    let remote = remote_setup(app, &args.sources, args.refresh)?;
     let listing = remote.list()?;
     for note in &listing.skipped {
         app.out.warn(format!("skipped {note}"));
