@@ -113,9 +113,13 @@ impl Active {
             (Reason::EnvVar, _) => format!("set by {VERSION_VAR} (dvm use)"),
             (Reason::VersionFile, Some(p)) => format!("set by {}", at(p, self.origin_line)),
             (Reason::Default, Some(p)) => format!("the global default ({})", p.display()),
-            (Reason::System, _) if self.requested.is_none() => {
-                "no version selected; using the system docker".into()
-            }
+            (Reason::System, _) if self.requested.is_none() => match &self.client_path {
+                Some(p) => format!(
+                    "no version selected; using the system docker {}",
+                    p.display()
+                ),
+                None => "no version selected".into(),
+            },
             _ => "system".into(),
         }
     }

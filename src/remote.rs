@@ -160,6 +160,13 @@ pub fn install_remote(
     opts: &InstallOptions,
     progress: &(dyn Fn(InstallEvent) + Sync),
 ) -> Result<InstallReport> {
+    // An exact version already here needs no listing and no network.
+    if let VersionSpec::Exact(_) = spec
+        && !opts.force
+        && let Some(v) = store.find(spec)?
+    {
+        return Ok(already_installed(store, v));
+    }
     let query = Query {
         spec: spec.clone(),
         source: remote.options.source,
@@ -174,31 +181,14 @@ pub fn install_remote(
         spec: spec.to_string(),
         version: v,
     });
-    let already = |store: &Store| -> Result<InstallReport> {
-        let manifest = store.manifest(&v).ok();
-        Ok(InstallReport {
-            version: v,
-            client_path: store.layout().client_path(&v),
-            installed: false,
-            verified_by: manifest
-                .as_ref()
-                .map(|m| m.verified_by.clone())
-                .unwrap_or_default(),
-            source: manifest
-                .as_ref()
-                .map(|m| m.source.clone())
-                .unwrap_or_default(),
-            origin: manifest.map(|m| m.origin).unwrap_or_default(),
-        })
-    };
     if store.is_installed(&v) && !opts.force {
-        return already(store);
+        return Ok(already_installed(store, v));
     }
     // One download per version: a concurrent install of the same version waits here, then
     // finds it installed.
     let _lock = store.lock(&v)?;
     if store.is_installed(&v) && !opts.force {
-        return already(store);
+        return Ok(already_installed(store, v));
     }
     store.clean_stale_staging();
     let mut missing = Vec::new();
@@ -209,6 +199,25 @@ pub fn install_remote(
         }
     }
     Err(not_found_everywhere(remote, &v, &missing, &resolved))
+}
+
+/// The report for a version that was already installed: nothing changed.
+fn already_installed(store: &Store, v: DockerVersion) -> InstallReport {
+    let manifest = store.manifest(&v).ok();
+    InstallReport {
+        version: v,
+        client_path: store.layout().client_path(&v),
+        installed: false,
+        verified_by: manifest
+            .as_ref()
+            .map(|m| m.verified_by.clone())
+            .unwrap_or_default(),
+        source: manifest
+            .as_ref()
+            .map(|m| m.source.clone())
+            .unwrap_or_default(),
+        origin: manifest.map(|m| m.origin).unwrap_or_default(),
+    }
 }
 
 fn not_found_everywhere(
