@@ -327,3 +327,63 @@ fn bad_arguments_are_usage_errors() {
         .stderr_has("too long");
     t.dvm(["install"]).failure(2);
 }
+
+#[test]
+fn setup_adds_the_integration_once_and_only_with_consent() {
+    let t = TestEnv::new();
+    // No terminal to ask on and no --yes: nothing changes.
+    t.dvm(["setup"]).failure(2).stderr_has("--yes");
+    assert!(!t.user_home.join(".bashrc").exists());
+
+    t.dvm(["setup", "--no-modify-path"])
+        .success()
+        .stdout_has("eval \"$(dvm init bash)\"");
+    assert!(!t.user_home.join(".bashrc").exists());
+    assert!(t.home.join("shims/docker").is_file());
+
+    t.dvm(["setup", "--yes"]).success();
+    t.dvm(["setup", "--yes"])
+        .success()
+        .stderr_has("nothing to change");
+    for rc in [".bashrc", ".zshrc"] {
+        let text = std::fs::read_to_string(t.user_home.join(rc)).unwrap();
+        assert_eq!(text.matches("dvm init").count(), 1, "{rc}: {text}");
+    }
+}
+
+#[test]
+fn doctor_reports_each_problem_with_its_fix() {
+    let mut t = TestEnv::new();
+    install_fixture(&t, "gz");
+    t.dvm(["use", "--global", "1.12.6"]).success();
+    // TestEnv puts the shims first on PATH: healthy.
+    t.dvm(["doctor"]).success().stdout_has("ok   path");
+
+    std::fs::write(
+        t.home.join("versions/1.12.6/docker"),
+        "#!/bin/sh\necho changed\n",
+    )
+    .unwrap();
+    t.env("PATH", "/usr/bin:/bin");
+    let run = t.dvm(["doctor", "--json"]);
+    run.failure(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["healthy"], false);
+    let failed: Vec<(&str, &str)> = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["ok"] == false)
+        .map(|c| (c["name"].as_str().unwrap(), c["fix"].as_str().unwrap()))
+        .collect();
+    assert!(
+        failed.contains(&("store", "dvm install --force 1.12.6")),
+        "{failed:?}"
+    );
+    assert!(
+        failed
+            .iter()
+            .any(|(name, fix)| *name == "path" && fix.contains("dvm init")),
+        "{failed:?}"
+    );
+}

@@ -1145,3 +1145,33 @@ fn ls_remote_with_nothing_listed_says_so() {
         .failure(3)
         .stderr_has("no versions match '99.1'");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Auto-install through the shim
+
+#[test]
+fn the_shim_auto_installs_a_missing_version_when_asked() {
+    let r = Replica::docker();
+    let mut t = env_for(&r);
+    std::fs::write(t.cwd.join(".docker-version"), "20.10.24\n").unwrap();
+    // Places the shim without installing anything.
+    t.dvm(["setup", "--no-modify-path"]).success();
+
+    // Default: the clear error, and nothing is downloaded.
+    let run = t.docker_in(&t.cwd, ["--version"]);
+    run.failure(127).stderr_has("run: dvm install 20.10.24");
+    assert!(t.installed().is_empty());
+
+    t.env("DVM_AUTO_INSTALL", "1")
+        .env("DVM_EXE", env::dvm_exe().display().to_string());
+    let run = t.docker_in(&t.cwd, ["--version"]);
+    run.success();
+    assert_eq!(run.stdout.trim(), client_says("20.10.24"));
+    assert!(
+        run.stderr.contains("installed docker 20.10.24"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(t.installed(), ["20.10.24"]);
+    no_escapes(&r);
+}
