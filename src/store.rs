@@ -155,8 +155,17 @@ impl Store {
         })
     }
 
-    /// Removes staging folders left by processes that no longer run (after `kill -9`).
+    /// Removes staging folders and temp files left by processes that no longer run
+    /// (after `kill -9`).
     pub fn clean_stale_staging(&self) {
+        for dir in [
+            self.layout.data.clone(),
+            self.layout.aliases_dir(),
+            self.layout.data.join("trust"),
+            self.layout.listings_dir(),
+        ] {
+            remove_dead_temp_files(&dir);
+        }
         let Ok(entries) = fs::read_dir(self.layout.tmp_dir()) else {
             return;
         };
@@ -321,46 +330,40 @@ impl Store {
     /// Places the embedded shim at `<data>/shims/docker` when it is missing or differs,
     /// through a temp name and `rename` so a running `docker` never sees half a file.
     pub fn ensure_shim(&self) -> Result<bool> {
-        self.clean_stale_shim_temps();
+        remove_dead_temp_files(&self.layout.shims_dir());
         if !self.shim_is_stale() {
             return Ok(false);
         }
-        let dir = self.layout.shims_dir();
-        self.ensure_dir(&dir)?;
-        let dest = self.layout.shim_path();
-        let tmp = dir.join(format!(".docker.{}.tmp", std::process::id()));
-        write_synced(&tmp, SHIM_BINARY)?;
-        set_executable(&tmp)?;
-        fs::rename(&tmp, &dest).with_path("install the shim at", &dest)?;
+        write_atomic_as(&self.layout.shim_path(), SHIM_BINARY, true)?;
         Ok(true)
     }
 }
 
-impl Store {
-    /// Removes shim temp files left by processes that no longer run (a `kill -9` while the
-    /// shim was being written); a live process's temp file is about to be renamed, so kept.
-    fn clean_stale_shim_temps(&self) {
-        let Ok(entries) = fs::read_dir(self.layout.shims_dir()) else {
-            return;
+/// Removes `write_atomic` temp files in `dir` left by processes that no longer run (a
+/// `kill -9` mid-write); a live process's temp file is about to be renamed, so it stays.
+pub fn remove_dead_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temp_file_pid) else {
+            continue;
         };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(pid) = name.to_str().and_then(shim_temp_pid) else {
-                continue;
-            };
-            if pid != std::process::id() && !process_alive(pid) {
-                let _ = fs::remove_file(entry.path());
-            }
+        if pid != std::process::id() && !process_alive(pid) {
+            let _ = fs::remove_file(entry.path());
         }
     }
 }
 
-/// `.docker.<pid>.tmp` (as written by `ensure_shim`) → pid.
-fn shim_temp_pid(name: &str) -> Option<u32> {
-    name.strip_prefix(".docker.")?
-        .strip_suffix(".tmp")?
-        .parse()
-        .ok()
+/// `.<name>.<pid>.<n>.tmp` → pid.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let stem = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let mut parts = stem.rsplitn(3, '.');
+    let _n: u64 = parts.next()?.parse().ok()?;
+    let pid = parts.next()?.parse().ok()?;
+    parts.next().filter(|rest| !rest.is_empty())?;
+    Some(pid)
 }
 
 /// The shim program, compiled by build.rs (statically linked where the target allows).
@@ -441,6 +444,12 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so
 /// readers see the old content or the new, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_as(path, bytes, false)
+}
+
+/// As [`write_atomic`]; `executable` makes the file 0755 before it becomes visible. The temp
+/// name is `.<name>.<pid>.<n>.tmp`, so [`remove_dead_temp_files`] can tell whose it was.
+fn write_atomic_as(path: &Path, bytes: &[u8], executable: bool) -> Result<()> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = path
@@ -461,6 +470,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             .with_path("create", &tmp)?;
         f.write_all(bytes).with_path("write", &tmp)?;
         f.sync_all().with_path("sync", &tmp)?;
+        if executable {
+            set_executable(&tmp)?;
+        }
         std::fs::rename(&tmp, path).with_path("replace", path)
     })();
     if result.is_err() {

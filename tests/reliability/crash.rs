@@ -272,7 +272,7 @@ fn kill_9_during_a_local_install_leaves_nothing_behind() {
 /// A `kill -9` while the shim is written leaves `shims/.docker.<pid>.tmp`; the next install
 /// removes it even though the shim itself is current by then.
 #[test]
-fn a_dead_process_shim_temp_file_is_removed_by_the_next_install() {
+fn a_dead_process_temp_files_are_removed_by_the_next_install() {
     let t = TestEnv::new();
     let install = |v: &str| {
         let archive = t.file(
@@ -286,8 +286,19 @@ fn a_dead_process_shim_temp_file_is_removed_by_the_next_install() {
     let mut exited = std::process::Command::new("true").spawn().unwrap();
     let dead_pid = exited.id();
     exited.wait().unwrap();
-    let stale = t.home.join(format!("shims/.docker.{dead_pid}.tmp"));
-    fs::write(&stale, b"half a shim").unwrap();
+    // Temp files as `write_atomic` names them: `.<name>.<pid>.<n>.tmp`.
+    fs::write(
+        t.home.join(format!("shims/.docker.{dead_pid}.0.tmp")),
+        b"half a shim",
+    )
+    .unwrap();
+    fs::write(t.home.join(format!(".default.{dead_pid}.3.tmp")), b"1.1").unwrap();
+    let live = t
+        .home
+        .join(format!(".default.{}.0.tmp", std::process::id()));
+    fs::write(&live, b"being written").unwrap();
     install("1.13.1");
     assert_eq!(list_dir(&t.home.join("shims")), ["docker"]);
+    assert!(!t.home.join(format!(".default.{dead_pid}.3.tmp")).exists());
+    assert!(live.exists(), "a live process's temp file is kept");
 }
