@@ -50,6 +50,7 @@ fn smoke_run_prints_every_measure_in_the_table() {
         "bench/run --smoke failed ({})\nstdout:\n{stdout}\nstderr:\n{stderr}",
         output.status
     );
+    println!("{stdout}");
     assert!(
         stdout.contains("| measure | dvm | baseline | difference / ratio | goal | met |"),
         "no table header:\n{stdout}"

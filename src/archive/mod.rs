@@ -13,7 +13,6 @@ mod zip;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Cursor, Read, Write};
 use std::path::Path;
-use std::sync::mpsc;
 
 use sha2::{Digest, Sha256};
 
@@ -346,20 +345,42 @@ impl<'a> ClientSink<'a> {
         if let Some(size) = expected {
             self.check_declared_size(entry, size)?;
         }
-        let file = self.create()?;
-        let copied = copy_to_file(src, file, self.dest, entry, self.limit)?;
+        let mut file = self.create()?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; COPY_BUFFER_SIZE];
+        let mut head = Vec::new();
+        let mut total: u64 = 0;
+        loop {
+            let n = match src.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(read_error(entry, e)),
+            };
+            let chunk = buf.get(..n).unwrap_or_default();
+            total = total.saturating_add(n as u64);
+            if total > self.limit {
+                return Err(too_large(entry, self.limit));
+            }
+            if head.len() < SNIFF_LEN {
+                let want = (SNIFF_LEN - head.len()).min(chunk.len());
+                head.extend_from_slice(chunk.get(..want).unwrap_or_default());
+            }
+            hasher.update(chunk);
+            file.write_all(chunk).with_path("write", self.dest)?;
+        }
         if let Some(size) = expected
-            && copied.total != size
+            && total != size
         {
             return Err(Error::archive(format!(
                 "the archive is truncated or corrupt: the client {entry} should be {size} bytes \
-                 but only {} could be read",
-                copied.total
+                 but only {total} could be read"
             ))
             .with_hint("delete the download (`dvm cache clean`) and try again"));
         }
-        self.written = Some((copied.sha256, copied.total));
-        Ok(copied.head)
+        file.sync_all().with_path("sync", self.dest)?;
+        self.written = Some((hex::encode(hasher.finalize()), total));
+        Ok(head)
     }
 
     fn create(&mut self) -> Result<File> {
@@ -406,83 +427,6 @@ impl Drop for ClientSink<'_> {
             let _ = std::fs::remove_file(self.dest);
         }
     }
-}
-
-/// What [`copy_to_file`] wrote.
-struct Copied {
-    sha256: String,
-    total: u64,
-    /// The first bytes, for sanity checks.
-    head: Vec<u8>,
-}
-
-/// Chunks on their way to the writer thread; with the one being read and the one being
-/// written, memory stays at a few copy buffers.
-const WRITE_QUEUE: usize = 2;
-
-/// Copies `src` into `file` under `limit`, then syncs it. This thread reads (and so
-/// decompresses) while a second one hashes and writes: on a machine with two cores the
-/// client's sha256 and the kernel's copying overlap the decoding instead of following it.
-fn copy_to_file(
-    src: &mut dyn Read,
-    file: File,
-    dest: &Path,
-    entry: &str,
-    limit: u64,
-) -> Result<Copied> {
-    let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(WRITE_QUEUE);
-    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
-    std::thread::scope(|scope| {
-        let writer = scope.spawn(move || -> Result<String> {
-            let mut file = file;
-            let mut hasher = Sha256::new();
-            for (buf, n) in full_rx {
-                let chunk = buf.get(..n).unwrap_or_default();
-                hasher.update(chunk);
-                file.write_all(chunk).with_path("write", dest)?;
-                // Back to the reader for reuse; it may have stopped reading already.
-                let _ = empty_tx.send(buf);
-            }
-            file.sync_all().with_path("sync", dest)?;
-            Ok(hex::encode(hasher.finalize()))
-        });
-        let mut head = Vec::new();
-        let mut total: u64 = 0;
-        let read = loop {
-            let mut buf = empty_rx
-                .try_recv()
-                .unwrap_or_else(|_| vec![0u8; COPY_BUFFER_SIZE]);
-            let n = match src.read(&mut buf) {
-                Ok(0) => break Ok(()),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => break Err(read_error(entry, e)),
-            };
-            total = total.saturating_add(n as u64);
-            if total > limit {
-                break Err(too_large(entry, limit));
-            }
-            if head.len() < SNIFF_LEN {
-                let chunk = buf.get(..n).unwrap_or_default();
-                let want = (SNIFF_LEN - head.len()).min(chunk.len());
-                head.extend_from_slice(chunk.get(..want).unwrap_or_default());
-            }
-            if full_tx.send((buf, n)).is_err() {
-                // The writer stopped on an error, which is reported below.
-                break Ok(());
-            }
-        };
-        drop(full_tx);
-        let written = writer.join().map_err(|_| {
-            Error::internal(format!("the thread writing {} panicked", dest.display()))
-        })?;
-        read?;
-        Ok(Copied {
-            sha256: written?,
-            total,
-            head,
-        })
-    })
 }
 
 fn too_large(entry: &str, limit: u64) -> Error {
@@ -567,3 +511,4 @@ mod tests {
         assert_eq!(match_client_path(b"docker/dockerd", &paths).unwrap(), None);
     }
 }
+
