@@ -14,6 +14,7 @@ mod stream;
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use reqwest::blocking::{Client, Response};
@@ -86,7 +87,10 @@ pub struct Downloaded {
 }
 
 pub struct Fetcher {
-    client: Client,
+    /// Built on first use: setting up TLS (loading the system's CA certificates) and the
+    /// client's runtime costs more than a warm `ls-remote` does in all, and it needs neither.
+    client: OnceLock<Client>,
+    proxies: Vec<reqwest::Proxy>,
     cfg: NetConfig,
 }
 
@@ -107,8 +111,20 @@ struct Opened {
 
 impl Fetcher {
     pub fn new(ctx: &Context, cfg: NetConfig) -> Result<Self> {
+        // Proxy settings are checked now, so that a bad one is reported before anything else.
         let proxies = policy::ProxySettings::from_context(ctx)?.to_reqwest()?;
-        let allowed = cfg.insecure_allowed.clone();
+        Ok(Fetcher {
+            client: OnceLock::new(),
+            proxies,
+            cfg,
+        })
+    }
+
+    fn client(&self) -> Result<&Client> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let allowed = self.cfg.insecure_allowed.clone();
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             let from = attempt.previous().last().cloned();
             let hop = attempt.previous().len();
@@ -124,18 +140,19 @@ impl Fetcher {
         let mut builder = Client::builder()
             .no_proxy()
             .user_agent(USER_AGENT)
-            .connect_timeout(cfg.connect_timeout)
+            .connect_timeout(self.cfg.connect_timeout)
             // In the blocking client this bounds the wait for the headers and for each read,
             // not the whole transfer: exactly a stall timeout.
-            .timeout(cfg.stall_timeout)
+            .timeout(self.cfg.stall_timeout)
             .redirect(redirects);
-        for proxy in proxies {
-            builder = builder.proxy(proxy);
+        for proxy in &self.proxies {
+            builder = builder.proxy(proxy.clone());
         }
         let client = builder.build().map_err(|e| {
             Error::internal(format!("cannot set up the HTTP client: {}", describe(&e)))
         })?;
-        Ok(Fetcher { client, cfg })
+        // Another thread may have won the race; either client will do.
+        Ok(self.client.get_or_init(|| client))
     }
 
     /// A small document (listing, checksum file, repodata). `Ok(None)` on 404/403/410.
@@ -302,7 +319,7 @@ impl Fetcher {
 
     /// One GET. Successful and 416 responses come back; other statuses become failures.
     fn send(&self, url: &Url, range: Option<(u64, Option<&str>)>) -> Result<Response, Failure> {
-        let mut request = self.client.get(url.clone());
+        let mut request = self.client().map_err(Failure::Fatal)?.get(url.clone());
         if let Some((from, validator)) = range {
             request = request.header(RANGE, format!("bytes={from}-"));
             if let Some(v) = validator {
