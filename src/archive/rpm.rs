@@ -618,10 +618,9 @@ pub fn rpm_version_to_docker(version: &str, release: &str) -> Option<DockerVersi
     if parsed.pre.is_some() {
         return Some(parsed);
     }
-    let tokens: Vec<&str> = extra_release
-        .split('.')
-        .chain(release.trim().split('.'))
-        .collect();
+    let separators = ['.', '_', '~', '-', '+'];
+    let lowered = format!("{extra_release}.{}", release.trim()).to_ascii_lowercase();
+    let tokens: Vec<&str> = lowered.split(separators).collect();
     for (i, token) in tokens.iter().enumerate() {
         let word_end = token
             .find(|c: char| !c.is_ascii_alphabetic())

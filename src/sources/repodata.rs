@@ -11,7 +11,6 @@ use quick_xml::events::{BytesStart, Event};
 use super::{Arch, DigestAlgo, Expected, Http};
 use crate::error::{Error, Result};
 use crate::index::ListingCache;
-use crate::version::DockerVersion;
 
 /// Decompressed primary.xml larger than this is refused (Docker's are a few MiB).
 pub const MAX_PRIMARY_SIZE: u64 = 256 * 1024 * 1024;
@@ -344,39 +343,6 @@ fn package_child(e: &BytesStart<'_>, pkg: &mut Partial) -> Result<Option<Field>>
     })
 }
 
-/// The Docker version an RPM's version and release stand for. The version field carries the
-/// numbers (`17.03.2.ce`, `1.12.6`, `18.09.0~rc.1`); a prerelease may instead hide in the
-/// release field (`0.1.rc1.el7.centos`, `0.1.beta5.el7`, `0.3.rc.1.el8`).
-pub(super) fn docker_version_from_rpm(ver: &str, rel: &str) -> Option<DockerVersion> {
-    let v = DockerVersion::parse(ver).ok()?;
-    if v.is_prerelease() {
-        return Some(v);
-    }
-    let tokens: Vec<&str> = rel.split(['.', '_', '~', '-', '+']).collect();
-    for (i, token) in tokens.iter().enumerate() {
-        let lower = token.to_ascii_lowercase();
-        for kind in ["rc", "beta", "alpha", "tp"] {
-            let Some(num) = lower.strip_prefix(kind) else {
-                continue;
-            };
-            let suffix = if num.is_empty() {
-                match tokens.get(i + 1) {
-                    Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-                        format!("{kind}.{n}")
-                    }
-                    _ => kind.to_string(),
-                }
-            } else if num.bytes().all(|b| b.is_ascii_digit()) {
-                lower.clone()
-            } else {
-                continue;
-            };
-            return DockerVersion::parse(&format!("{v}-{suffix}")).ok();
-        }
-    }
-    Some(v)
-}
-
 /// Orders RPM releases the way rpm does for the plain cases: digit runs numerically, letter
 /// runs alphabetically, digits newer than letters.
 pub(super) fn compare_release(a: &str, b: &str) -> std::cmp::Ordering {
@@ -496,7 +462,7 @@ pub(super) fn artifacts(
             continue;
         }
         let (Some(version), Some(expected)) = (
-            docker_version_from_rpm(&pkg.version, &pkg.release),
+            crate::archive::rpm_version_to_docker(&pkg.version, &pkg.release),
             expected_of(pkg),
         ) else {
             continue;
@@ -537,7 +503,7 @@ mod tests {
     use super::*;
 
     fn v(ver: &str, rel: &str) -> Option<String> {
-        docker_version_from_rpm(ver, rel).map(|v| v.to_string())
+        crate::archive::rpm_version_to_docker(ver, rel).map(|v| v.to_string())
     }
 
     #[test]
