@@ -1501,3 +1501,36 @@ fn source_and_platform_names_round_trip() {
         assert_eq!(Platform::current().unwrap(), linux());
     }
 }
+
+#[test]
+fn docker_ce_falls_back_to_the_newest_fedora_the_host_lists() {
+    let mut http = MockHttp::default();
+    http.put(
+        "https://download.docker.com/linux/fedora/",
+        "<html><body><pre><a href=\"../\">../</a>\n<a href=\"39/\">39/</a>\n<a href=\"41/\">41/</a>\n<a href=\"40/\">40/</a>\n<a href=\"docker-ce.repo\">docker-ce.repo</a></pre></body></html>",
+    );
+    let f41 = "https://download.docker.com/linux/fedora/41/x86_64/stable";
+    serve_repo(&mut http, f41, &[pkg("docker-ce-cli", "27.3.1", "1.fc41")]);
+    let dir = tempfile::tempdir().unwrap();
+    let q = Query {
+        source: Some(SourceKind::Rpm),
+        ..query("27.3.1")
+    };
+    let resolved = find_artifacts(&http, &Hosts::official(), &q, &cache(&dir)).unwrap();
+    assert_eq!(
+        urls(&resolved.candidates),
+        [format!("{f41}/Packages/docker-ce-cli-27.3.1-1.fc41.x86_64.rpm").as_str()]
+    );
+    // centos/7 and centos/9 were asked first.
+    let asked = http.requests();
+    let pos = |needle: &str| asked.iter().position(|u| u.contains(needle)).unwrap();
+    assert!(pos("centos/7") < pos("linux/fedora/41"));
+    assert!(pos("centos/9") < pos("linux/fedora/41"));
+}
+
+#[test]
+fn release_folders_are_read_from_a_listing() {
+    let page = "<a href=\"../\">../</a><a href=\"24/\">24/</a><a href='./7/'>7</a><a href=\"x/\">x</a><a href=\"25\">25</a><a href=\"docker-1.tgz\">";
+    assert_eq!(autoindex::release_folders(page), [7, 24]);
+    assert!(autoindex::release_folders("").is_empty());
+}

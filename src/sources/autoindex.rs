@@ -5,6 +5,35 @@
 /// strings, absolute paths and URLs pointing elsewhere are ignored. Never panics.
 pub fn parse(html: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    for name in hrefs(html).iter().filter_map(|href| file_link(href)) {
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// The numbered release folders of a distribution's listing (`<a href="41/">`), such as
+/// download.docker.com/linux/fedora/.
+pub fn release_folders(html: &str) -> Vec<u32> {
+    let mut out: Vec<u32> = hrefs(html)
+        .iter()
+        .filter_map(|href| {
+            let href = href.trim();
+            let name = href.strip_prefix("./").unwrap_or(href).strip_suffix('/')?;
+            (!name.is_empty() && name.len() <= 4 && name.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| name.parse().ok())
+                .flatten()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Every `href` value in the page, entities decoded.
+fn hrefs(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
     let bytes = html.as_bytes();
     let mut pos = 0;
     while let Some(found) = find_ci(bytes, pos, b"href") {
@@ -13,12 +42,7 @@ pub fn parse(html: &str) -> Vec<String> {
             continue;
         };
         pos = end;
-        let Some(name) = file_link(&decode_entities(value)) else {
-            continue;
-        };
-        if !out.contains(&name) {
-            out.push(name);
-        }
+        out.push(decode_entities(value));
     }
     out
 }

@@ -3,20 +3,34 @@
 //! (`17.03.2.ce-1.el7.centos`, `20.10.24-3.el7`, `24.0.7-1.el8`), so names are never guessed.
 //! From 18.09 the client is in docker-ce-cli; before that in docker-ce.
 //!
-//! Default repositories: centos/7 (17.03 to 26.1), then centos/9 (late 20.10 onwards). The
-//! Fedora and RHEL repositories carry the same releases rebuilt per distribution and add no
-//! versions, so they are read only when asked for with an explicit distribution.
+//! Default repositories: centos/7 (17.03 to 26.1), then centos/9 (late 20.10 onwards), then
+//! the newest Fedora release the host lists (`linux/fedora/<N>/`). RHEL and older Fedora
+//! releases carry the same builds rebuilt, so they are read only with an explicit `--distro`.
 
-use super::{Artifact, Channel, Distro, Hosts, Http, Os, Platform, SourceKind, repodata};
+use super::{
+    Artifact, Channel, Distro, Hosts, Http, Os, Platform, SourceKind, autoindex, repodata,
+};
 use crate::error::Result;
 use crate::index::ListingCache;
 
 /// Package names holding the client, preferred first.
 const CLIENT_PACKAGES: [&str; 2] = ["docker-ce-cli", "docker-ce"];
 
-pub fn default_distros() -> Vec<Distro> {
-    vec![Distro::new("centos", 7), Distro::new("centos", 9)]
+/// The repositories tried without `--distro`. The Fedora release is read from the host's
+/// folder listing (through the cache); when that listing cannot be read, Fedora is skipped.
+pub fn default_distros(http: &dyn Http, hosts: &Hosts, cache: &ListingCache) -> Vec<Distro> {
+    let mut distros = vec![Distro::new("centos", 7), Distro::new("centos", 9)];
+    let listing = format!("{}/linux/fedora/", hosts.docker_ce);
+    if let Ok(Some(page)) = cache.fetch(http, &listing, FOLDER_LISTING_LIMIT)
+        && let Some(newest) = autoindex::release_folders(&String::from_utf8_lossy(&page)).pop()
+    {
+        distros.push(Distro::new("fedora", newest));
+    }
+    distros
 }
+
+/// A distribution's folder listing is a short HTML page.
+const FOLDER_LISTING_LIMIT: u64 = 1 << 20;
 
 /// `linux/centos/7/x86_64/stable` (the folder holding `repodata/` and `Packages/`).
 pub fn repo_path(distro: &Distro, channel: Channel, arch: &str) -> String {

@@ -684,7 +684,9 @@ pub fn find_artifacts(
                                 .cloned(),
                         );
                         if candidates.len() == before {
-                            searched.extend(repository_urls(hosts, source, channel, query));
+                            searched.extend(repository_urls(
+                                http, hosts, source, channel, query, cache,
+                            ));
                         }
                     }
                     Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
@@ -719,14 +721,19 @@ pub fn find_artifacts(
 
 /// The repositories `source` reads for `query`: yum and rpm only, as in [`list_source`].
 fn repository_urls(
+    http: &dyn Http,
     hosts: &Hosts,
     source: SourceKind,
     channel: Channel,
     query: &Query,
+    cache: &ListingCache,
 ) -> Vec<String> {
     let Some(arch) = repodata::rpm_arch(query.platform.arch) else {
         return Vec::new();
     };
+    if query.platform.os != Os::Linux {
+        return Vec::new();
+    }
     match source {
         SourceKind::Yum => {
             let distro = query.distro.clone().unwrap_or_else(yum::default_distro);
@@ -735,7 +742,10 @@ fn repository_urls(
         SourceKind::Rpm => query
             .distro
             .clone()
-            .map_or_else(docker_ce::default_distros, |d| vec![d])
+            .map_or_else(
+                || docker_ce::default_distros(http, hosts, cache),
+                |d| vec![d],
+            )
             .iter()
             .map(|d| docker_ce::repo_url(hosts, d, channel, arch))
             .collect(),
@@ -844,10 +854,12 @@ pub fn list_source(
             let distro = distro.cloned().unwrap_or_else(yum::default_distro);
             yum::list(http, hosts, &distro, channel, platform, cache)
         }
+        // RPM repositories hold Linux builds only; do not even read their folder listing.
+        SourceKind::Rpm if platform.os != Os::Linux => Ok(Vec::new()),
         SourceKind::Rpm => {
             let distros = match distro {
                 Some(d) => vec![d.clone()],
-                None => docker_ce::default_distros(),
+                None => docker_ce::default_distros(http, hosts, cache),
             };
             let mut all: Vec<Artifact> = Vec::new();
             for d in &distros {
