@@ -54,14 +54,11 @@ pub fn list(
         return Ok(Vec::new());
     };
     let url = repo_url(hosts, distro, channel, arch);
-    let Some(pkgs) = repodata::read_repo(http, &url, cache)? else {
-        return Ok(Vec::new());
-    };
     let repo = repodata::Repo {
         url: &url,
         path: &repo_path(distro, channel, arch),
         source: SourceKind::Rpm,
         channel,
     };
-    Ok(repodata::artifacts(&pkgs, &CLIENT_PACKAGES, arch, &repo))
+    repodata::list_repo(http, &repo, &CLIENT_PACKAGES, arch, cache)
 }

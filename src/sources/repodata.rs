@@ -398,7 +398,7 @@ pub(super) fn expected_of(pkg: &RpmPackage) -> Option<Expected> {
 
 /// The packages of the repository at `repo_base` (the folder holding `repodata/`), through the
 /// cache. `Ok(None)` when the repository does not exist (repomd.xml is 404).
-pub(super) fn read_repo(
+fn read_repo(
     http: &dyn Http,
     repo_base: &str,
     cache: &ListingCache,
@@ -443,10 +443,25 @@ pub(super) struct Repo<'a> {
     pub channel: super::Channel,
 }
 
+/// The client builds in one repository, through the listing cache; a missing repository
+/// (404) lists nothing.
+pub(super) fn list_repo(
+    http: &dyn Http,
+    repo: &Repo<'_>,
+    names: &[&str],
+    arch: &str,
+    cache: &ListingCache,
+) -> Result<Vec<super::Artifact>> {
+    Ok(match read_repo(http, repo.url, cache)? {
+        Some(pkgs) => artifacts(&pkgs, names, arch, repo),
+        None => Vec::new(),
+    })
+}
+
 /// One artifact per Docker version among `pkgs` for `arch`. `names` lists the package names
 /// that carry the client, preferred first; among builds of one version the newest
 /// epoch/release wins. Packages without a usable checksum or with an unsafe location are left out.
-pub(super) fn artifacts(
+fn artifacts(
     pkgs: &[RpmPackage],
     names: &[&str],
     arch: &str,

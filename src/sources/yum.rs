@@ -36,14 +36,11 @@ pub fn list(
         return Ok(Vec::new());
     };
     let url = repo_url(hosts, distro, channel);
-    let Some(pkgs) = repodata::read_repo(http, &url, cache)? else {
-        return Ok(Vec::new());
-    };
     let repo = repodata::Repo {
         url: &url,
         path: &repo_path(distro, channel),
         source: SourceKind::Yum,
         channel,
     };
-    Ok(repodata::artifacts(&pkgs, &["docker-engine"], arch, &repo))
+    repodata::list_repo(http, &repo, &["docker-engine"], arch, cache)
 }
