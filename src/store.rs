@@ -166,18 +166,9 @@ impl Store {
         ] {
             remove_dead_temp_files(&dir);
         }
-        let Ok(entries) = fs::read_dir(self.layout.tmp_dir()) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(pid) = name.to_str().and_then(staging_pid) else {
-                continue;
-            };
-            if pid != std::process::id() && !process_alive(pid) {
-                let _ = fs::remove_dir_all(entry.path());
-            }
-        }
+        remove_entries_of_dead_processes(&self.layout.tmp_dir(), staging_pid, |p| {
+            fs::remove_dir_all(p)
+        });
     }
 
     /// Writes the manifest into `staging`, makes it durable and renames it into place.
@@ -342,16 +333,26 @@ impl Store {
 /// Removes `write_atomic` temp files in `dir` left by processes that no longer run (a
 /// `kill -9` mid-write); a live process's temp file is about to be renamed, so it stays.
 pub fn remove_dead_temp_files(dir: &Path) {
+    remove_entries_of_dead_processes(dir, temp_file_pid, |p| fs::remove_file(p));
+}
+
+/// Removes each entry of `dir` whose name carries (per `pid_of`) the pid of a process that no
+/// longer runs. Failures are ignored: this is tidying, and the next run tries again.
+fn remove_entries_of_dead_processes(
+    dir: &Path,
+    pid_of: fn(&str) -> Option<u32>,
+    remove: impl Fn(&Path) -> std::io::Result<()>,
+) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(temp_file_pid) else {
+        let Some(pid) = name.to_str().and_then(pid_of) else {
             continue;
         };
         if pid != std::process::id() && !process_alive(pid) {
-            let _ = fs::remove_file(entry.path());
+            let _ = remove(&entry.path());
         }
     }
 }
