@@ -118,11 +118,9 @@ fn run() -> Result<Infallible, Failure> {
     }
     let client = match shim.installed_client(&spec) {
         Some(client) => client,
-        None if auto_install_enabled() => {
-            auto_install(&spec)?;
-            shim.installed_client(&spec)
-                .ok_or_else(|| not_installed(&spec, alias, &request))?
-        }
+        None if auto_install(&spec)? => shim
+            .installed_client(&spec)
+            .ok_or_else(|| not_installed(&spec, alias, &request))?,
         None => return Err(not_installed(&spec, alias, &request)),
     };
     let mut command = Command::new(&client);
@@ -218,13 +216,22 @@ impl Shim {
     /// that a chain leading back to a shim (a second dvm installation, a wrapper script) stops
     /// at the next shim instead of looping.
     fn run_system(&self, request: Option<&Request>) -> Result<Infallible, Failure> {
-        if let Some(from) = env::var_os(RECURSION_GUARD_VAR).filter(|v| !v.is_empty()) {
-            return Err(self.loop_stopped(&from));
-        }
         let own = self.own_exe();
+        let (hops, first_shim) = match env::var_os(RECURSION_GUARD_VAR).filter(|v| !v.is_empty()) {
+            None => (0, own.as_os_str().to_os_string()),
+            Some(guard) => match parse_guard(&guard) {
+                Some((hops, first_shim)) if hops < MAX_SYSTEM_HOPS => (hops, first_shim.into()),
+                Some((_, first_shim)) => return Err(self.loop_stopped(OsStr::new(first_shim))),
+                None => return Err(self.loop_stopped(&guard)),
+            },
+        };
         let path_var = env::var_os("PATH");
         let shims = self.data.join("shims");
         let Some(docker) = resolve::find_system_docker(path_var.as_deref(), &shims, own) else {
+            if hops > 0 {
+                // Another shim's "system docker" led here, and there is nowhere further to go.
+                return Err(self.loop_stopped(&first_shim));
+            }
             return Err(Failure::nothing_to_run(match request {
                 None => "no docker version is selected and no system docker was found on PATH; \
                          run: dvm install <version> && dvm use --global <version>"
@@ -236,8 +243,10 @@ impl Shim {
                 ),
             }));
         };
+        let mut guard = std::ffi::OsString::from(format!("{}:", hops + 1));
+        guard.push(first_shim);
         let mut command = Command::new(&docker);
-        command.env(RECURSION_GUARD_VAR, own);
+        command.env(RECURSION_GUARD_VAR, guard);
         run_client(command, &docker)
     }
 
@@ -254,6 +263,17 @@ impl Shim {
     }
 }
 
+/// How many hand-overs to a system docker may nest. A docker plugin script that runs `docker`
+/// again nests two; a loop (a wrapper script that calls `docker`, a second dvm's shim) stops
+/// after a few cheap hops instead of running forever.
+const MAX_SYSTEM_HOPS: u32 = 4;
+
+/// `<hops>:<path of the first shim>`; anything else (say, from an older dvm) stops the chain.
+fn parse_guard(guard: &OsStr) -> Option<(u32, &str)> {
+    let (hops, first_shim) = guard.to_str()?.split_once(':')?;
+    Some((hops.parse().ok()?, first_shim))
+}
+
 fn not_installed(spec: &VersionSpec, alias: Option<&str>, request: &Request) -> Failure {
     let alias = alias.map(|a| format!(" (alias '{a}')")).unwrap_or_default();
     Failure::nothing_to_run(format!(
@@ -262,22 +282,39 @@ fn not_installed(spec: &VersionSpec, alias: Option<&str>, request: &Request) -> 
     ))
 }
 
-fn auto_install_enabled() -> bool {
-    env::var(AUTO_INSTALL_VAR)
-        .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
-}
-
-/// Runs `dvm install <spec>` and waits. Its stdout goes to our stderr so that the output of
-/// the docker command being run (perhaps piped into another program) stays clean.
-fn auto_install(spec: &VersionSpec) -> Result<(), Failure> {
+/// Installs a missing version when auto-install is on; `Ok(false)` when it is off.
+///
+/// `DVM_AUTO_INSTALL` decides when it is set. Otherwise the setting may sit in a config file,
+/// which the shim does not parse: dvm itself is asked to install only if its settings say so
+/// (this costs a process, but only when the version is missing anyway).
+fn auto_install(spec: &VersionSpec) -> Result<bool, Failure> {
+    let from_env = env::var_os(AUTO_INSTALL_VAR).filter(|v| !v.is_empty());
+    let from_env = from_env.map(|v| {
+        matches!(
+            v.to_string_lossy().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    });
+    if from_env == Some(false) {
+        return Ok(false);
+    }
     let Some(dvm) = find_dvm() else {
+        if from_env.is_none() {
+            return Ok(false);
+        }
         return Err(Failure::nothing_to_run(format!(
             "{AUTO_INSTALL_VAR} is set but the dvm program was not found (set {DVM_EXE_VAR} to \
              its path or put it on PATH); run: dvm install {spec}"
         )));
     };
-    let status = Command::new(&dvm)
-        .arg("install")
+    // Its stdout goes to our stderr so that the output of the docker command being run
+    // (perhaps piped into another program) stays clean.
+    let mut command = Command::new(&dvm);
+    command.arg("install");
+    if from_env.is_none() {
+        command.arg("--if-auto-install");
+    }
+    let status = command
         .arg(spec.to_string())
         .stdin(Stdio::null())
         .stdout(io::stderr())
@@ -288,13 +325,15 @@ fn auto_install(spec: &VersionSpec) -> Result<(), Failure> {
                 dvm.display()
             ))
         })?;
-    if !status.success() {
-        return Err(Failure::nothing_to_run(format!(
+    match status.code() {
+        Some(0) => Ok(true),
+        // `--if-auto-install` found the setting off.
+        Some(1) if from_env.is_none() => Ok(false),
+        _ => Err(Failure::nothing_to_run(format!(
             "could not install docker {spec} automatically: {} install {spec} failed ({status})",
             dvm.display()
-        )));
+        ))),
     }
-    Ok(())
 }
 
 fn find_dvm() -> Option<PathBuf> {

@@ -1,9 +1,13 @@
-//! Settings: `config.toml` in the config folder, overridden by `DVM_*` variables, overridden by
-//! command-line flags (the CLI applies those). Every key has a variable of the same name,
-//! upper-cased and prefixed: `mirror` ↔ `DVM_MIRROR`.
+//! Settings, from weakest to strongest: the user's `config.toml` in the config folder, the
+//! project's `.dvm.toml` (the nearest one walking up from the working folder), `DVM_*`
+//! variables, then command-line flags (the CLI applies those). Every key has a variable of the
+//! same name, upper-cased and prefixed: `mirror` ↔ `DVM_MIRROR`.
+//!
+//! A project file comes with the repository it sits in, so it may only change where clients
+//! are downloaded from (the URL keys) once the user has trusted that exact content.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::context::Context;
@@ -89,6 +93,9 @@ pub const KEYS: &[Key] = &[
     },
 ];
 
+/// The per-project settings file.
+pub const PROJECT_FILE: &str = ".dvm.toml";
+
 pub fn env_var_name(key: &str) -> String {
     format!("DVM_{}", key.to_ascii_uppercase())
 }
@@ -132,28 +139,48 @@ fn parse_bool(v: &str) -> Option<bool> {
 #[serde(rename_all = "kebab-case")]
 pub enum ValueOrigin {
     Env,
+    /// The project's `.dvm.toml`.
+    Project,
+    /// The user's `config.toml`.
     File,
 }
 
-/// The merged settings: env over file. Values are validated strings; typed getters below.
+/// The merged settings: env over project over user file. Values are validated strings; typed
+/// getters below.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     values: BTreeMap<&'static str, (String, ValueOrigin)>,
+    /// The project file that was read, if any.
+    pub project_file: Option<PathBuf>,
 }
 
 impl Settings {
     pub fn load(ctx: &Context, layout: &Layout) -> Result<Self> {
-        let file = read_file(&layout.config_file())?;
+        let user = read_file(&layout.config_file())?;
+        let project_file = find_project_file(&ctx.cwd);
+        let project = match &project_file {
+            Some(path) => {
+                let values = read_file(path)?;
+                check_project_trust(layout, path, &values)?;
+                values
+            }
+            None => BTreeMap::new(),
+        };
         let mut values = BTreeMap::new();
         for key in KEYS {
             if let Some(v) = ctx.var(&env_var_name(key.name)) {
                 check_value(key, v).map_err(|e| e.context(env_var_name(key.name)))?;
                 values.insert(key.name, (v.to_string(), ValueOrigin::Env));
-            } else if let Some(v) = file.get(key.name) {
+            } else if let Some(v) = project.get(key.name) {
+                values.insert(key.name, (v.clone(), ValueOrigin::Project));
+            } else if let Some(v) = user.get(key.name) {
                 values.insert(key.name, (v.clone(), ValueOrigin::File));
             }
         }
-        Ok(Settings { values })
+        Ok(Settings {
+            values,
+            project_file,
+        })
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -193,12 +220,120 @@ impl Settings {
     }
 }
 
-/// Reads `config.toml` as a flat table of known keys. Unknown keys and bad values are errors
-/// that name the file, so a typo never silently does nothing.
+/// The nearest `.dvm.toml` in `cwd` or a folder above it.
+pub fn find_project_file(cwd: &Path) -> Option<PathBuf> {
+    cwd.ancestors()
+        .map(|dir| dir.join(PROJECT_FILE))
+        .find(|path| path.is_file())
+}
+
+/// A project file that sets a URL key must have been trusted, as it is now.
+fn check_project_trust(
+    layout: &Layout,
+    path: &Path,
+    values: &BTreeMap<String, String>,
+) -> Result<()> {
+    let url_keys: Vec<&str> = values
+        .keys()
+        .filter(|name| find_key(name).is_ok_and(|k| matches!(k.kind, ValueKind::Url)))
+        .map(String::as_str)
+        .collect();
+    if url_keys.is_empty() || ProjectTrust::in_data_dir(&layout.data).is_trusted(path)? {
+        return Ok(());
+    }
+    Err(Error::config(format!(
+        "{} sets {}, which decides where docker clients are downloaded from, but you have not \
+         trusted this file (or it changed since you did)",
+        path.display(),
+        url_keys.join(", ")
+    ))
+    .with_hint(format!(
+        "read the file; if you trust it, run: dvm config trust {}",
+        path.display()
+    )))
+}
+
+/// Project files the user trusted, by canonical path and the sha256 of their content, so an
+/// edit (a `git pull`, say) needs trusting again. `<data>/trust/projects.tsv`.
+pub struct ProjectTrust {
+    path: PathBuf,
+}
+
+impl ProjectTrust {
+    pub fn in_data_dir(data: &Path) -> Self {
+        ProjectTrust {
+            path: data.join("trust").join("projects.tsv"),
+        }
+    }
+
+    /// `(canonical path, content sha256)` of a project file.
+    fn identify(file: &Path) -> Result<(String, String)> {
+        use sha2::Digest;
+        let canonical = std::fs::canonicalize(file).with_path("resolve", file)?;
+        let bytes = std::fs::read(&canonical).with_path("read", &canonical)?;
+        let canonical = canonical
+            .to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| Error::config(format!("{} is not a UTF-8 path", canonical.display())))?;
+        Ok((canonical, hex::encode(sha2::Sha256::digest(&bytes))))
+    }
+
+    fn entries(&self) -> Result<Vec<(String, String)>> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("read", &self.path, e)),
+        };
+        // A line that is not `<sha256>\t<path>` trusts nothing.
+        Ok(text
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .map(|(hash, path)| (path.to_string(), hash.to_string()))
+            .collect())
+    }
+
+    pub fn is_trusted(&self, file: &Path) -> Result<bool> {
+        let entry = Self::identify(file)?;
+        Ok(self.entries()?.contains(&entry))
+    }
+
+    /// Trusts `file` as it is now (`true`), or forgets it (`false`).
+    pub fn set(&self, file: &Path, trusted: bool) -> Result<()> {
+        let (path, hash) = Self::identify(file)?;
+        if path.contains(['\t', '\n', '\r']) {
+            return Err(Error::config(format!(
+                "{} cannot be trusted: its path holds a tab or a line break",
+                path.escape_default()
+            )));
+        }
+        let mut entries = self.entries()?;
+        entries.retain(|(p, _)| *p != path);
+        if trusted {
+            entries.push((path, hash));
+        }
+        let text: String = entries
+            .iter()
+            .map(|(path, hash)| format!("{hash}\t{path}\n"))
+            .collect();
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).with_path("create", dir)?;
+        }
+        crate::store::write_atomic(&self.path, text.as_bytes())
+    }
+}
+
+/// Reads `config.toml` or `.dvm.toml` as a flat table of known keys. Unknown keys and bad
+/// values are errors that name the file, so a typo never silently does nothing.
 pub fn read_file(path: &Path) -> Result<BTreeMap<String, String>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            return Err(
+                Error::config(format!("{} is not UTF-8 text", path.display()))
+                    .with_hint("fix or delete the file"),
+            );
+        }
         Err(e) => return Err(Error::io("read", path, e)),
     };
     let table: toml::Table = text

@@ -11,7 +11,8 @@
 //! <data>/locks/<version>.lock            one lock per version
 //! <cache>/downloads/                     downloaded archives, and `.part` files being resumed
 //! <cache>/listings/                      ls-remote listings, with a TTL
-//! <config>/config.toml                   settings
+//! <data>/trust/                          trust-on-first-use sha256s, trusted project files
+//! <config>/config.toml                   settings (a project may add `.dvm.toml`)
 //! ```
 
 use std::path::{Path, PathBuf};

@@ -16,8 +16,8 @@ use super::version::{DockerVersion, VersionSpec};
 
 /// Variable that selects a version for one shell (set by `dvm use`).
 pub const VERSION_VAR: &str = "DVM_DOCKER_VERSION";
-/// Set by the shim when it hands over to a "system" docker; a shim that sees it never
-/// looks for a system docker again, so no chain of shims can loop.
+/// Set by the shim when it hands over to a "system" docker, as `<hops>:<first shim>`; a shim
+/// that sees too many hops refuses to hand over again, so no chain of shims can loop.
 pub const RECURSION_GUARD_VAR: &str = "DVM_SHIM_HOPPED";
 /// Version file names, in the order they are consulted within one folder.
 pub const VERSION_FILES: [&str; 3] = [".docker-version", ".dockerversion", ".tool-versions"];

@@ -316,6 +316,64 @@ fn config_set_get_list_with_env_precedence() {
 }
 
 #[test]
+fn a_project_dvm_toml_sits_between_the_environment_and_the_user_config() {
+    let mut t = TestEnv::new();
+    t.dvm(["config", "set", "retries", "5"]).success();
+    t.dvm(["config", "set", "distro", "centos/7"]).success();
+    let project = t.cwd.join("project");
+    let deep = t.nested(&project, 3);
+    std::fs::write(
+        project.join(".dvm.toml"),
+        "# pinned for this repository\nretries = 1\nsource = \"static\"\n",
+    )
+    .unwrap();
+    t.env("DVM_SOURCE", "rpm");
+
+    let run = t.dvm_in(&deep, ["config", "list"]);
+    run.success();
+    let file = project.join(".dvm.toml").display().to_string();
+    run.stdout_has(&format!("retries          = 1 ({file})"))
+        .stdout_has("source           = rpm (from DVM_SOURCE)")
+        .stdout_has(&format!(
+            "distro           = centos/7 ({})",
+            t.home.join("config.toml").display()
+        ));
+    let json: serde_json::Value =
+        serde_json::from_str(&t.dvm_in(&deep, ["config", "list", "--json"]).stdout).unwrap();
+    let origin = |key: &str| {
+        json.as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["key"] == key)
+            .map(|row| row["origin"].clone())
+            .unwrap()
+    };
+    assert_eq!(origin("retries"), "project");
+    assert_eq!(origin("source"), "env");
+    assert_eq!(origin("distro"), "file");
+    // Outside the project the user's file applies.
+    assert_eq!(t.dvm(["config", "get", "retries"]).stdout, "5\n");
+
+    // `set --project` edits the nearest project file, keeping its other keys.
+    t.dvm_in(&deep, ["config", "set", "--project", "retries", "2"])
+        .success();
+    assert_eq!(t.dvm_in(&deep, ["config", "get", "retries"]).stdout, "2\n");
+    assert_eq!(t.dvm_in(&deep, ["config", "get", "source"]).stdout, "rpm\n");
+    assert!(!deep.join(".dvm.toml").exists());
+
+    // A broken project file is an error that names it, wherever below it dvm runs.
+    std::fs::write(project.join(".dvm.toml"), "retries = \"lots\"\n").unwrap();
+    t.dvm_in(&deep, ["config", "list"])
+        .failure(8)
+        .stderr_has(&file)
+        .stderr_has("retries = 'lots' is not a whole number");
+    std::fs::write(project.join(".dvm.toml"), b"\xff\xfe\x00garbage").unwrap();
+    t.dvm_in(&deep, ["config", "list"])
+        .failure(8)
+        .stderr_has(&format!("{file} is not UTF-8 text"));
+}
+
+#[test]
 fn bad_arguments_are_usage_errors() {
     let t = TestEnv::new();
     t.dvm(["install", "1..2"])

@@ -1175,3 +1175,78 @@ fn the_shim_auto_installs_a_missing_version_when_asked() {
     assert_eq!(t.installed(), ["20.10.24"]);
     no_escapes(&r);
 }
+
+#[test]
+fn the_shim_auto_installs_when_a_config_file_says_so() {
+    let r = Replica::docker();
+    let mut t = env_for(&r);
+    // The shim finds dvm to ask it about the settings; it does not parse config files itself.
+    t.env("DVM_EXE", env::dvm_exe().display().to_string());
+    std::fs::write(t.cwd.join(".docker-version"), "20.10.24\n").unwrap();
+    t.dvm(["setup", "--no-modify-path"]).success();
+    t.docker_in(&t.cwd, ["--version"])
+        .failure(127)
+        .stderr_has("run: dvm install 20.10.24");
+    assert!(t.installed().is_empty());
+
+    // The project's .dvm.toml.
+    let project_file = t.cwd.join(".dvm.toml");
+    std::fs::write(&project_file, "auto_install = true\n").unwrap();
+    let run = t.docker_in(&t.cwd, ["--version"]);
+    run.success().stderr_has("installed docker 20.10.24");
+    assert_eq!(run.stdout.trim(), client_says("20.10.24"));
+    std::fs::remove_file(&project_file).unwrap();
+    t.dvm(["uninstall", "20.10.24"]).success();
+
+    // The user's config.toml; the variable set to off still wins over it.
+    t.dvm(["config", "set", "auto_install", "true"]).success();
+    t.env("DVM_AUTO_INSTALL", "0");
+    t.docker_in(&t.cwd, ["--version"]).failure(127);
+    assert!(t.installed().is_empty());
+    t.env("DVM_AUTO_INSTALL", "");
+    let run = t.docker_in(&t.cwd, ["--version"]);
+    run.success();
+    assert_eq!(run.stdout.trim(), client_says("20.10.24"));
+    assert_eq!(t.installed(), ["20.10.24"]);
+    no_escapes(&r);
+}
+
+#[test]
+fn a_project_file_may_set_download_urls_only_once_trusted() {
+    let r = Replica::docker();
+    let mut t = TestEnv::new();
+    hermetic_net(&mut t, &r);
+    let project = t.cwd.join("cloned repo");
+    std::fs::create_dir_all(&project).unwrap();
+    let file = project.join(".dvm.toml");
+    std::fs::write(&file, format!("mirror = \"{}\"\n", r.mirror())).unwrap();
+
+    // A fresh clone cannot redirect downloads: nothing is fetched, nothing installed.
+    t.dvm_in(&project, ["install", "20.10.24"])
+        .failure(8)
+        .stderr_has(&format!("{} sets mirror", file.display()))
+        .stderr_has(&format!("dvm config trust {}", file.display()));
+    assert!(r.requests().is_empty(), "{:#?}", r.requests());
+    assert!(t.installed().is_empty());
+
+    t.dvm_in(&project, ["config", "trust"])
+        .success()
+        .stderr_has(&format!("trusted {}", file.display()));
+    t.dvm_in(&project, ["install", "20.10.24"])
+        .success()
+        .stderr_has("installed docker 20.10.24");
+
+    // An edit, say from a `git pull`, needs trusting again; so does a file moved elsewhere.
+    std::fs::write(&file, format!("mirror = \"{}/other\"\n", r.mirror())).unwrap();
+    t.dvm_in(&project, ["ls-remote", "20.10"])
+        .failure(8)
+        .stderr_has("(or it changed since you did)");
+    t.dvm_in(&project, ["config", "trust", ".dvm.toml"])
+        .success();
+    t.dvm_in(&project, ["config", "untrust"]).success();
+    t.dvm_in(&project, ["ls-remote", "20.10"]).failure(8);
+    // Keys that do not choose hosts need no trust.
+    std::fs::write(&file, "retries = 1\n").unwrap();
+    t.dvm_in(&project, ["config", "get", "retries"]).success();
+    no_escapes(&r);
+}

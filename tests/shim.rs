@@ -464,7 +464,7 @@ fn the_system_docker_further_down_path_runs_with_the_guard_set() {
     let out = run(home.command(tmp.path()).env("PATH", &path).args(args));
     assert_eq!(ran_version(&out), "system");
     assert_eq!(args_seen(&out), args);
-    assert_eq!(hopped_seen(&out), home.shim().display().to_string());
+    assert_eq!(hopped_seen(&out), format!("1:{}", home.shim().display()));
 
     // `system` asked for explicitly does the same, and the exit code comes through.
     home.install("20.10.24").set_default("20.10.24");
@@ -506,7 +506,7 @@ fn no_version_and_no_system_docker_is_a_clear_error() {
 }
 
 #[test]
-fn a_second_dvm_installation_on_path_stops_instead_of_looping() {
+fn a_second_dvm_installation_on_path_never_loops() {
     let tmp = scratch();
     let home = Home::new(tmp.path(), "home");
     let (linked, system) = system_layout(tmp.path(), &home);
@@ -515,8 +515,11 @@ fn a_second_dvm_installation_on_path_stops_instead_of_looping() {
     fs::create_dir_all(&other).unwrap();
     install_program(Path::new(SHIM), &other.join("docker"));
 
+    // No system docker at all: a clear error and 127, whichever way the shims find their data.
+    // With DVM_HOME the second shim has nowhere to hand over to; without it, the two see each
+    // other as a system docker until the guard stops them.
+    let path = path_of([home.shims(), linked.clone(), other.clone()]);
     for dvm_home in [true, false] {
-        let path = path_of([home.shims(), linked.clone(), other.clone(), system.clone()]);
         let mut command = home.command(tmp.path());
         command.env("PATH", &path);
         if !dvm_home {
@@ -527,12 +530,15 @@ fn a_second_dvm_installation_on_path_stops_instead_of_looping() {
         assert_eq!(stdout(&out), "");
         let err = stderr(&out);
         assert!(
-            err.starts_with("dvm: stopped a loop: the dvm shim "),
+            err.starts_with(&format!(
+                "dvm: stopped a loop: the dvm shim {} handed over to a system docker that led \
+                 back to a dvm shim",
+                home.shim().display()
+            )),
             "{err}"
         );
-        assert!(err.contains(&home.shim().display().to_string()), "{err}");
         assert!(
-            err.contains(&other.join("docker").display().to_string()),
+            err.contains("Is a second dvm installation's shims folder on PATH?"),
             "{err}"
         );
         assert!(
@@ -540,6 +546,12 @@ fn a_second_dvm_installation_on_path_stops_instead_of_looping() {
             "{err}"
         );
     }
+
+    // With a real docker further down, sharing DVM_HOME: the second shim passes the call on.
+    let path = path_of([home.shims(), linked, other, system]);
+    let out = run(home.command(tmp.path()).env("PATH", &path));
+    assert_eq!(ran_version(&out), "system");
+    assert_eq!(hopped_seen(&out), format!("2:{}", home.shim().display()));
 }
 
 #[test]
@@ -559,14 +571,61 @@ fn the_guard_blocks_only_system_hand_overs() {
     assert_eq!(ran_version(&out), "1.12.6");
     assert_eq!(hopped_seen(&out), "");
 
+    // A guard that cannot be read, or one at the hop limit, stops the hand-over.
+    for guard in ["/elsewhere/shims/docker", "4:/elsewhere/shims/docker"] {
+        let out = run(home
+            .command(tmp.path())
+            .env("PATH", &path)
+            .env("DVM_SHIM_HOPPED", guard));
+        assert_exit(&out, 127);
+        assert!(
+            stderr(&out).starts_with(
+                "dvm: stopped a loop: the dvm shim /elsewhere/shims/docker handed over"
+            ),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // Below the limit it hands over once more, counting the hop.
     let out = run(home
         .command(tmp.path())
         .env("PATH", &path)
-        .env("DVM_SHIM_HOPPED", "/elsewhere/shims/docker"));
+        .env("DVM_SHIM_HOPPED", "3:/elsewhere/shims/docker"));
+    assert_eq!(ran_version(&out), "system");
+    assert_eq!(hopped_seen(&out), "4:/elsewhere/shims/docker");
+}
+
+#[test]
+fn a_system_docker_may_run_docker_again_but_a_loop_stops() {
+    let tmp = scratch();
+    let home = Home::new(tmp.path(), "home");
+    let system = tmp.path().join("system bin");
+    let path = path_of([home.shims(), system.clone()]);
+
+    // Like a CLI plugin script: `docker outer` runs `docker inner` through PATH, so through
+    // the shim again, which hands over to the same system docker.
+    write_executable(
+        &system.join("docker"),
+        "#!/bin/sh
+         if [ \"$1\" = outer ]; then exec docker inner; fi
+         printf '%s ran, hopped[%s]\\n' \"$1\" \"$DVM_SHIM_HOPPED\"\n",
+    );
+    let out = run(home.command(tmp.path()).env("PATH", &path).arg("outer"));
+    assert_eq!(
+        stdout(&out),
+        format!("inner ran, hopped[2:{}]\n", home.shim().display())
+    );
+
+    // A wrapper that always runs `docker` again would loop forever; it stops after a few hops.
+    write_executable(&system.join("docker"), "#!/bin/sh\nexec docker \"$@\"\n");
+    let out = run(home.command(tmp.path()).env("PATH", &path).arg("ps"));
     assert_exit(&out, 127);
+    assert_eq!(stdout(&out), "");
     assert!(
-        stderr(&out)
-            .starts_with("dvm: stopped a loop: the dvm shim /elsewhere/shims/docker handed over"),
+        stderr(&out).starts_with(&format!(
+            "dvm: stopped a loop: the dvm shim {} handed over",
+            home.shim().display()
+        )),
         "{}",
         stderr(&out)
     );
@@ -638,10 +697,15 @@ fn fake_dvm_installer(path: &Path, data: &Path, exit_code: i32) {
             "#!/bin/sh\n\
              echo \"fake dvm: $*\"\n\
              [ \"$1\" = install ] || exit 64\n\
+             shift\n\
+             if [ \"$1\" = --if-auto-install ]; then\n\
+               [ -n \"${{FAKE_CONFIG_AUTO_INSTALL-}}\" ] || exit 1\n\
+               shift\n\
+             fi\n\
              [ {exit_code} -eq 0 ] || exit {exit_code}\n\
-             mkdir -p '{versions}/'\"$2\"\n\
-             printf '#!/bin/sh\\necho \"Docker version %s\"\\n' \"$2\" > '{versions}/'\"$2\"/docker\n\
-             chmod +x '{versions}/'\"$2\"/docker\n",
+             mkdir -p '{versions}/'\"$1\"\n\
+             printf '#!/bin/sh\\necho \"Docker version %s\"\\n' \"$1\" > '{versions}/'\"$1\"/docker\n\
+             chmod +x '{versions}/'\"$1\"/docker\n",
             versions = versions.display()
         ),
     );
@@ -661,13 +725,39 @@ fn auto_install_runs_dvm_install_then_the_client() {
         PathBuf::from("/bin"),
     ]);
 
-    // Off by default: nothing is installed.
+    // Off by default: dvm is asked about its settings (config files), says no, nothing is
+    // installed, and the usual error follows.
     let out = run(home
         .command(tmp.path())
         .env("PATH", &path)
         .env("DVM_EXE", &dvm));
     assert_exit(&out, 127);
     assert!(!home.data.join("versions/1.12.6").exists());
+    assert_eq!(
+        stderr(&out),
+        "fake dvm: install --if-auto-install 1.12.6\n\
+         dvm: docker 1.12.6 is requested by {}/.docker-version but is not installed; run: dvm install 1.12.6\n"
+            .replace("{}", &tmp.path().display().to_string())
+    );
+
+    // The variable set to off wins over the settings: dvm is not even asked.
+    let out = run(home
+        .command(tmp.path())
+        .env("PATH", &path)
+        .env("DVM_EXE", &dvm)
+        .env("FAKE_CONFIG_AUTO_INSTALL", "1")
+        .env("DVM_AUTO_INSTALL", "0"));
+    assert_exit(&out, 127);
+    assert!(!stderr(&out).contains("fake dvm"), "{}", stderr(&out));
+
+    // The setting on in a config file (the fake's variable stands for it).
+    let out = run(home
+        .command(tmp.path())
+        .env("PATH", &path)
+        .env("DVM_EXE", &dvm)
+        .env("FAKE_CONFIG_AUTO_INSTALL", "1"));
+    assert_eq!(stdout(&out), "Docker version 1.12.6\n");
+    fs::remove_dir_all(home.data.join("versions/1.12.6")).unwrap();
 
     let out = run(home
         .command(tmp.path())

@@ -1,6 +1,8 @@
-//! `dvm config get|set|unset|list`.
+//! `dvm config get|set|unset|list|trust|untrust`.
 
-use dvm::config::{self, KEYS, Settings, env_var_name};
+use std::path::PathBuf;
+
+use dvm::config::{self, KEYS, PROJECT_FILE, ProjectTrust, Settings, env_var_name};
 use dvm::error::{Error, Result};
 
 use super::App;
@@ -15,19 +17,48 @@ pub struct Args {
 pub enum Action {
     /// Print one setting's effective value.
     Get { key: String },
-    /// Write a setting to config.toml.
-    Set { key: String, value: String },
-    /// Remove a setting from config.toml.
-    Unset { key: String },
+    /// Write a setting to config.toml (or, with --project, to this project's .dvm.toml).
+    Set {
+        key: String,
+        value: String,
+        /// Write the nearest .dvm.toml (created here if there is none) and trust it.
+        #[arg(long)]
+        project: bool,
+    },
+    /// Remove a setting from config.toml (or, with --project, from this project's .dvm.toml).
+    Unset {
+        key: String,
+        #[arg(long)]
+        project: bool,
+    },
     /// Every setting, its value and where it came from.
     List {
         #[arg(long)]
         json: bool,
     },
+    /// Let a project's .dvm.toml set download URLs (mirror, *_url), as it is now.
+    Trust {
+        /// The file (default: the nearest .dvm.toml).
+        path: Option<PathBuf>,
+    },
+    /// Stop trusting a project's .dvm.toml.
+    Untrust {
+        /// The file (default: the nearest .dvm.toml).
+        path: Option<PathBuf>,
+    },
 }
 
 pub fn run(app: &App, args: Args) -> Result<i32> {
-    let file = app.layout.config_file();
+    let user_file = app.layout.config_file();
+    let target = |project: bool| -> PathBuf {
+        if project {
+            config::find_project_file(&app.ctx.cwd)
+                .unwrap_or_else(|| app.ctx.cwd.join(PROJECT_FILE))
+        } else {
+            user_file.clone()
+        }
+    };
+    let trust = ProjectTrust::in_data_dir(&app.layout.data);
     match args.action {
         Action::Get { key } => {
             if !KEYS.iter().any(|k| k.name == key) {
@@ -40,13 +71,40 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
                 None => return Ok(1),
             }
         }
-        Action::Set { key, value } => {
+        Action::Set {
+            key,
+            value,
+            project,
+        } => {
+            let file = target(project);
             config::write_key(&file, &key, Some(&value))?;
+            if project {
+                // The user wrote it, so it is trusted as written.
+                trust.set(&file, true)?;
+            }
             app.out
                 .info(format!("{key} = {value} ({})", file.display()));
         }
-        Action::Unset { key } => {
+        Action::Unset { key, project } => {
+            let file = target(project);
             config::write_key(&file, &key, None)?;
+            if project {
+                trust.set(&file, true)?;
+            }
+        }
+        Action::Trust { path } => {
+            let file = project_file_arg(app, path)?;
+            trust.set(&file, true)?;
+            app.out.info(format!(
+                "trusted {} as it is now; an edit needs `dvm config trust` again",
+                file.display()
+            ));
+        }
+        Action::Untrust { path } => {
+            let file = project_file_arg(app, path)?;
+            trust.set(&file, false)?;
+            app.out
+                .info(format!("no longer trusting {}", file.display()));
         }
         Action::List { json } => {
             let settings = Settings::load(&app.ctx, &app.layout)?;
@@ -71,7 +129,11 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
                         Some(config::ValueOrigin::Env) => {
                             format!(" (from {})", env_var_name(k.name))
                         }
-                        Some(config::ValueOrigin::File) => " (config.toml)".into(),
+                        Some(config::ValueOrigin::Project) => match &settings.project_file {
+                            Some(path) => format!(" ({})", path.display()),
+                            None => format!(" ({PROJECT_FILE})"),
+                        },
+                        Some(config::ValueOrigin::File) => format!(" ({})", user_file.display()),
                         None => String::new(),
                     };
                     app.out.line(format!("{:<16} = {value}{origin}", k.name));
@@ -80,4 +142,24 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The named file, or the nearest `.dvm.toml`.
+fn project_file_arg(app: &App, path: Option<PathBuf>) -> Result<PathBuf> {
+    match path.map(|p| app.ctx.cwd.join(p)) {
+        Some(path) if path.is_file() => Ok(path),
+        Some(path) => Err(Error::not_found(format!(
+            "{} is not a file",
+            path.display()
+        ))),
+        None => config::find_project_file(&app.ctx.cwd).ok_or_else(|| {
+            Error::not_found(format!(
+                "no {PROJECT_FILE} in {} or a folder above it",
+                app.ctx.cwd.display()
+            ))
+            .with_hint(format!(
+                "name the file: dvm config trust PATH/{PROJECT_FILE}"
+            ))
+        }),
+    }
 }

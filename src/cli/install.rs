@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use dvm::config::Settings;
 use dvm::error::{Error, Result};
 use dvm::install::{InstallOptions, InstallReport};
 use dvm::version::DockerVersion;
@@ -26,9 +27,16 @@ pub struct Args {
     pub sha256: Option<String>,
     #[command(flatten)]
     pub sources: super::ls_remote::SourceArgs,
+    /// For the shim: install only when the auto_install setting (project or user config) is
+    /// on; otherwise exit 1 saying nothing.
+    #[arg(long, hide = true, requires = "version")]
+    pub if_auto_install: bool,
 }
 
 pub fn run(app: &App, args: Args) -> Result<i32> {
+    if args.if_auto_install && !Settings::load(&app.ctx, &app.layout)?.auto_install() {
+        return Ok(1);
+    }
     let pinned_sha256 = match &args.sha256 {
         Some(hex) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
             Some(hex.to_ascii_lowercase())
