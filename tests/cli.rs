@@ -371,6 +371,27 @@ fn a_project_dvm_toml_sits_between_the_environment_and_the_user_config() {
     t.dvm_in(&deep, ["config", "list"])
         .failure(8)
         .stderr_has(&format!("{file} is not UTF-8 text"));
+
+    // `dvm doctor` reports a project file that wants to choose download hosts untrusted.
+    std::fs::write(
+        project.join(".dvm.toml"),
+        "mirror = \"https://mirror.example\"\n",
+    )
+    .unwrap();
+    let run = t.dvm_in(&deep, ["doctor", "--json"]);
+    run.failure(1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let config = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "config")
+        .unwrap();
+    assert_eq!(config["ok"], false);
+    assert_eq!(
+        config["fix"],
+        format!("read the file; if you trust it, run: dvm config trust {file}")
+    );
 }
 
 #[test]

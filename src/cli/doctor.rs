@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use dvm::config::Settings;
 use dvm::error::Result;
 use dvm::store::ClientCheck;
 
@@ -125,6 +126,29 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             Some(format!("dvm install --force {v}")),
         ));
     }
+
+    let user_file = app.layout.config_file();
+    checks.push(match Settings::load(&app.ctx, &app.layout) {
+        Ok(settings) => check(
+            "config",
+            true,
+            match &settings.project_file {
+                Some(project) => format!(
+                    "settings read from {} and {}",
+                    user_file.display(),
+                    project.display()
+                ),
+                None => format!("settings read from {}", user_file.display()),
+            },
+            None,
+        ),
+        Err(e) => check(
+            "config",
+            false,
+            e.to_string(),
+            Some(e.hint().unwrap_or("fix the file it names").to_owned()),
+        ),
+    });
 
     #[cfg(unix)]
     {
