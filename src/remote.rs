@@ -262,10 +262,12 @@ fn install_artifact(
     opts: &InstallOptions,
     progress: &(dyn Fn(InstallEvent) + Sync),
 ) -> Result<Option<InstallReport>> {
-    let expected = if remote.options.offline {
-        artifact.expected.clone()
-    } else {
-        sources::confirm_expected(&remote.fetcher, artifact)?
+    let expected = match sources::confirm_expected(&PublishedChecksums(remote), artifact) {
+        // Offline, and the checksum file was never fetched: what the listing knows.
+        Err(e) if remote.options.offline && e.kind() == ErrorKind::Network => {
+            artifact.expected.clone()
+        }
+        result => result?,
     };
     let cache_file = remote.cache_file(&artifact.url);
     let staging = store.stage(&artifact.version.to_string())?;
@@ -292,6 +294,22 @@ fn install_artifact(
         verified_by: verified,
     };
     finish_locked(store, staging, fetched.client, provenance, opts).map(Some)
+}
+
+/// Published checksum files (`<url>.sha256`): fetched afresh whenever dvm is online, and kept
+/// in the listing cache so that an offline reinstall is checked against the same published
+/// value instead of falling back to trust on first use.
+struct PublishedChecksums<'a>(&'a Remote);
+
+impl sources::Http for PublishedChecksums<'_> {
+    fn get_bytes(&self, url: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        let remote = self.0;
+        let cache = ListingCache {
+            refresh: !remote.options.offline,
+            ..remote.listings.clone()
+        };
+        cache.fetch(&remote.fetcher, url, limit)
+    }
 }
 
 struct Fetched {

@@ -941,6 +941,18 @@ fn reinstall_offline_from_the_download_cache() {
     assert_eq!(verified_by(&t, "1.12.6"), ["repodata", "rpm-digests"]);
     assert_eq!(docker_version(&t, "17.03.0-ce"), client_says("17.03.0-ce"));
 
+    // A legacy build outside dvm's table is verified offline by the `.sha256` it published
+    // when it was downloaded, not demoted to trust on first use.
+    t.dvm(["install", "1.8.0"]).success();
+    assert_eq!(verified_by(&t, "1.8.0"), ["published-sha256"]);
+    t.dvm(["uninstall", "1.8.0"]).success();
+    r.server.clear_log();
+    t.dvm(["install", "1.8.0", "--offline"])
+        .success()
+        .stderr_has("verified by the published sha256");
+    assert_eq!(verified_by(&t, "1.8.0"), ["published-sha256"]);
+    assert_eq!(r.requests(), [], "an --offline install made requests");
+
     // Never downloaded: --offline says so.
     t.dvm(["install", "24.0.7", "--offline"])
         .failure(3)
