@@ -208,6 +208,27 @@ fn resumes_an_existing_part_with_range_and_if_range() {
 }
 
 #[test]
+fn a_complete_part_costs_one_byte_to_confirm() {
+    let srv = FixtureServer::start();
+    let content = body(500_000);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    // Killed after the last byte was written but before the rename.
+    interrupted_download(&srv, &dest, &content, 300_000);
+    std::fs::write(with_suffix(&dest, ".part"), &content).unwrap();
+
+    srv.add(FILE, content.clone());
+    let run = download(&fetcher(fast()), &srv.url_for(FILE), &dest);
+    assert_complete(&run, &dest, &content);
+    assert_eq!(start_event(&run), (Some(500_000), 499_999));
+    let reqs = srv.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].range.as_deref(), Some("bytes=499999-"));
+    assert_eq!(reqs[0].status, 206);
+    assert_eq!(srv.bytes_served(FILE), 1);
+}
+
+#[test]
 fn resumes_with_last_modified_when_there_is_no_etag() {
     let srv = FixtureServer::start();
     let content = body(300_000);

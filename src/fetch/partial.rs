@@ -66,7 +66,12 @@ pub struct Resumable {
 
 pub fn find_resumable(part: &Path, meta_path: &Path, url: &str) -> Option<Resumable> {
     let meta: PartMeta = serde_json::from_slice(&fs::read(meta_path).ok()?).ok()?;
-    let offset = fs::metadata(part).ok()?.len();
+    let len = fs::metadata(part).ok()?.len();
+    // A complete `.part` (killed before its rename) is confirmed by asking for its last byte.
+    let offset = match meta.total {
+        Some(total) if len == total => len.saturating_sub(1),
+        _ => len,
+    };
     let fits = meta.total.is_none_or(|t| offset < t);
     (meta.url == url && meta.validator().is_some() && offset > 0 && fits)
         .then_some(Resumable { offset, meta })
@@ -148,10 +153,22 @@ mod tests {
         assert!(find_resumable(&part, &meta_path, "http://x/g").is_none());
         write_meta(&meta_path, &meta("http://x/f", None, None, Some(10))).unwrap();
         assert!(find_resumable(&part, &meta_path, "http://x/f").is_none());
-        // A part as long as the whole file cannot be resumed with a range.
+        // A part as long as the whole file is confirmed by asking for its last byte; a longer
+        // one cannot be resumed.
         write_meta(
             &meta_path,
             &meta("http://x/f", Some("\"e\""), None, Some(5)),
+        )
+        .unwrap();
+        assert_eq!(
+            find_resumable(&part, &meta_path, "http://x/f")
+                .unwrap()
+                .offset,
+            4
+        );
+        write_meta(
+            &meta_path,
+            &meta("http://x/f", Some("\"e\""), None, Some(4)),
         )
         .unwrap();
         assert!(find_resumable(&part, &meta_path, "http://x/f").is_none());
