@@ -24,7 +24,9 @@ pub struct Key {
 #[derive(Clone, Copy)]
 enum ValueKind {
     Url,
-    Text,
+    Source,
+    Distro,
+    /// Whole seconds, at least 1 (a zero timeout would fail every download).
     Seconds,
     Count,
     Bool,
@@ -59,12 +61,12 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "source",
         help: "default source: legacy, static, yum or rpm",
-        kind: ValueKind::Text,
+        kind: ValueKind::Source,
     },
     Key {
         name: "distro",
         help: "default RPM tree, such as centos/7 or fedora/24",
-        kind: ValueKind::Text,
+        kind: ValueKind::Distro,
     },
     Key {
         name: "retries",
@@ -118,10 +120,19 @@ fn check_value(key: &Key, value: &str) -> Result<()> {
         ValueKind::Url if !(value.starts_with("https://") || value.starts_with("http://")) => {
             bad("an http(s) URL")
         }
-        ValueKind::Seconds | ValueKind::Count if value.parse::<u64>().is_err() => {
-            bad("a whole number")
+        ValueKind::Count if value.parse::<u64>().is_err() => bad("a whole number"),
+        ValueKind::Seconds if !value.parse::<u64>().is_ok_and(|n| n > 0) => {
+            bad("a whole number of seconds, at least 1")
         }
         ValueKind::Bool if parse_bool(value).is_none() => bad("true or false"),
+        ValueKind::Source => value
+            .parse::<crate::sources::SourceKind>()
+            .map(drop)
+            .or_else(|_| bad("one of static, legacy, yum, rpm")),
+        ValueKind::Distro => value
+            .parse::<crate::sources::Distro>()
+            .map(drop)
+            .or_else(|_| bad("a NAME/RELEASE distribution such as centos/7 or fedora/24")),
         _ => Ok(()),
     }
 }

@@ -308,8 +308,29 @@ fn config_set_get_list_with_env_precedence() {
     assert_eq!(t.dvm(["config", "get", "retries"]).stdout, "5\n");
     t.dvm(["config", "set", "retries", "many"]).failure(8);
     t.dvm(["config", "set", "nonsense", "1"]).failure(8);
+    // Every value is checked when it is written, not when a download later trips on it.
+    t.dvm(["config", "set", "source", "foo"])
+        .failure(8)
+        .stderr_has("source = 'foo' is not one of static, legacy, yum, rpm");
+    t.dvm(["config", "set", "distro", "fedora"])
+        .failure(8)
+        .stderr_has("distro = 'fedora' is not a NAME/RELEASE distribution");
+    t.dvm(["config", "set", "stall_timeout", "0"])
+        .failure(8)
+        .stderr_has("at least 1");
+    t.dvm(["config", "set", "source", "static"]).success();
+    std::fs::write(t.home.join("config.toml"), "distro = \"fedora\"\n").unwrap();
+    t.dvm(["install", "1.12.6"])
+        .failure(8)
+        .stderr_has("config.toml");
+    std::fs::remove_file(t.home.join("config.toml")).unwrap();
     t.env("DVM_RETRIES", "7");
     assert_eq!(t.dvm(["config", "get", "retries"]).stdout, "7\n");
+    t.env("DVM_SOURCE", "foo");
+    t.dvm(["install", "1.12.6"])
+        .failure(8)
+        .stderr_has("DVM_SOURCE");
+    t.env("DVM_SOURCE", "");
     t.dvm(["config", "list"])
         .success()
         .stdout_has("retries          = 7 (from DVM_RETRIES)");
