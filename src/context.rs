@@ -18,7 +18,7 @@ pub struct Context {
 
 impl Context {
     /// Snapshot the real process environment. Only `main` calls this.
-    pub fn from_process() -> std::io::Result<Self> {
+    pub fn from_process() -> Self {
         use std::io::IsTerminal;
         let vars: BTreeMap<_, _> = std::env::vars_os().collect();
         let home = vars
@@ -26,12 +26,14 @@ impl Context {
             .filter(|h| !h.is_empty())
             .map(PathBuf::from)
             .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()));
-        Ok(Context {
+        Context {
             vars,
-            cwd: std::env::current_dir()?,
+            // A deleted working folder leaves no version file to find; like the shim, carry on
+            // with the variable and the default rather than fail every command.
+            cwd: std::env::current_dir().unwrap_or_default(),
             home,
             stderr_is_terminal: std::io::stderr().is_terminal(),
-        })
+        }
     }
 
     /// A context with no variables at all, for tests.

@@ -416,6 +416,41 @@ fn a_project_dvm_toml_sits_between_the_environment_and_the_user_config() {
 }
 
 #[test]
+fn a_deleted_working_folder_gives_the_shims_answer() {
+    let t = TestEnv::new();
+    install_fixture(&t, "gz");
+    t.dvm(["use", "--global", "1.12.6"]).success();
+    std::fs::create_dir(t.cwd.join("gone")).unwrap();
+    // Enter the folder, delete it, then run dvm and the shim from there.
+    let like_dvm = t.dvm_cmd(["current"]);
+    let mut cmd = std::process::Command::new("/bin/sh");
+    cmd.env_clear()
+        .current_dir(&t.cwd)
+        .arg("-c")
+        .arg("cd gone && rmdir ../gone && \"$0\" current && \"$0\" ls && docker --version");
+    cmd.arg(env::dvm_exe());
+    for (key, value) in like_dvm.get_envs() {
+        if let Some(value) = value {
+            cmd.env(key, value);
+        }
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let default_file = t.home.join("default").display().to_string();
+    assert_eq!(
+        lines,
+        [
+            format!("1.12.6 (the global default ({default_file}))").as_str(),
+            "* 1.12.6  (default)",
+            FIXTURE_OUTPUT
+        ],
+        "{stdout}"
+    );
+}
+
+#[test]
 fn bad_arguments_are_usage_errors() {
     let t = TestEnv::new();
     t.dvm(["install", "1..2"])

@@ -190,13 +190,7 @@ impl App {
 /// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    let ctx = match Context::from_process() {
-        Ok(ctx) => ctx,
-        Err(e) => {
-            eprintln!("dvm: error: cannot read the working directory: {e}");
-            return dvm::ErrorKind::Io.exit_code();
-        }
-    };
+    let ctx = Context::from_process();
     let quiet = cli.quiet;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(ctx, cli)));
     match result {
