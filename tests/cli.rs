@@ -228,6 +228,32 @@ fn uninstall_refuses_the_default_unless_forced() {
 }
 
 #[test]
+fn uninstall_removes_exactly_one_version_or_asks_which() {
+    let t = TestEnv::new();
+    let rpm = fixture_rpm("gz");
+    for v in ["1.12.5", "1.12.6", "17.03.0-ce"] {
+        t.dvm(["install", "--from", rpm.to_str().unwrap(), "--as", v])
+            .success();
+    }
+    t.dvm(["uninstall", "1.12"])
+        .failure(2)
+        .stderr_has("1.12 matches 2 installed versions: 1.12.5, 1.12.6")
+        .stderr_has("dvm uninstall 1.12.5 or 1.12.6");
+    t.dvm(["uninstall", "latest"]).failure(2);
+    t.dvm(["uninstall", "system"])
+        .failure(2)
+        .stderr_has("dvm did not install it");
+    assert_eq!(t.installed(), ["1.12.5", "1.12.6", "17.03.0-ce"]);
+    // One match, through a partial spec or an alias, is removed.
+    t.dvm(["uninstall", "17"])
+        .success()
+        .stderr_has("uninstalled docker 17.03.0-ce");
+    t.dvm(["alias", "old", "1.12.5"]).success();
+    t.dvm(["uninstall", "old"]).success();
+    assert_eq!(t.installed(), ["1.12.6"]);
+}
+
+#[test]
 fn reinstall_is_a_no_op_unless_forced() {
     let t = TestEnv::new();
     install_fixture(&t, "gz");
@@ -297,7 +323,22 @@ fn aliases_work_wherever_a_version_does() {
     let run = t.docker_in(&t.cwd, ["--version"]);
     run.success();
     assert_eq!(run.stdout.trim(), FIXTURE_OUTPUT);
-    t.dvm(["unalias", "legacy"]).success();
+    // In use by the version file here, or by the global default: refused unless forced.
+    t.dvm(["unalias", "legacy"])
+        .failure(2)
+        .stderr_has(&format!(
+            "alias 'legacy' is in use by {}",
+            t.cwd.join(".docker-version").display()
+        ))
+        .stderr_has("dvm unalias --force legacy");
+    std::fs::remove_file(t.cwd.join(".docker-version")).unwrap();
+    t.dvm(["use", "--global", "legacy"]).success();
+    t.dvm(["unalias", "legacy"])
+        .failure(2)
+        .stderr_has("in use by the global default");
+    t.dvm(["unalias", "--force", "legacy"]).success();
+    t.dvm(["aliases"]).success();
+    assert!(!t.home.join("aliases/legacy").exists());
     t.dvm(["alias", "9bad", "1.12"]).failure(2);
 }
 

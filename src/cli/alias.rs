@@ -1,7 +1,8 @@
 //! `dvm alias`, `dvm unalias`, `dvm aliases`.
 
+use dvm::active::Reason;
 use dvm::error::{Error, Result};
-use dvm::version::is_alias_name;
+use dvm::version::{VersionSpec, is_alias_name};
 
 use super::App;
 
@@ -16,6 +17,9 @@ pub struct AliasArgs {
 #[derive(clap::Args)]
 pub struct UnaliasArgs {
     pub name: String,
+    /// Remove it even if the global default or the version file here names it.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(clap::Args)]
@@ -37,6 +41,37 @@ pub fn run_alias(app: &App, args: AliasArgs) -> Result<i32> {
 }
 
 pub fn run_unalias(app: &App, args: UnaliasArgs) -> Result<i32> {
+    let alias = VersionSpec::Alias(args.name.clone());
+    if !args.force {
+        // The selections dvm can see; version files elsewhere are the user's to check.
+        let mut users = Vec::new();
+        if app.store.default_spec()? == Some(alias.clone()) {
+            users.push(format!(
+                "the global default ({})",
+                app.layout.default_file().display()
+            ));
+        }
+        if let Ok(active) = dvm::active::active(&app.ctx, &app.store)
+            && active.requested.as_deref() == Some(args.name.as_str())
+        {
+            match (&active.reason, &active.origin_path) {
+                (Reason::EnvVar, _) => users.push("DVM_DOCKER_VERSION in this shell".into()),
+                (Reason::VersionFile, Some(file)) => users.push(file.display().to_string()),
+                _ => {}
+            }
+        }
+        if !users.is_empty() {
+            return Err(Error::usage(format!(
+                "alias '{}' is in use by {}",
+                args.name,
+                users.join(" and ")
+            ))
+            .with_hint(format!(
+                "select something else first, or run: dvm unalias --force {}",
+                args.name
+            )));
+        }
+    }
     if !app.store.remove_alias(&args.name)? {
         return Err(Error::not_found(format!("no alias named '{}'", args.name)));
     }

@@ -1,12 +1,14 @@
 //! `dvm uninstall`: removes a version (atomically: it is renamed out of sight first).
 
 use dvm::error::{Error, Result};
+use dvm::version::{DockerVersion, VersionSpec};
 
 use super::App;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The version to remove (an exact installed version, or a spec that names one).
+    /// The version to remove: an exact version, or a spec or alias that matches exactly one
+    /// installed version.
     pub version: String,
     /// Remove it even if it is the global default.
     #[arg(long)]
@@ -14,10 +16,41 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<i32> {
-    let spec = super::parse_spec(&args.version)?;
-    let Some(v) = app.store.find(&spec)? else {
-        return Err(Error::not_found(format!("docker {spec} is not installed"))
-            .with_hint("see what is installed with `dvm ls`"));
+    let requested = super::parse_spec(&args.version)?;
+    if requested == VersionSpec::System {
+        return Err(Error::usage(
+            "`system` is the docker found on PATH outside dvm; dvm did not install it",
+        )
+        .with_hint("name an installed version; see them with `dvm ls`"));
+    }
+    let spec = app.store.resolve_alias(&requested)?;
+    // A spec that matches several versions never removes "the newest" by surprise.
+    let matching: Vec<DockerVersion> = app
+        .store
+        .installed()
+        .into_iter()
+        .filter(|v| spec.matches(v))
+        .collect();
+    let v = match matching.as_slice() {
+        [] => {
+            return Err(
+                Error::not_found(format!("docker {requested} is not installed"))
+                    .with_hint("see what is installed with `dvm ls`"),
+            );
+        }
+        [v] => *v,
+        several => {
+            let names: Vec<String> = several.iter().map(ToString::to_string).collect();
+            return Err(Error::usage(format!(
+                "{requested} matches {} installed versions: {}",
+                several.len(),
+                names.join(", ")
+            ))
+            .with_hint(format!(
+                "name the one to remove, e.g. dvm uninstall {}",
+                names.join(" or ")
+            )));
+        }
     };
     let default = app
         .store
