@@ -313,6 +313,43 @@ impl Store {
         Ok(out)
     }
 
+    /// The command that puts `v` back as it was installed: from its source, or from the file
+    /// or URL it came from.
+    pub fn reinstall_command(&self, v: &DockerVersion) -> String {
+        match self.manifest(v) {
+            Ok(m) if m.source == "file" || m.source == "url" => {
+                let origin = if m
+                    .origin
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/._-:+@=,".contains(&b))
+                {
+                    m.origin
+                } else {
+                    format!("'{}'", m.origin.replace('\'', "'\\''"))
+                };
+                format!("dvm install --force --from {origin} --as {v}")
+            }
+            _ => format!("dvm install --force {v}"),
+        }
+    }
+
+    /// dvm's folders and files that others than their owner may write to: whoever can write
+    /// there can replace the `docker` every shell runs. `deep` also checks every version.
+    pub fn writable_by_others(&self, deep: bool) -> Vec<PathBuf> {
+        let layout = &self.layout;
+        let mut paths = vec![layout.data.clone(), layout.shims_dir(), layout.shim_path()];
+        if deep {
+            paths.push(layout.versions_dir());
+            for v in self.installed() {
+                let client = layout.client_path(&v);
+                paths.extend(client.parent().map(Path::to_path_buf));
+                paths.push(client);
+            }
+        }
+        paths.retain(|path| is_writable_by_others(path));
+        paths
+    }
+
     /// Whether `ensure_shim` would change anything.
     pub fn shim_is_stale(&self) -> bool {
         !file_has_content(&self.layout.shim_path(), SHIM_BINARY)
@@ -328,6 +365,19 @@ impl Store {
         write_atomic_as(&self.layout.shim_path(), SHIM_BINARY, true)?;
         Ok(true)
     }
+}
+
+#[cfg(unix)]
+fn is_writable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    // A symlink's own mode means nothing; what it points to is checked where it matters.
+    fs::symlink_metadata(path)
+        .is_ok_and(|m| !m.file_type().is_symlink() && m.permissions().mode() & 0o022 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_writable_by_others(_: &Path) -> bool {
+    false
 }
 
 /// Removes `write_atomic` temp files in `dir` left by processes that no longer run (a

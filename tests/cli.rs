@@ -552,8 +552,13 @@ fn doctor_reports_each_problem_with_its_fix() {
         .filter(|c| c["ok"] == false)
         .map(|c| (c["name"].as_str().unwrap(), c["fix"].as_str().unwrap()))
         .collect();
+    // Installed from a file: the fix reinstalls from that file.
+    let reinstall = format!(
+        "dvm install --force --from {} --as 1.12.6",
+        fixture_rpm("gz").display()
+    );
     assert!(
-        failed.contains(&("store", "dvm install --force 1.12.6")),
+        failed.contains(&("store", reinstall.as_str())),
         "{failed:?}"
     );
     assert!(
@@ -562,4 +567,51 @@ fn doctor_reports_each_problem_with_its_fix() {
             .any(|(name, fix)| *name == "path" && fix.contains("dvm init")),
         "{failed:?}"
     );
+    t.dvm(["verify"])
+        .failure(5)
+        .stdout_has(&format!("reinstall: {reinstall}"));
+}
+
+#[test]
+fn doctor_says_what_a_bare_docker_runs_and_finds_writable_clients() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut t = TestEnv::new();
+    install_fixture(&t, "gz");
+    t.dvm(["use", "--global", "1.12.6"]).success();
+    // Another docker ahead of the shims.
+    let other = t.cwd.join("other-bin");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("docker"), "#!/bin/sh\n").unwrap();
+    t.env("PATH", format!("{}:{}", other.display(), t.path_var()));
+    let run = t.dvm(["doctor"]);
+    run.failure(1).stdout_has(&format!(
+        "a bare `docker` runs {}, not dvm's shim; through the shim, docker runs {}",
+        other.join("docker").display(),
+        t.home.join("versions/1.12.6/docker").display()
+    ));
+    t.env("PATH", t.path_var());
+
+    // A client or version folder others may write to is a problem, with its fix.
+    let client = t.home.join("versions/1.12.6/docker");
+    let versions = t.home.join("versions");
+    std::fs::set_permissions(&client, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(&versions, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let run = t.dvm(["doctor"]);
+    run.failure(1)
+        .stdout_has(&format!("fix: chmod go-w {}", client.display()))
+        .stdout_has(&format!("fix: chmod go-w {}", versions.display()));
+
+    // Commands that place the shim warn about the shims folder.
+    let shims = t.home.join("shims");
+    std::fs::set_permissions(&shims, std::fs::Permissions::from_mode(0o777)).unwrap();
+    t.dvm(["use", "--global", "1.12.6"])
+        .success()
+        .stderr_has(&format!(
+            "dvm: warning: {} is writable by other users",
+            shims.display()
+        ));
+    for path in [&client, &versions, &shims] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    t.dvm(["doctor"]).success();
 }

@@ -83,14 +83,30 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         Some("add `eval \"$(dvm init bash)\"` to your shell rc (or run `dvm setup`)".into()),
     ));
 
+    // What a bare `docker` runs: the shim's choice only when the shim comes first.
+    let bare_docker = if on_path_first {
+        String::new()
+    } else {
+        match first_docker {
+            Some(f) => format!(
+                "a bare `docker` runs {}, not dvm's shim; through the shim, ",
+                path_dirs[f].join("docker").display()
+            ),
+            None => "a bare `docker` finds nothing on PATH; through the shim, ".into(),
+        }
+    };
     match dvm::active::active(&app.ctx, &app.store) {
         Ok(active) => checks.push(check(
             "active",
             !active.missing,
             match &active.client_path {
-                Some(p) => format!("docker runs {} ({})", p.display(), active.explain()),
+                Some(p) => format!(
+                    "{bare_docker}docker runs {} ({})",
+                    p.display(),
+                    active.explain()
+                ),
                 None => format!(
-                    "docker {} is selected ({}) but cannot run",
+                    "{bare_docker}docker {} is selected ({}) but cannot run",
                     active.requested.clone().unwrap_or_else(|| "system".into()),
                     active.explain()
                 ),
@@ -123,7 +139,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
                     ClientCheck::ManifestUnreadable { reason } => reason.clone(),
                 }
             ),
-            Some(format!("dvm install --force {v}")),
+            Some(app.store.reinstall_command(&v)),
         ));
     }
 
@@ -150,24 +166,25 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         ),
     });
 
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        for dir in [app.layout.data.clone(), shims.clone()] {
-            if let Ok(meta) = std::fs::metadata(&dir) {
-                let writable_by_others = meta.permissions().mode() & 0o022 != 0;
-                checks.push(check(
-                    "permissions",
-                    !writable_by_others,
-                    format!(
-                        "{} is {}writable by others",
-                        dir.display(),
-                        if writable_by_others { "" } else { "not " }
-                    ),
-                    Some(format!("chmod go-w {}", dir.display())),
-                ));
-            }
-        }
+    let open = app.store.writable_by_others(true);
+    if open.is_empty() {
+        checks.push(check(
+            "permissions",
+            true,
+            "no dvm folder, shim or client is writable by others".into(),
+            None,
+        ));
+    }
+    for path in open {
+        checks.push(check(
+            "permissions",
+            false,
+            format!(
+                "{} is writable by others, who could replace the docker you run",
+                path.display()
+            ),
+            Some(format!("chmod go-w {}", path.display())),
+        ));
     }
 
     if args.network {

@@ -181,9 +181,17 @@ impl App {
         })
     }
 
-    /// Places or refreshes the shim.
+    /// Places or refreshes the shim, warning when others could replace it.
     pub fn ensure_shim(&self) -> Result<()> {
-        self.store.ensure_shim().map(|_| ())
+        self.store.ensure_shim()?;
+        for path in self.store.writable_by_others(false) {
+            self.out.warn(format!(
+                "{} is writable by other users, who could replace the docker you run; fix: chmod go-w {}",
+                path.display(),
+                path.display()
+            ));
+        }
+        Ok(())
     }
 }
 

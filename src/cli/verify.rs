@@ -37,31 +37,31 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     };
     let mut bad = 0;
     for v in versions {
+        let reinstall = app.store.reinstall_command(&v);
         match app.store.check_client(&v) {
             ClientCheck::Ok => app.out.line(format!("{v}: ok")),
             ClientCheck::Modified { expected, actual } => {
                 bad += 1;
                 app.out.line(format!(
-                    "{v}: MODIFIED since install (expected sha256 {expected}, found {actual}); reinstall: dvm install --force {v}"
+                    "{v}: MODIFIED since install (expected sha256 {expected}, found {actual}); reinstall: {reinstall}"
                 ));
             }
             ClientCheck::Missing => {
                 bad += 1;
-                app.out.line(format!(
-                    "{v}: client missing; reinstall: dvm install --force {v}"
-                ));
+                app.out
+                    .line(format!("{v}: client missing; reinstall: {reinstall}"));
             }
             ClientCheck::ManifestUnreadable { reason } => {
                 bad += 1;
                 app.out
-                    .line(format!("{v}: {reason}; reinstall: dvm install --force {v}"));
+                    .line(format!("{v}: {reason}; reinstall: {reinstall}"));
             }
         }
     }
     if bad > 0 {
         return Err(
             Error::integrity(format!("{bad} installed client(s) failed verification"))
-                .with_hint("reinstall them with dvm install --force VERSION"),
+                .with_hint("reinstall each with the command shown beside it"),
         );
     }
     Ok(0)
