@@ -1,5 +1,7 @@
 //! `dvm alias`, `dvm unalias`, `dvm aliases`.
 
+use clap_complete::ArgValueCandidates;
+
 use dvm::error::{Error, Result};
 use dvm::version::is_alias_name;
 
@@ -10,11 +12,13 @@ pub struct AliasArgs {
     /// The alias name (a letter first, then letters, digits, - _ .).
     pub name: String,
     /// The version it names (1.12.6, 20.10, system).
+    #[arg(add = ArgValueCandidates::new(super::completions::versions_system))]
     pub version: String,
 }
 
 #[derive(clap::Args)]
 pub struct UnaliasArgs {
+    #[arg(add = ArgValueCandidates::new(super::completions::alias_names))]
     pub name: String,
 }
 

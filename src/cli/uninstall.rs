@@ -1,5 +1,7 @@
 //! `dvm uninstall`: removes a version (atomically: it is renamed out of sight first).
 
+use clap_complete::ArgValueCandidates;
+
 use dvm::error::{Error, Result};
 
 use super::App;
@@ -7,6 +9,7 @@ use super::App;
 #[derive(clap::Args)]
 pub struct Args {
     /// The version to remove (an exact installed version, or a spec that names one).
+    #[arg(add = ArgValueCandidates::new(super::completions::versions))]
     pub version: String,
     /// Remove it even if it is the global default.
     #[arg(long)]
