@@ -1,5 +1,7 @@
 //! `dvm alias`, `dvm unalias`, `dvm aliases`.
 
+use clap_complete::ArgValueCandidates;
+
 use dvm::active::Reason;
 use dvm::error::{Error, Result};
 use dvm::version::{VersionSpec, is_alias_name};
@@ -11,11 +13,13 @@ pub struct AliasArgs {
     /// The alias name (a letter first, then letters, digits, - _ .).
     pub name: String,
     /// The version it names (1.12.6, 20.10, system).
+    #[arg(add = ArgValueCandidates::new(super::completions::versions_system))]
     pub version: String,
 }
 
 #[derive(clap::Args)]
 pub struct UnaliasArgs {
+    #[arg(add = ArgValueCandidates::new(super::completions::alias_names))]
     pub name: String,
     /// Remove it even if the global default or the version file here names it.
     #[arg(long)]

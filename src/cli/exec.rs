@@ -3,6 +3,8 @@
 use std::ffi::OsString;
 use std::process::Command;
 
+use clap_complete::ArgValueCandidates;
+
 use dvm::error::{Error, Result};
 use dvm::resolve::VERSION_VAR;
 
@@ -11,6 +13,7 @@ use super::App;
 #[derive(clap::Args)]
 pub struct Args {
     /// The version whose client comes first on PATH.
+    #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases))]
     pub version: String,
     /// The command and its arguments (after `--`).
     #[arg(last = true, required = true, value_name = "CMD")]

@@ -29,6 +29,7 @@ use dvm::error::{Error, Result};
 use dvm::layout::Layout;
 use dvm::store::Store;
 
+pub use completions::serve_completion_request;
 pub use output::Output;
 
 const AFTER_HELP: &str = "\

@@ -1,5 +1,7 @@
 //! `dvm uninstall`: removes a version (atomically: it is renamed out of sight first).
 
+use clap_complete::ArgValueCandidates;
+
 use dvm::error::{Error, Result};
 use dvm::version::{DockerVersion, VersionSpec};
 
@@ -9,6 +11,7 @@ use super::App;
 pub struct Args {
     /// The version to remove: an exact version, or a spec or alias that matches exactly one
     /// installed version.
+    #[arg(add = ArgValueCandidates::new(super::completions::versions))]
     pub version: String,
     /// Remove it even if it is the global default.
     #[arg(long)]

@@ -1,6 +1,8 @@
 //! `dvm use`, `dvm default` and `dvm local`: select a version for this shell, every shell, or
 //! this folder.
 
+use clap_complete::ArgValueCandidates;
+
 use dvm::error::{Error, Result};
 use dvm::resolve::VERSION_VAR;
 use dvm::version::VersionSpec;
@@ -11,6 +13,7 @@ use super::{App, Shell};
 #[derive(clap::Args)]
 pub struct UseArgs {
     /// A version (1.12.6, 20.10), an alias, or `system`.
+    #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]
     pub version: String,
     /// Set the global default instead of this shell's version.
     #[arg(long)]
@@ -23,12 +26,14 @@ pub struct UseArgs {
 #[derive(clap::Args)]
 pub struct DefaultArgs {
     /// A version (1.12.6, 20.10), an alias, or `system`.
+    #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]
     pub version: String,
 }
 
 #[derive(clap::Args)]
 pub struct LocalArgs {
     /// A version (1.12.6, 20.10), an alias, or `system`.
+    #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]
     pub version: String,
 }
 

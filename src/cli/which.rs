@@ -1,5 +1,7 @@
 //! `dvm which`: the path of a version's client.
 
+use clap_complete::ArgValueCandidates;
+
 use dvm::error::{Error, Result};
 
 use super::App;
@@ -7,6 +9,7 @@ use super::App;
 #[derive(clap::Args)]
 pub struct Args {
     /// A version or spec; the active version when omitted.
+    #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]
     pub version: Option<String>,
     /// Print JSON: {"version": ..., "path": ...}.
     #[arg(long)]
