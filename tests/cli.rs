@@ -504,27 +504,130 @@ fn bad_arguments_are_usage_errors() {
     t.dvm(["install"]).failure(2);
 }
 
+const BASH_LINE: &str = "eval \"$(dvm init bash)\"";
+const ZSH_LINE: &str = "eval \"$(dvm init zsh)\"";
+const FISH_LINE: &str = "dvm init fish | source";
+
+/// How many times `file` holds `line` (0 when the file does not exist).
+fn lines_in(file: &std::path::Path, line: &str) -> usize {
+    std::fs::read_to_string(file)
+        .map(|text| text.lines().filter(|l| l.trim() == line).count())
+        .unwrap_or(0)
+}
+
 #[test]
 fn setup_adds_the_integration_once_and_only_with_consent() {
-    let t = TestEnv::new();
+    let mut t = TestEnv::new();
+    t.env("SHELL", "/bin/bash");
+    let bashrc = t.user_home.join(".bashrc");
     // No terminal to ask on and no --yes: nothing changes.
     t.dvm(["setup"]).failure(2).stderr_has("--yes");
-    assert!(!t.user_home.join(".bashrc").exists());
+    assert!(!bashrc.exists());
 
     t.dvm(["setup", "--no-modify-path"])
         .success()
-        .stdout_has("eval \"$(dvm init bash)\"");
-    assert!(!t.user_home.join(".bashrc").exists());
+        .stdout_has(BASH_LINE);
+    assert!(!bashrc.exists());
     assert!(t.home.join("shims/docker").is_file());
 
     t.dvm(["setup", "--yes"]).success();
     t.dvm(["setup", "--yes"])
         .success()
         .stderr_has("nothing to change");
-    for rc in [".bashrc", ".zshrc"] {
-        let text = std::fs::read_to_string(t.user_home.join(rc)).unwrap();
-        assert_eq!(text.matches("dvm init").count(), 1, "{rc}: {text}");
-    }
+    assert_eq!(lines_in(&bashrc, BASH_LINE), 1);
+}
+
+#[test]
+fn setup_creates_no_rc_file_for_a_shell_the_user_does_not_use() {
+    let mut t = TestEnv::new();
+    t.env("SHELL", "/usr/bin/bash");
+    t.dvm(["setup", "--yes"]).success();
+    assert_eq!(lines_in(&t.user_home.join(".bashrc"), BASH_LINE), 1);
+    assert!(!t.user_home.join(".zshrc").exists());
+    assert!(!t.user_home.join(".config").exists());
+
+    // fish has run here (its config folder exists): it is in use too.
+    std::fs::create_dir_all(t.user_home.join(".config/fish")).unwrap();
+    t.dvm(["setup", "--yes"]).success();
+    let config_fish = t.user_home.join(".config/fish/config.fish");
+    assert_eq!(lines_in(&config_fish, FISH_LINE), 1);
+    assert!(!t.user_home.join(".zshrc").exists());
+
+    // Without SHELL and without rc files, setup only says what to add.
+    let t = TestEnv::new();
+    t.dvm(["setup", "--yes"])
+        .success()
+        .stdout_has(BASH_LINE)
+        .stdout_has(FISH_LINE);
+    assert_eq!(std::fs::read_dir(&t.user_home).unwrap().count(), 0);
+}
+
+#[test]
+fn setup_configures_every_shell_with_an_rc_file_and_the_login_shell() {
+    let mut t = TestEnv::new();
+    t.env("SHELL", "/usr/bin/fish");
+    std::fs::write(t.user_home.join(".bashrc"), "alias ll='ls -l'\n").unwrap();
+    std::fs::write(t.user_home.join(".zshrc"), "setopt autocd\n").unwrap();
+    t.dvm(["setup", "--yes"]).success();
+    t.dvm(["setup", "--yes"])
+        .success()
+        .stderr_has("nothing to change");
+    // fish is the login shell: its config file and folders are created.
+    let config_fish = t.user_home.join(".config/fish/config.fish");
+    assert_eq!(lines_in(&config_fish, FISH_LINE), 1);
+    let bashrc = std::fs::read_to_string(t.user_home.join(".bashrc")).unwrap();
+    assert!(bashrc.starts_with("alias ll='ls -l'\n"), "{bashrc}");
+    assert_eq!(lines_in(&t.user_home.join(".bashrc"), BASH_LINE), 1);
+    assert_eq!(lines_in(&t.user_home.join(".zshrc"), ZSH_LINE), 1);
+}
+
+#[test]
+fn setup_finds_zshrc_under_zdotdir() {
+    let mut t = TestEnv::new();
+    let zdotdir = t.user_home.join("zsh config");
+    t.env("SHELL", "/bin/zsh")
+        .env("ZDOTDIR", zdotdir.display().to_string());
+    t.dvm(["setup", "--no-modify-path"])
+        .success()
+        .stdout_has(&format!("{}: {ZSH_LINE}", zdotdir.join(".zshrc").display()));
+    t.dvm(["setup", "--yes"]).success();
+    assert_eq!(lines_in(&zdotdir.join(".zshrc"), ZSH_LINE), 1);
+    assert!(!t.user_home.join(".zshrc").exists());
+
+    // An existing .zshrc under ZDOTDIR counts when zsh is not the login shell.
+    let mut t = TestEnv::new();
+    let zdotdir = t.user_home.join("zdot");
+    std::fs::create_dir_all(&zdotdir).unwrap();
+    std::fs::write(zdotdir.join(".zshrc"), "").unwrap();
+    t.env("SHELL", "/bin/bash")
+        .env("ZDOTDIR", zdotdir.display().to_string());
+    t.dvm(["setup", "--yes"]).success();
+    assert_eq!(lines_in(&zdotdir.join(".zshrc"), ZSH_LINE), 1);
+    assert_eq!(lines_in(&t.user_home.join(".bashrc"), BASH_LINE), 1);
+    assert!(!t.user_home.join(".zshrc").exists());
+}
+
+#[test]
+fn setup_finds_fish_config_under_xdg_config_home() {
+    let mut t = TestEnv::new();
+    let xdg = t.user_home.join("xdg");
+    t.env("SHELL", "/usr/local/bin/fish")
+        .env("XDG_CONFIG_HOME", xdg.display().to_string());
+    t.dvm(["setup", "--yes"]).success();
+    assert_eq!(lines_in(&xdg.join("fish/config.fish"), FISH_LINE), 1);
+    assert!(!t.user_home.join(".config").exists());
+    assert!(!t.user_home.join(".bashrc").exists());
+
+    // A line an earlier dvm put in conf.d counts: fish does not load dvm twice.
+    let mut t = TestEnv::new();
+    let conf_d = t.user_home.join(".config/fish/conf.d");
+    std::fs::create_dir_all(&conf_d).unwrap();
+    std::fs::write(conf_d.join("dvm.fish"), format!("{FISH_LINE}\n")).unwrap();
+    t.env("SHELL", "/usr/bin/fish");
+    t.dvm(["setup", "--yes"])
+        .success()
+        .stderr_has("nothing to change");
+    assert!(!t.user_home.join(".config/fish/config.fish").exists());
 }
 
 #[test]

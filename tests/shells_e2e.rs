@@ -28,14 +28,60 @@ const HANG_LIMIT: Duration = Duration::from_secs(120);
 
 struct World {
     t: TestEnv,
+    /// DVM_HOME (`t.home` unless the world is awkward).
+    dvm_home: PathBuf,
     bin: PathBuf,
     project: PathBuf,
     plain: PathBuf,
 }
 
+/// A folder name with everything a shell's quoting could trip on.
+const AWKWARD_NAME: &str = r"it's a $HOME \ dir";
+
 impl World {
     fn new() -> World {
-        let t = TestEnv::new();
+        let w = World::bare(false);
+        w.install_clients();
+        w
+    }
+
+    /// dvm on PATH and nothing installed. An awkward world keeps dvm's data and dvm itself
+    /// under folders named [`AWKWARD_NAME`].
+    fn bare(awkward: bool) -> World {
+        let mut t = TestEnv::new();
+        let (dvm_home, bin) = if awkward {
+            let dvm_home = t.files.join(AWKWARD_NAME).join("dvm home");
+            t.env("DVM_HOME", dvm_home.display().to_string());
+            (dvm_home, t.files.join(AWKWARD_NAME).join("bin"))
+        } else {
+            (t.home.clone(), t.files.join("bin"))
+        };
+        // `dvm` is found on PATH like an installed binary.
+        std::fs::create_dir_all(&bin).unwrap();
+        if awkward {
+            // dvm names itself by the path it was started from, so it must live there.
+            if std::fs::hard_link(dvm_exe(), bin.join("dvm")).is_err() {
+                std::fs::copy(dvm_exe(), bin.join("dvm")).unwrap();
+            }
+        } else {
+            std::os::unix::fs::symlink(dvm_exe(), bin.join("dvm")).unwrap();
+        }
+        let project = t.cwd.join("project");
+        let plain = t.cwd.join("plain");
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::create_dir_all(&plain).unwrap();
+        std::fs::write(project.join(".docker-version"), "20.10.24\n").unwrap();
+        World {
+            t,
+            dvm_home,
+            bin,
+            project,
+            plain,
+        }
+    }
+
+    fn install_clients(&self) {
+        let t = &self.t;
         t.dvm(["install", "--from", fixture_rpm("gz").to_str().unwrap()])
             .success();
         for version in ["20.10.24", "17.03.2-ce"] {
@@ -47,21 +93,6 @@ impl World {
                 .success();
         }
         t.dvm(["use", "--global", "17.03.2-ce"]).success();
-        // `dvm` is found on PATH like an installed binary.
-        let bin = t.files.join("bin");
-        std::fs::create_dir_all(&bin).unwrap();
-        std::os::unix::fs::symlink(dvm_exe(), bin.join("dvm")).unwrap();
-        let project = t.cwd.join("project");
-        let plain = t.cwd.join("plain");
-        std::fs::create_dir_all(&project).unwrap();
-        std::fs::create_dir_all(&plain).unwrap();
-        std::fs::write(project.join(".docker-version"), "20.10.24\n").unwrap();
-        World {
-            t,
-            bin,
-            project,
-            plain,
-        }
     }
 
     /// A shell with a small known environment: no docker on PATH (this machine's
@@ -71,7 +102,7 @@ impl World {
         let home = &self.t.user_home;
         cmd.env_clear()
             .env("HOME", home)
-            .env("DVM_HOME", &self.t.home)
+            .env("DVM_HOME", &self.dvm_home)
             .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))
             .env("XDG_CONFIG_HOME", home.join(".config"))
             .env("XDG_DATA_HOME", home.join(".local/share"))
@@ -88,7 +119,7 @@ impl World {
     }
 
     fn shims(&self) -> String {
-        self.t.home.join("shims").display().to_string()
+        self.dvm_home.join("shims").display().to_string()
     }
 }
 
@@ -206,7 +237,7 @@ fn check_posix(w: &World, seen: &Seen, shell: &str) {
     assert_eq!(seen.marker("global"), ["0"], "{ctx}");
     assert!(seen.stderr.contains("now using docker 1.12.6"), "{ctx}");
     assert_eq!(
-        std::fs::read_to_string(w.t.home.join("default")).unwrap(),
+        std::fs::read_to_string(w.dvm_home.join("default")).unwrap(),
         "20.10.24\n"
     );
 }
@@ -403,4 +434,196 @@ docker --version
             .args(["-NoProfile", "-NonInteractive", "-Command", &script]),
         None,
     )));
+}
+
+// ---- help and usage errors under the integration --------------------------------------------
+
+/// `dvm use --help` and friends run through the shell function, which evaluates dvm's stdout:
+/// the help must reach the user (on stderr) and nothing may be evaluated.
+const HELP_SCENARIO: &str = r#"
+dvm use --help
+echo "help=$?"
+dvm use -h
+echo "short=$?"
+dvm detect --help
+echo "detect=$?"
+dvm use --no-such-flag
+echo "bad=$?"
+echo "var=${DVM_DOCKER_VERSION-unset}"
+echo "still=ok"
+"#;
+
+fn check_help(seen: &Seen) {
+    let ctx = seen.context();
+    assert_eq!(seen.marker("help"), ["0"], "{ctx}");
+    assert_eq!(seen.marker("short"), ["0"], "{ctx}");
+    assert_eq!(seen.marker("detect"), ["0"], "{ctx}");
+    assert_eq!(seen.marker("bad"), ["2"], "{ctx}");
+    assert_eq!(seen.marker("var"), ["unset"], "{ctx}");
+    assert_eq!(seen.marker("still"), ["ok"], "{ctx}");
+    // Only the markers reach stdout; the help and the error are on stderr, once each.
+    assert!(seen.stdout.lines().all(|l| l.contains('=')), "{ctx}");
+    assert_eq!(seen.stderr.matches("Usage: dvm use").count(), 3, "{ctx}");
+    assert_eq!(seen.stderr.matches("Usage: dvm detect").count(), 1, "{ctx}");
+    assert!(
+        seen.stderr.contains("unexpected argument '--no-such-flag'"),
+        "{ctx}"
+    );
+    for symptom in [
+        "syntax error",
+        "not found",
+        "Unknown command",
+        "parse error",
+    ] {
+        assert!(!seen.stderr.contains(symptom), "{symptom}: {ctx}");
+    }
+}
+
+fn fishify(script: &str) -> String {
+    script.replace("=$?", "=$status").replace(
+        "echo \"var=${DVM_DOCKER_VERSION-unset}\"",
+        "set -q DVM_DOCKER_VERSION; and echo \"var=$DVM_DOCKER_VERSION\"; or echo var=unset",
+    )
+}
+
+#[test]
+fn bash_help_is_shown_not_evaluated() {
+    if !installed("bash") {
+        return;
+    }
+    let w = World::bare(false);
+    let script = format!("eval \"$(dvm init bash)\"\n{HELP_SCENARIO}");
+    let out = run(
+        w.shell("bash")
+            .args(["--norc", "--noprofile", "-c", &script]),
+        None,
+    );
+    check_help(&Seen::from(&out));
+}
+
+#[test]
+fn zsh_help_is_shown_not_evaluated() {
+    if !installed("zsh") {
+        return;
+    }
+    let w = World::bare(false);
+    let script = format!("eval \"$(dvm init zsh)\"\n{HELP_SCENARIO}");
+    let out = run(w.shell("zsh").args(["-f", "-c", &script]), None);
+    check_help(&Seen::from(&out));
+}
+
+#[test]
+fn fish_help_is_shown_not_evaluated() {
+    if !installed("fish") {
+        return;
+    }
+    let w = World::bare(false);
+    let script = format!("dvm init fish | source\n{}", fishify(HELP_SCENARIO));
+    let out = run(w.shell("fish").args(["--no-config", "-c", &script]), None);
+    check_help(&Seen::from(&out));
+}
+
+// ---- awkward paths -------------------------------------------------------------------------
+
+/// dvm's data and dvm itself live under folders with a quote, a space, a `$` and a backslash:
+/// the init script must still parse, put the shims first, and call this dvm.
+const AWKWARD_SCENARIO: &str = r#"
+echo "first=${PATH%%:*}"
+echo "exe=$DVM_EXE"
+cd '{plain}'
+docker --version
+dvm use 20.10.24
+echo "use=$?"
+docker --version
+"#;
+
+fn check_awkward(w: &World, seen: &Seen) {
+    let ctx = seen.context();
+    assert!(w.shims().contains(AWKWARD_NAME));
+    assert_eq!(seen.marker("first"), [w.shims().as_str()], "{ctx}");
+    assert_eq!(
+        seen.marker("exe"),
+        [w.bin.join("dvm").display().to_string().as_str()],
+        "{ctx}"
+    );
+    assert_eq!(seen.clients(), [DEFAULT_CLIENT, PROJECT_CLIENT], "{ctx}");
+    assert_eq!(seen.marker("use"), ["0"], "{ctx}");
+}
+
+fn awkward_world() -> World {
+    let w = World::bare(true);
+    w.install_clients();
+    w
+}
+
+#[test]
+fn bash_with_awkward_paths() {
+    if !installed("bash") {
+        return;
+    }
+    let w = awkward_world();
+    let script = format!(
+        "eval \"$(dvm init bash --use-on-cd)\"\n{}",
+        w.fill(AWKWARD_SCENARIO)
+    );
+    let out = run(
+        w.shell("bash")
+            .args(["--norc", "--noprofile", "-c", &script]),
+        None,
+    );
+    check_awkward(&w, &Seen::from(&out));
+}
+
+#[test]
+fn zsh_with_awkward_paths() {
+    if !installed("zsh") {
+        return;
+    }
+    let w = awkward_world();
+    let script = format!(
+        "eval \"$(dvm init zsh --use-on-cd)\"\n{}",
+        w.fill(AWKWARD_SCENARIO)
+    );
+    let out = run(w.shell("zsh").args(["-f", "-c", &script]), None);
+    check_awkward(&w, &Seen::from(&out));
+}
+
+#[test]
+fn fish_with_awkward_paths() {
+    if !installed("fish") {
+        return;
+    }
+    let w = awkward_world();
+    let script = format!(
+        "dvm init fish --use-on-cd | source\n{}",
+        fishify(&w.fill(AWKWARD_SCENARIO)).replace("${PATH%%:*}", "$PATH[1]")
+    );
+    let out = run(w.shell("fish").args(["--no-config", "-c", &script]), None);
+    check_awkward(&w, &Seen::from(&out));
+}
+
+#[test]
+fn pwsh_with_awkward_paths() {
+    if !installed("pwsh") {
+        return;
+    }
+    let w = awkward_world();
+    let script = w.fill(
+        r#"
+dvm init powershell --use-on-cd | Out-String | Invoke-Expression
+"first=$(($env:PATH -split ':')[0])"
+"exe=$env:DVM_EXE"
+Set-Location '{plain}'
+docker --version
+dvm use 20.10.24
+"use=$LASTEXITCODE"
+docker --version
+"#,
+    );
+    let out = run(
+        w.shell("pwsh")
+            .args(["-NoProfile", "-NonInteractive", "-Command", &script]),
+        None,
+    );
+    check_awkward(&w, &Seen::from(&out));
 }

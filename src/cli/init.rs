@@ -2,6 +2,7 @@
 
 use dvm::error::{Error, Result};
 
+use super::output::escape_single_quoted;
 use super::{App, Shell};
 
 #[derive(clap::Args)]
@@ -26,7 +27,8 @@ pub fn script(shell: Shell) -> &'static str {
     }
 }
 
-/// The script with paths filled in, and the cd hook kept only when asked for.
+/// The script with paths filled in (escaped for the single quotes around them), and the cd hook
+/// kept only when asked for.
 pub fn render(shell: Shell, shims: &str, exe: &str, use_on_cd: bool) -> String {
     let mut out = String::new();
     let mut in_hook = false;
@@ -46,8 +48,14 @@ pub fn render(shell: Shell, shims: &str, exe: &str, use_on_cd: bool) -> String {
         out.push_str(line);
         out.push('\n');
     }
-    out.replace("__DVM_SHIMS__", shims)
-        .replace("__DVM_EXE__", exe)
+    // One pass per placeholder over the template only: a path that happens to contain the other
+    // placeholder's name stays as it is.
+    let shims = escape_single_quoted(shell, shims);
+    let exe = escape_single_quoted(shell, exe);
+    out.split("__DVM_SHIMS__")
+        .map(|piece| piece.replace("__DVM_EXE__", &exe))
+        .collect::<Vec<_>>()
+        .join(&shims)
 }
 
 pub fn run(app: &App, args: Args) -> Result<i32> {
@@ -63,4 +71,39 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     );
     print!("{text}");
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AWKWARD: &str = r"/tmp/it's a $HOME \ dir";
+
+    #[test]
+    fn paths_are_escaped_for_each_shells_single_quotes() {
+        let cases = [
+            (Shell::Bash, r"/tmp/it'\''s a $HOME \ dir"),
+            (Shell::Zsh, r"/tmp/it'\''s a $HOME \ dir"),
+            (Shell::Fish, r"/tmp/it\'s a $HOME \\ dir"),
+            (Shell::Powershell, r"/tmp/it''s a $HOME \ dir"),
+        ];
+        for (shell, escaped) in cases {
+            assert_eq!(escape_single_quoted(shell, AWKWARD), escaped, "{shell:?}");
+            let text = render(shell, AWKWARD, "/opt/dvm's/dvm", true);
+            assert!(text.contains(&format!("'{escaped}'")), "{shell:?}:\n{text}");
+            assert!(!text.contains("__DVM_"), "{shell:?}: a placeholder is left");
+            assert!(!text.contains(AWKWARD), "{shell:?}: an unescaped path");
+        }
+        assert_eq!(
+            escape_single_quoted(Shell::Powershell, "a\u{2019}b\u{2018}c"),
+            "a\u{2019}\u{2019}b\u{2018}\u{2018}c"
+        );
+    }
+
+    #[test]
+    fn a_path_naming_a_placeholder_is_pasted_as_it_is() {
+        let text = render(Shell::Bash, "/x/__DVM_EXE__", "/y/__DVM_SHIMS__", false);
+        assert!(text.contains("__dvm_shims='/x/__DVM_EXE__'"), "{text}");
+        assert!(text.contains("DVM_EXE='/y/__DVM_SHIMS__'"), "{text}");
+    }
 }

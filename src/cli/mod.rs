@@ -198,7 +198,10 @@ impl App {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match parse_command_line() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let ctx = Context::from_process();
     let quiet = cli.quiet;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(ctx, cli)));
@@ -214,6 +217,23 @@ pub fn main() -> i32 {
             }
             dvm::ErrorKind::Internal.exit_code()
         }
+    }
+}
+
+/// Parses the arguments, or prints clap's help, version or usage error and returns its exit
+/// code. Under `--shell-eval` the shell function evaluates stdout, so all of that goes to stderr.
+fn parse_command_line() -> std::result::Result<Cli, i32> {
+    let shell_eval = std::env::args_os().any(|arg| {
+        arg.to_str()
+            .is_some_and(|a| a == "--shell-eval" || a.starts_with("--shell-eval="))
+    });
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(e) if shell_eval => {
+            eprint!("{}", e.render());
+            Err(e.exit_code())
+        }
+        Err(e) => e.exit(),
     }
 }
 

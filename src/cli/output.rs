@@ -89,10 +89,23 @@ pub fn print_error(e: &Error) {
 
 /// Quotes a value for the given shell's `eval`.
 pub fn shell_quote(shell: super::Shell, value: &str) -> String {
+    format!("'{}'", escape_single_quoted(shell, value))
+}
+
+/// A value escaped to stand between single quotes in the given shell's code.
+pub fn escape_single_quoted(shell: super::Shell, value: &str) -> String {
     match shell {
-        super::Shell::Powershell => format!("'{}'", value.replace('\'', "''")),
-        super::Shell::Fish => format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'")),
-        _ => format!("'{}'", value.replace('\'', "'\\''")),
+        // PowerShell also ends a single-quoted string at the typographic single quotes; a
+        // doubled quote of any kind stands for one.
+        super::Shell::Powershell => value
+            .chars()
+            .flat_map(|c| {
+                let quote = matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}');
+                std::iter::repeat_n(c, if quote { 2 } else { 1 })
+            })
+            .collect(),
+        super::Shell::Fish => value.replace('\\', "\\\\").replace('\'', "\\'"),
+        super::Shell::Bash | super::Shell::Zsh => value.replace('\'', "'\\''"),
     }
 }
 
