@@ -380,6 +380,18 @@ impl VersionSpec {
         }
     }
 
+    /// Like `matches`, but a prerelease counts towards its series too: `23.0` and `latest`
+    /// take `23.0.0-rc.1` when the user asked for a test channel.
+    pub fn matches_with_prereleases(&self, v: &DockerVersion) -> bool {
+        match self {
+            VersionSpec::Latest => true,
+            VersionSpec::Partial { major, minor } => {
+                v.major == *major && minor.is_none_or(|m| v.minor == m)
+            }
+            _ => self.matches(v),
+        }
+    }
+
     /// The newest of `candidates` that satisfies this spec.
     pub fn best_match<'a, I>(&self, candidates: I) -> Option<&'a DockerVersion>
     where

@@ -334,19 +334,38 @@ fn default_order_is_static_then_legacy_then_rpm_repositories() {
 // Channels and prereleases
 
 #[test]
-fn prereleases_come_from_the_test_channel_and_partial_specs_never_pick_them() {
+fn prereleases_come_only_from_the_test_channel_when_asked() {
     let r = Replica::docker();
     let t = env_for(&r);
 
+    // Only a prerelease of 23.0 exists: on the stable channel a partial spec never takes it,
+    // and the hint says how to ask for prereleases.
+    t.dvm(["install", "23.0"])
+        .failure(3)
+        .stderr_has("no stable release matches '23.0'")
+        .stderr_has("--channel test");
+    assert!(t.installed().is_empty());
+
+    // Asking for the test channel is asking for prereleases.
     let url = r.url(&replica::static_path("test", "23.0.0-rc.1"));
-    t.dvm(["install", "23.0.0-rc.1"])
+    t.dvm(["install", "23.0", "--channel", "test"])
         .success()
+        .stderr_has("23.0 resolved to docker 23.0.0-rc.1")
         .stderr_has(&format!("from {url}"));
     assert_eq!(manifest(&t, "23.0.0-rc.1")["source"], "static");
     assert_eq!(
         docker_version(&t, "23.0.0-rc.1"),
         client_says("23.0.0-rc.1")
     );
+    t.dvm(["install", "latest", "--channel", "test"])
+        .success()
+        .stderr_has("latest resolved to docker 23.0.0-rc.1")
+        .stderr_has("already installed");
+    // So is naming one.
+    t.dvm(["uninstall", "--force", "23.0.0-rc.1"]).success();
+    t.dvm(["install", "23.0.0-rc.1"])
+        .success()
+        .stderr_has(&format!("from {url}"));
 
     // A legacy prerelease lives on test.docker.com.
     let legacy = r.url(&replica::legacy_path("1.13.1-rc1"));
@@ -355,21 +374,6 @@ fn prereleases_come_from_the_test_channel_and_partial_specs_never_pick_them() {
         .success()
         .stderr_has(&format!("from {legacy}"));
     assert_eq!(verified_by(&t, "1.13.1-rc1"), ["published-sha256"]);
-
-    // Only a prerelease of 23.0 exists: partial specs and latest never resolve to it.
-    for args in [
-        &["install", "23.0"][..],
-        &["install", "23.0", "--channel", "test"],
-        &["install", "latest", "--channel", "test"],
-    ] {
-        let run = t.dvm(args);
-        run.failure(3);
-        assert!(
-            !run.stderr.contains("23.0.0-rc.1 from"),
-            "{args:?}: {}",
-            run.stderr
-        );
-    }
     assert_eq!(t.installed(), ["1.13.1-rc1", "23.0.0-rc.1"]);
 
     // ls-remote --channel test shows it; the stable listing does not.

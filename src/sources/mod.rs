@@ -633,7 +633,16 @@ pub fn find_artifacts(
                     }
                 }
             }
-            match query.spec.best_match(found.iter()) {
+            // On a test channel the user asked for prereleases; on stable they never count.
+            let best = if channel == Channel::Test {
+                found
+                    .iter()
+                    .filter(|v| query.spec.matches_with_prereleases(v))
+                    .max()
+            } else {
+                query.spec.best_match(found.iter())
+            };
+            match best {
                 Some(v) => *v,
                 None => {
                     return Err(first_error.unwrap_or_else(|| {
@@ -643,7 +652,11 @@ pub fn find_artifacts(
                             query.platform,
                             join(&sources)
                         ))
-                        .with_hint("run `dvm ls-remote` to see what is available")
+                        .with_hint(if channel == Channel::Stable {
+                            "run `dvm ls-remote` to see what is available (prereleases: add --channel test)"
+                        } else {
+                            "run `dvm ls-remote --channel test` to see what is available"
+                        })
                     }));
                 }
             }
