@@ -46,8 +46,12 @@ pub fn active(ctx: &Context, store: &Store) -> Result<Active> {
     let request =
         resolve::requested_version(ctx.var_os(VERSION_VAR), &ctx.cwd, &layout.default_file())
             .map_err(|e| {
-                Error::usage(e.to_string())
-                    .with_hint("fix or remove the file, or pick a version: dvm use VERSION")
+                let hint = if e.origin == VERSION_VAR {
+                    format!("set {VERSION_VAR} to a version, or unset it: dvm use VERSION")
+                } else {
+                    "fix or remove the file, or pick a version: dvm use VERSION".into()
+                };
+                Error::usage(e.to_string()).with_hint(hint)
             })?;
     let Some(request) = request else {
         return Ok(system(ctx, store, None, Reason::System, None, None));
@@ -103,6 +107,26 @@ fn system(
 }
 
 impl Active {
+    /// Why nothing runs here, when nothing does: the error `current` and `which` report.
+    pub fn not_runnable(&self) -> Option<Error> {
+        if self.version.is_some() && !self.missing {
+            return None;
+        }
+        Some(match self.requested.as_deref() {
+            None | Some("system") => Error::not_found(
+                "no docker version is selected and no system docker is on PATH",
+            )
+            .with_hint(
+                "install one and make it the default: dvm install latest && dvm use --global latest",
+            ),
+            Some(requested) => Error::not_found(format!(
+                "docker {requested} is requested ({}) but is not installed",
+                self.explain()
+            ))
+            .with_hint(format!("run: dvm install {requested}")),
+        })
+    }
+
     /// "because …", for humans.
     pub fn explain(&self) -> String {
         let at = |p: &Path, line: Option<usize>| match line {

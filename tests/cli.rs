@@ -211,6 +211,52 @@ fn which_and_exec_use_the_requested_version() {
     t.dvm(["which", "2.0.0"])
         .failure(3)
         .stderr_has("dvm install 2.0.0");
+
+    // A command that cannot run exits 127, like `env`.
+    t.dvm(["exec", "1.12.6", "--", "no-such-command-here"])
+        .failure(127)
+        .stderr_has("cannot run no-such-command-here");
+    // `system` selects the docker outside dvm for the shims the command starts.
+    let exec = t.dvm([
+        "exec",
+        "system",
+        "--",
+        "sh",
+        "-c",
+        "echo $DVM_DOCKER_VERSION",
+    ]);
+    exec.success();
+    assert_eq!(exec.stdout, "system\n");
+}
+
+#[test]
+fn which_and_current_say_why_nothing_runs() {
+    let mut t = TestEnv::new();
+    install_fixture(&t, "gz");
+    let pin = t.cwd.join(".docker-version");
+    std::fs::write(&pin, "20.10\n").unwrap();
+    let expected = format!(
+        "docker 20.10 is requested (set by {}) but is not installed",
+        pin.display()
+    );
+    t.dvm(["which"])
+        .failure(3)
+        .stderr_has(&expected)
+        .stderr_has("run: dvm install 20.10");
+    t.dvm(["current"]).failure(3).stderr_has(&expected);
+    // The JSON form says the same, with the same exit code.
+    let run = t.dvm(["current", "--json"]);
+    run.failure(3);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["missing"], true);
+    assert_eq!(json["requested"], "20.10");
+
+    // A bad variable is blamed on the variable, not on a file.
+    t.env("DVM_DOCKER_VERSION", "garbage!");
+    t.dvm(["current"])
+        .failure(2)
+        .stderr_has("DVM_DOCKER_VERSION")
+        .stderr_has("hint: set DVM_DOCKER_VERSION to a version, or unset it");
 }
 
 #[test]

@@ -867,8 +867,27 @@ fn prereleases_come_only_from_the_test_channel() {
         "https://download.docker.com/linux/static/test/x86_64/docker-23.0.0-rc.1.tgz"
     );
     assert!(r.candidates.iter().all(|a| a.channel == Channel::Test));
-    // The test channel lists 25.0.0-beta.1, but partial specs never pick prereleases.
-    let mut q = query("latest");
+    // On the stable channel partial specs never pick prereleases; asking for the test
+    // channel is asking for them, so there `latest` and `25` take 25.0.0-beta.1.
+    assert_eq!(
+        find_artifacts(&http, &h, &query("25"), &c)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    for spec in ["latest", "25", "25.0"] {
+        let mut q = query(spec);
+        q.channel = Some(Channel::Test);
+        assert_eq!(
+            find_artifacts(&http, &h, &q, &c)
+                .unwrap()
+                .version
+                .to_string(),
+            "25.0.0-beta.1",
+            "{spec}"
+        );
+    }
+    let mut q = query("24.0");
     q.channel = Some(Channel::Test);
     assert_eq!(
         find_artifacts(&http, &h, &q, &c)
@@ -876,12 +895,6 @@ fn prereleases_come_only_from_the_test_channel() {
             .version
             .to_string(),
         "24.0.7"
-    );
-    let mut q = query("25");
-    q.channel = Some(Channel::Test);
-    assert_eq!(
-        find_artifacts(&http, &h, &q, &c).unwrap_err().kind(),
-        ErrorKind::NotFound
     );
 }
 

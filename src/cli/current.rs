@@ -27,27 +27,19 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         return Ok(0);
     }
     let active = dvm::active::active(&app.ctx, &app.store)?;
+    let problem = active.not_runnable();
     if args.json {
+        // The JSON says what is missing; the exit code agrees with the human form.
         app.out.json(&active)?;
-        return Ok(0);
+        return Ok(problem.map_or(0, |e| e.kind().exit_code()));
     }
-    match (&active.version, active.missing) {
-        (Some(v), false) => {
-            app.out.line(format!("{v} ({})", active.explain()));
-            Ok(0)
-        }
-        _ => {
-            let requested = active.requested.clone().unwrap_or_else(|| "system".into());
-            if requested == "system" {
-                Err(Error::not_found("no docker version is selected and no system docker is on PATH")
-                    .with_hint("install one and make it the default: dvm install latest && dvm use --global latest"))
-            } else {
-                Err(Error::not_found(format!(
-                    "docker {requested} is requested ({}) but is not installed",
-                    active.explain()
-                ))
-                .with_hint(format!("run: dvm install {requested}")))
-            }
-        }
+    if let Some(e) = problem {
+        return Err(e);
     }
+    app.out.line(format!(
+        "{} ({})",
+        active.version.as_deref().unwrap_or("system"),
+        active.explain()
+    ));
+    Ok(0)
 }

@@ -20,15 +20,23 @@ pub struct Args {
     pub command: Vec<OsString>,
 }
 
+/// Like `env` and shells: the command could not be run at all.
+const COMMAND_NOT_RUN: i32 = 127;
+
 pub fn run(app: &App, args: Args) -> Result<i32> {
     let spec = super::parse_spec(&args.version)?;
     let spec = app.store.resolve_alias(&spec)?;
-    let v = app.store.find(&spec)?.ok_or_else(|| {
-        Error::not_found(format!("docker {spec} is not installed"))
-            .with_hint(format!("run: dvm install {spec}"))
-    })?;
-    let dir = app.layout.version_dir(&v);
-    let mut paths = vec![dir];
+    // `system` needs no folder of its own: the shims hand over to it when told to.
+    let (selected, first_on_path) = if spec == dvm::VersionSpec::System {
+        ("system".to_string(), None)
+    } else {
+        let v = app.store.find(&spec)?.ok_or_else(|| {
+            Error::not_found(format!("docker {spec} is not installed"))
+                .with_hint(format!("run: dvm install {spec}"))
+        })?;
+        (v.to_string(), Some(app.layout.version_dir(&v)))
+    };
+    let mut paths: Vec<_> = first_on_path.into_iter().collect();
     if let Some(old) = app.ctx.var_os("PATH") {
         paths.extend(std::env::split_paths(old));
     }
@@ -44,20 +52,25 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         .envs(app.ctx.vars())
         .env("PATH", path)
         // Shims started by the command resolve to the same version.
-        .env(VERSION_VAR, v.to_string())
+        .env(VERSION_VAR, &selected)
         .current_dir(&app.ctx.cwd);
     let not_run = |e: std::io::Error| {
-        Error::not_found(format!("cannot run {}: {e}", program.to_string_lossy()))
-            .with_hint("check the command name and that it is on PATH")
+        super::output::print_error(
+            &Error::not_found(format!("cannot run {}: {e}", program.to_string_lossy()))
+                .with_hint("check the command name and that it is on PATH"),
+        );
+        COMMAND_NOT_RUN
     };
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
-        Err(not_run(cmd.exec()))
+        Ok(not_run(cmd.exec()))
     }
     #[cfg(not(unix))]
     {
-        let status = cmd.status().map_err(not_run)?;
-        Ok(status.code().unwrap_or(1))
+        match cmd.status() {
+            Ok(status) => Ok(status.code().unwrap_or(1)),
+            Err(e) => Ok(not_run(e)),
+        }
     }
 }

@@ -33,11 +33,13 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         }
         None => {
             let active = dvm::active::active(&app.ctx, &app.store)?;
+            if let Some(e) = active.not_runnable() {
+                return Err(e);
+            }
             match (active.version.clone(), active.client_path.clone()) {
                 (Some(v), Some(p)) => (v, p),
                 _ => {
-                    return Err(Error::not_found("no docker client is selected here")
-                        .with_hint("see why with `dvm current`"));
+                    return Err(Error::internal("a runnable version without a client path"));
                 }
             }
         }
