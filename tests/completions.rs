@@ -10,10 +10,10 @@ mod archives;
 #[path = "support/env.rs"]
 mod env;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use env::{Run, TestEnv, dvm_exe, fixture_rpm};
+use env::{Run, TestEnv, dvm_exe, fixture_rpm, installed};
 
 const VERSIONS: [&str; 2] = ["1.12.6", "20.10.24"];
 const ALIASES: [&str; 2] = ["old", "work"];
@@ -222,16 +222,6 @@ fn an_unrelated_complete_variable_does_not_change_normal_runs() {
 }
 
 // ---- real shells ----
-
-fn installed(program: &str) -> bool {
-    let found = ["/usr/local/bin", "/usr/bin", "/bin"]
-        .iter()
-        .any(|d| Path::new(d).join(program).is_file());
-    if !found {
-        println!("skipping: {program} not installed");
-    }
-    found
-}
 
 /// `dvm` on PATH like an installed binary, so `dvm completions` sees itself called as `dvm`.
 fn bin_dir(t: &TestEnv) -> PathBuf {

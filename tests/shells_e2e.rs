@@ -13,11 +13,11 @@ mod daemon;
 #[path = "support/env.rs"]
 mod env;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use env::{TestEnv, dvm_exe, fixture_rpm};
+use env::{TestEnv, dvm_exe, fixture_rpm, installed};
 
 const RPM_CLIENT: &str = "1.12.6, build 78d1802";
 const PROJECT_CLIENT: &str = "20.10.24, build abc";
@@ -121,16 +121,6 @@ impl World {
     fn shims(&self) -> String {
         self.dvm_home.join("shims").display().to_string()
     }
-}
-
-fn installed(program: &str) -> bool {
-    let found = ["/usr/local/bin", "/usr/bin", "/bin"]
-        .iter()
-        .any(|d| Path::new(d).join(program).is_file());
-    if !found {
-        println!("skipping: {program} not installed");
-    }
-    found
 }
 
 fn run(cmd: &mut Command, stdin: Option<&str>) -> Output {

@@ -206,3 +206,15 @@ pub fn fixture_rpm(kind: &str) -> PathBuf {
             "docker-engine-1.12.6-1.el7.centos.x86_64.{kind}.rpm"
         ))
 }
+
+/// Whether a program (a shell, say) is installed in the system folders; prints why a test
+/// skips when it is not.
+pub fn installed(program: &str) -> bool {
+    let found = ["/usr/local/bin", "/usr/bin", "/bin"]
+        .iter()
+        .any(|d| Path::new(d).join(program).is_file());
+    if !found {
+        println!("skipping: {program} not installed");
+    }
+    found
+}
