@@ -36,7 +36,7 @@ fn position_of(haystack: &[u8], needle: &[u8]) -> usize {
 
 /// Installs `bytes` as `name` and expects the archive exit code, a message naming the file,
 /// and an empty store afterwards.
-fn refused(t: &TestEnv, name: &str, bytes: &[u8], needle: &str) {
+fn refused(t: &TestEnv, name: &str, bytes: &[u8], needle: &str) -> env::Run {
     let path = t.file(name, bytes);
     let run = t.dvm(["install", "--from", &path.display().to_string()]);
     run.failure(EXIT_ARCHIVE)
@@ -57,6 +57,7 @@ fn refused(t: &TestEnv, name: &str, bytes: &[u8], needle: &str) {
         .map(|d| d.flatten().map(|e| e.file_name()).collect())
         .unwrap_or_default();
     assert!(leftovers.is_empty(), "{name}: staging left {leftovers:?}");
+    run
 }
 
 #[test]
@@ -101,13 +102,8 @@ fn clients_for_another_system_are_refused_on_linux() {
         "docker-1.13.0.zip",
         &docker_zip(&fake_pe(b"windows client")),
         "docker-1.13.0.zip holds a Windows client (docker/docker.exe); it cannot run on Linux",
-    );
-    let run = t.dvm([
-        "install",
-        "--from",
-        &t.files.join("docker-1.13.0.zip").display().to_string(),
-    ]);
-    run.stderr_has("`dvm install 1.13.0`");
+    )
+    .stderr_has("install the Linux build instead: `dvm install 1.13.0`");
 
     refused(
         &t,
