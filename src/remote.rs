@@ -14,6 +14,7 @@ use crate::fetch::{Fetcher, NetConfig, ProgressEvent};
 use crate::index::{self, ListQuery, ListingCache, RemoteListing};
 use crate::install::{
     HashingReader, InstallOptions, InstallReport, Provenance, check_pin, finish, finish_locked,
+    host_os, refuse_foreign_client,
 };
 use crate::layout::Layout;
 use crate::sources::{
@@ -281,6 +282,19 @@ fn install_artifact(
     else {
         return Ok(None);
     };
+    // Only a build for another system (DVM_PLATFORM) or a mislabelled file on a mirror gets here.
+    refuse_foreign_client(
+        &fetched.client,
+        host_os(),
+        &artifact.url,
+        Some(&artifact.version),
+    )
+    .map_err(|e| {
+        e.with_hint(format!(
+            "dvm looked for {} builds; unset DVM_PLATFORM, or check the mirror",
+            remote.platform
+        ))
+    })?;
     let verified =
         verify_artifact(remote, artifact, &expected, &fetched, opts).inspect_err(|_| {
             // A download that fails verification must not be reused from the cache.
@@ -445,7 +459,9 @@ pub fn install_from_url(
         .next()
         .and_then(|u| u.rsplit('/').next())
         .unwrap_or("");
-    let version = crate::install::choose_version_named(opts, &fetched.client, name, url)?;
+    let version = crate::install::choose_version_named(opts, &fetched.client, name, url);
+    refuse_foreign_client(&fetched.client, host_os(), url, version.as_ref().ok())?;
+    let version = version?;
     let mut verified_by = Vec::new();
     if let Some(pin) = &opts.pinned_sha256 {
         check_pin(pin, &fetched.sha256, url).inspect_err(|_| {

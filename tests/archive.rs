@@ -796,24 +796,116 @@ fn an_existing_destination_is_never_overwritten_or_removed() {
 }
 
 #[test]
-fn extraction_reads_only_what_it_needs_from_a_tgz() {
-    // The caller drains the rest: after the client, nothing more is read.
+fn extraction_reads_a_tgz_to_the_end_of_its_gzip_stream() {
+    // The gzip trailer after everything else is what covers the client: it must be read.
     let client = fake_elf(b"client");
-    let mut entries = vec![file("docker/docker", &client)];
     let filler = noise(1 << 20, 11);
-    entries.push(file("docker/dockerd", &filler));
-    let tgz_bytes = tgz(&entries);
+    let tgz_bytes = tgz(&[
+        file("docker/docker", &client),
+        file("docker/dockerd", &filler),
+    ]);
     let mut input = &tgz_bytes[..];
     let out = scratch();
     extract_client(&mut input, &out.dest).unwrap();
-    assert!(
-        input.len() > tgz_bytes.len() / 2,
-        "read {} of {} bytes",
-        tgz_bytes.len() - input.len(),
-        tgz_bytes.len()
-    );
-    let mut rest = Vec::new();
-    input.read_to_end(&mut rest).unwrap();
+    assert!(input.is_empty(), "{} bytes were left unread", input.len());
+    assert_eq!(out.client(), client);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The gzip trailer: a tarball's only integrity check
+
+/// Where `needle` sits in `haystack` (noise is stored verbatim by deflate, so it can be found).
+fn position_of(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the bytes are stored verbatim")
+}
+
+/// A tgz whose first entry is the client and whose second is `after`, both incompressible.
+fn tgz_client_then(client: &[u8], after: &[u8]) -> Vec<u8> {
+    tgz(&[file("docker/docker", client), file("docker/dockerd", after)])
+}
+
+#[test]
+fn tgz_with_a_crc_error_is_refused_and_nothing_is_written() {
+    let client = noise(300 * 1024, 21);
+    let after = noise(200 * 1024, 22);
+    let whole = tgz_client_then(&client, &after);
+    // Sanity: the intact archive installs.
+    let out = scratch();
+    out.extract(&whole).unwrap();
+    assert_eq!(out.client(), client);
+
+    let len = whole.len();
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    // Inside the client's data: deflate stores noise as is, so only the CRC can tell.
+    let mut inside = whole.clone();
+    inside[position_of(&whole, &client[150_000..150_064]) + 10] ^= 0x40;
+    cases.push(("a byte flipped inside the client", inside));
+    // After the client, in the next entry: the client is intact, the archive is not.
+    let mut after_client = whole.clone();
+    after_client[position_of(&whole, &after[100_000..100_064]) + 10] ^= 0x01;
+    cases.push(("a byte flipped after the client", after_client));
+    let mut crc = whole.clone();
+    crc[len - 8] ^= 0xff;
+    cases.push(("a wrong CRC32 in the trailer", crc));
+    let mut isize = whole.clone();
+    isize[len - 4] ^= 0x01;
+    cases.push(("a wrong ISIZE in the trailer", isize));
+    cases.push(("the trailer cut off", whole[..len - 8].to_vec()));
+    let mut trailing = whole.clone();
+    trailing.extend(b"not another gzip member");
+    cases.push(("garbage after the gzip stream", trailing));
+
+    for (what, bytes) in &cases {
+        let err = expect_failure(bytes, ErrorKind::Archive, "truncated or corrupt");
+        assert!(
+            err.message().contains("gzip"),
+            "{what}: the message should say the gzip stream is bad: {err}"
+        );
+    }
+}
+
+#[test]
+fn multi_member_tgz_is_checked_in_every_member() {
+    let client = noise(100 * 1024, 31);
+    let after = noise(100 * 1024, 32);
+    let tar = tar_bytes(&[
+        file("docker/docker", &client),
+        file("docker/dockerd", &after),
+    ]);
+    // Cut inside the second entry, so the client is wholly in the first member.
+    let split = 512 + client.len() + 512 + 1000;
+    let first = gzip(&tar[..split]);
+    let second = gzip(&tar[split..]);
+    let whole = [first.clone(), second.clone()].concat();
+    let out = scratch();
+    out.extract(&whole).unwrap();
+    assert_eq!(out.client(), client);
+
+    let mut bad_first = first.clone();
+    let at = bad_first.len() - 8;
+    bad_first[at] ^= 0xff;
+    let mut bad_second = second.clone();
+    let at = bad_second.len() - 8;
+    bad_second[at] ^= 0xff;
+    for bytes in [
+        [bad_first, second.clone()].concat(),
+        [first, bad_second].concat(),
+    ] {
+        expect_failure(&bytes, ErrorKind::Archive, "truncated or corrupt");
+    }
+}
+
+#[test]
+fn zip_with_a_crc_error_in_the_client_is_refused() {
+    let client = fake_pe(&noise(64 * 1024, 41));
+    let mut bytes = docker_zip(&client);
+    let at = position_of(&bytes, &client[30_000..30_064]) + 5;
+    bytes[at] ^= 0x01;
+    let err = expect_failure(&bytes, ErrorKind::Archive, "truncated or corrupt");
+    assert!(err.message().contains("checksum"), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,9 +23,10 @@ pub use self::rpm::rpm_version_to_docker;
 /// The largest client entry we accept (real clients are under 100 MB).
 pub const MAX_CLIENT_SIZE: u64 = 512 * 1024 * 1024;
 
-/// How many decompressed bytes of other entries we are willing to read past before the client
-/// turns up. Real packages (docker-ce 17.x with dockerd and containerd) are a few hundred MB;
-/// this bounds decompression bombs hidden in entries we skip.
+/// How many decompressed bytes of other entries we are willing to read besides the client
+/// (before it turns up, and in a tarball after it too, to reach the gzip trailer). Real
+/// packages (docker-ce 17.x with dockerd and containerd) are a few hundred MB; this bounds
+/// decompression bombs hidden in entries we skip.
 const MAX_SKIPPED_BYTES: u64 = 4 * MAX_CLIENT_SIZE;
 
 /// Copy buffer size: large enough to be fast, small enough that memory stays flat.
@@ -71,6 +72,39 @@ pub struct RpmInfo {
     pub digests_verified: Vec<String>,
 }
 
+/// The executable formats Docker shipped clients in, told apart by their first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryFormat {
+    /// Linux (`\x7fELF`).
+    Elf,
+    /// macOS: 32- and 64-bit, either byte order, or a fat/universal binary.
+    MachO,
+    /// Windows (`MZ`).
+    Pe,
+}
+
+impl BinaryFormat {
+    /// The format `head` (the first bytes of a file) starts with, if it is one of them.
+    pub fn of(head: &[u8]) -> Option<BinaryFormat> {
+        const MACHO_MAGICS: [[u8; 4]; 5] = [
+            [0xfe, 0xed, 0xfa, 0xce],
+            [0xfe, 0xed, 0xfa, 0xcf],
+            [0xce, 0xfa, 0xed, 0xfe],
+            [0xcf, 0xfa, 0xed, 0xfe],
+            [0xca, 0xfe, 0xba, 0xbe],
+        ];
+        if head.starts_with(b"\x7fELF") {
+            Some(BinaryFormat::Elf)
+        } else if MACHO_MAGICS.iter().any(|m| head.starts_with(m)) {
+            Some(BinaryFormat::MachO)
+        } else if head.starts_with(b"MZ") {
+            Some(BinaryFormat::Pe)
+        } else {
+            None
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ExtractedClient {
     pub kind: ArchiveKind,
@@ -78,36 +112,33 @@ pub struct ExtractedClient {
     pub sha256: String,
     pub size: u64,
     pub rpm: Option<RpmInfo>,
+    /// What the client's first bytes say it is; `None` for anything else (a script, say).
+    pub format: Option<BinaryFormat>,
+    /// The archive entry the client came from; `None` when the input was the client itself.
+    pub entry: Option<String>,
 }
 
 /// Decides what an archive is from its first bytes (4 are enough; more do no harm).
 pub fn sniff(prefix: &[u8]) -> Option<ArchiveKind> {
-    const MACHO_MAGICS: [[u8; 4]; 5] = [
-        [0xfe, 0xed, 0xfa, 0xce],
-        [0xfe, 0xed, 0xfa, 0xcf],
-        [0xce, 0xfa, 0xed, 0xfe],
-        [0xcf, 0xfa, 0xed, 0xfe],
-        [0xca, 0xfe, 0xba, 0xbe],
-    ];
     if prefix.starts_with(&[0xed, 0xab, 0xee, 0xdb]) {
         Some(ArchiveKind::Rpm)
     } else if prefix.starts_with(&[0x1f, 0x8b]) {
         Some(ArchiveKind::TarGz)
     } else if prefix.starts_with(b"PK\x03\x04") {
         Some(ArchiveKind::Zip)
-    } else if prefix.starts_with(b"\x7fELF") {
-        Some(ArchiveKind::RawElf)
-    } else if MACHO_MAGICS.iter().any(|m| prefix.starts_with(m)) {
-        Some(ArchiveKind::RawMachO)
-    } else if prefix.starts_with(b"MZ") {
-        Some(ArchiveKind::RawPe)
     } else {
-        None
+        BinaryFormat::of(prefix).map(|format| match format {
+            BinaryFormat::Elf => ArchiveKind::RawElf,
+            BinaryFormat::MachO => ArchiveKind::RawMachO,
+            BinaryFormat::Pe => ArchiveKind::RawPe,
+        })
     }
 }
 
 /// Reads an archive from `input` and writes only the client to `dest` (created, 0755, fsynced).
-/// Reads only as far as verification needs; the caller drains whatever is left.
+/// Reads as far as the archive's own checks need: a tarball's gzip stream to its end (its CRC
+/// is the only check it has), an RPM's payload to its end (its digests), a zip entry to its
+/// end (its CRC). Whatever follows (a zip's other entries) is left for the caller to drain.
 pub fn extract_client<R: Read>(input: R, dest: &Path) -> Result<ExtractedClient> {
     extract_client_with_limit(input, dest, MAX_CLIENT_SIZE)
 }
@@ -307,7 +338,15 @@ pub(crate) struct ClientSink<'a> {
     limit: u64,
     created: bool,
     kept: bool,
-    written: Option<(String, u64)>,
+    written: Option<Written>,
+}
+
+/// What [`ClientSink::write_client`] wrote.
+struct Written {
+    entry: String,
+    sha256: String,
+    size: u64,
+    format: Option<BinaryFormat>,
 }
 
 impl<'a> ClientSink<'a> {
@@ -379,7 +418,12 @@ impl<'a> ClientSink<'a> {
             .with_hint("delete the download (`dvm cache clean`) and try again"));
         }
         file.sync_all().with_path("sync", self.dest)?;
-        self.written = Some((hex::encode(hasher.finalize()), total));
+        self.written = Some(Written {
+            entry: entry.to_string(),
+            sha256: hex::encode(hasher.finalize()),
+            size: total,
+            format: BinaryFormat::of(&head),
+        });
         Ok(head)
     }
 
@@ -404,18 +448,24 @@ impl<'a> ClientSink<'a> {
     }
 
     fn keep(mut self, kind: ArchiveKind, rpm: Option<RpmInfo>) -> Result<ExtractedClient> {
-        let Some((sha256, size)) = self.written.clone() else {
+        let Some(written) = self.written.take() else {
             return Err(Error::internal(format!(
                 "the {} was read but no client was written",
                 kind.describe()
             )));
         };
         self.kept = true;
+        let raw = matches!(
+            kind,
+            ArchiveKind::RawElf | ArchiveKind::RawMachO | ArchiveKind::RawPe
+        );
         Ok(ExtractedClient {
             kind,
-            sha256,
-            size,
+            sha256: written.sha256,
+            size: written.size,
             rpm,
+            format: written.format,
+            entry: (!raw).then_some(written.entry),
         })
     }
 }
@@ -463,6 +513,25 @@ mod tests {
         ];
         for (bytes, want) in cases {
             assert_eq!(sniff(bytes), want, "{bytes:02x?}");
+        }
+    }
+
+    #[test]
+    fn tells_client_binary_formats_apart() {
+        let cases: [(&[u8], Option<BinaryFormat>); 10] = [
+            (b"\x7fELF\x02\x01", Some(BinaryFormat::Elf)),
+            (b"\xfe\xed\xfa\xce", Some(BinaryFormat::MachO)),
+            (b"\xfe\xed\xfa\xcf", Some(BinaryFormat::MachO)),
+            (b"\xce\xfa\xed\xfe", Some(BinaryFormat::MachO)),
+            (b"\xcf\xfa\xed\xfe", Some(BinaryFormat::MachO)),
+            (b"\xca\xfe\xba\xbe", Some(BinaryFormat::MachO)),
+            (b"MZ\x90\x00", Some(BinaryFormat::Pe)),
+            (b"#!/bin/sh\necho docker\n", None),
+            (b"\x7fEL", None),
+            (b"", None),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(BinaryFormat::of(bytes), want, "{bytes:02x?}");
         }
     }
 

@@ -230,7 +230,10 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         }
         Err(e) => return Err(e),
     };
-    // The client is out; the rest of the payload only needs hashing.
+    // The client is out; the rest of the payload only needs hashing, not decompressing.
+    // The MD5 and payload digests cover the compressed bytes, so they catch any corruption a
+    // gzip CRC, an xz check or a zstd/bzip2 checksum would, whatever the compressor; and every
+    // package we accept has at least one of them (see `unverifiable` above).
     io::copy(&mut hashing, &mut io::sink())
         .map_err(|e| corrupt("while reading the RPM payload", &e))?;
     verified.extend(verify_payload(&parsed, main_len, hashing, &package)?);

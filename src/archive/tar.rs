@@ -17,6 +17,8 @@ const CLIENT_PATHS: [&str; 2] = ["docker/docker", "usr/local/bin/docker"];
 /// names and pax records. It buffers those whole, so they must not be allowed to be huge.
 const MAX_METADATA_BYTES: u64 = 1024 * 1024;
 
+type Decoder<'a> = BudgetReader<flate2::read::MultiGzDecoder<&'a mut dyn Read>>;
+
 pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result<()> {
     let budget = Rc::new(Cell::new(MAX_METADATA_BYTES));
     let reader = BudgetReader {
@@ -24,6 +26,16 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         budget: Rc::clone(&budget),
     };
     let mut archive = ::tar::Archive::new(reader);
+    let skip_budget = write_client_entry(&mut archive, &budget, sink)?;
+    drain_to_the_end(archive.into_inner().inner, skip_budget)
+}
+
+/// Walks the entries until the client is written; returns how much of the skip budget is left.
+fn write_client_entry(
+    archive: &mut ::tar::Archive<Decoder<'_>>,
+    budget: &Cell<u64>,
+    sink: &mut ClientSink<'_>,
+) -> Result<u64> {
     let mut entries = archive
         .entries()
         .map_err(|e| corrupt("while reading the tar stream", &e))?;
@@ -45,7 +57,7 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
             let size = entry.size();
             sink.check_declared_size(&shown, size)?;
             sink.write_client(&shown, &mut entry, Some(size))?;
-            return Ok(());
+            return Ok(skip_budget);
         }
 
         count += 1;
@@ -56,11 +68,7 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         let skipped = io::copy(&mut (&mut entry).take(skip_budget + 1), &mut io::sink())
             .map_err(|e| corrupt("while reading the tar stream", &e))?;
         if skipped > skip_budget {
-            return Err(Error::archive(format!(
-                "refusing to read on: more than {} MiB of other files precede the client \
-                 (a decompression bomb?)",
-                MAX_SKIPPED_BYTES / (1024 * 1024)
-            )));
+            return Err(too_much_besides_the_client());
         }
         skip_budget -= skipped;
     }
@@ -70,6 +78,33 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         CLIENT_PATHS.join(" and ")
     ))
     .with_hint("this does not look like a Docker static build; check the download URL"))
+}
+
+/// Decompresses the rest of the gzip stream (every member) so that the decoder compares each
+/// member's CRC32 and length with its trailer. A tarball carries no other checksum, and the
+/// client was decompressed before the trailer that covers it: stopping at the client would
+/// install whatever a corrupt stream produced. The tar entries after the client need no
+/// parsing, only decompressing; the skip budget still bounds a bomb hidden there.
+fn drain_to_the_end(mut rest: impl Read, skip_budget: u64) -> Result<()> {
+    let drained =
+        io::copy(&mut (&mut rest).take(skip_budget + 1), &mut io::sink()).map_err(|e| {
+            corrupt(
+                "checking the gzip stream to its end, whose CRC covers the client",
+                &e,
+            )
+        })?;
+    if drained > skip_budget {
+        return Err(too_much_besides_the_client());
+    }
+    Ok(())
+}
+
+fn too_much_besides_the_client() -> Error {
+    Error::archive(format!(
+        "refusing to read on: the archive holds more than {} MiB besides the client \
+         (a decompression bomb?)",
+        MAX_SKIPPED_BYTES / (1024 * 1024)
+    ))
 }
 
 fn refuse_non_regular<R: Read>(entry: &::tar::Entry<'_, R>, shown: &str) -> Result<()> {
@@ -116,5 +151,18 @@ impl<R: Read> Read for BudgetReader<R> {
         let n = self.inner.read(buf.get_mut(..want).unwrap_or_default())?;
         self.budget.set(left - n as u64);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draining_after_the_client_is_bounded_by_the_skip_budget() {
+        let rest = [0u8; 100];
+        assert!(drain_to_the_end(&rest[..], 100).is_ok());
+        let err = drain_to_the_end(&rest[..], 99).unwrap_err();
+        assert!(err.message().contains("decompression bomb"), "{err}");
     }
 }

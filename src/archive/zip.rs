@@ -44,6 +44,7 @@ pub(super) fn extract(mut input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Re
             }
             let size = file.size();
             sink.check_declared_size(&shown, size)?;
+            // Reading the entry to its end makes the zip reader compare the entry's CRC32.
             let head = sink.write_client(&shown, &mut file, Some(size))?;
             if !head.starts_with(b"MZ") {
                 return Err(Error::archive(format!(
