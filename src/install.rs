@@ -95,6 +95,12 @@ pub fn install_from_file(
     path: &Path,
     opts: &InstallOptions,
 ) -> Result<InstallReport> {
+    if path.is_dir() {
+        return Err(
+            Error::usage(format!("{} is a folder, not an archive", path.display()))
+                .with_hint("give the path of a downloaded .rpm, .tgz or docker binary"),
+        );
+    }
     let file = File::open(path).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
             Error::not_found(format!("{} does not exist", path.display()))

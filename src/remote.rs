@@ -346,8 +346,18 @@ fn fetch_and_extract(
         });
         let file = File::open(cache_file).map_err(|e| Error::io("open", cache_file, e))?;
         let mut reader = HashingReader::new(BufReader::with_capacity(256 * 1024, file)).with_sha1();
-        let client =
-            archive::extract_client(&mut reader, client_dest).map_err(|e| e.context(url))?;
+        let client = archive::extract_client(&mut reader, client_dest).map_err(|e| {
+            if !matches!(e.kind(), ErrorKind::Archive | ErrorKind::Integrity) {
+                return e.context(url);
+            }
+            // A damaged cached copy must not fail every later install too.
+            let _ = std::fs::remove_file(cache_file);
+            e.context(url).with_hint(format!(
+                "the cached download {} was damaged and has been removed; run the command \
+                 again to download it afresh",
+                cache_file.display()
+            ))
+        })?;
         let (sha256, sha1, _) = reader
             .finish_all()
             .map_err(|e| Error::io("read", cache_file, e))?;

@@ -109,7 +109,8 @@ pub fn check_digest(expected_hex: &str, actual_hex: &str, what: &str, url: &str)
         "{url} does not match the {what}: expected {expected_hex}, got {actual_hex}"
     ))
     .with_hint(
-        "the file is corrupt or was tampered with; nothing was installed. Run `dvm cache clean` and retry; if it persists, check your mirror",
+        "the file is corrupt or was tampered with; nothing was installed and the download was \
+         discarded. Retry; if it persists, check your mirror",
     ))
 }
 

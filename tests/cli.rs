@@ -503,6 +503,19 @@ fn a_project_dvm_toml_sits_between_the_environment_and_the_user_config() {
 }
 
 #[test]
+fn install_from_a_folder_or_a_damaged_file_says_so() {
+    let t = TestEnv::new();
+    t.dvm(["install", "--from", t.cwd.to_str().unwrap()])
+        .failure(2)
+        .stderr_has("is a folder, not an archive");
+    let damaged = t.file("docker-1.12.6.tgz", b"\x1f\x8b\x08\x00garbage");
+    let run = t.dvm(["install", "--from", damaged.to_str().unwrap()]);
+    run.failure(6).stderr_has("get a fresh copy");
+    assert!(!run.stderr.contains("cache"), "{}", run.stderr);
+    assert!(t.installed().is_empty());
+}
+
+#[test]
 fn a_deleted_working_folder_gives_the_shims_answer() {
     let t = TestEnv::new();
     install_fixture(&t, "gz");

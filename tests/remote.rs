@@ -964,6 +964,31 @@ fn reinstall_offline_from_the_download_cache() {
     assert_eq!(r.requests(), []);
 }
 
+#[test]
+fn a_damaged_cached_download_is_removed_and_fetched_again() {
+    let r = Replica::docker();
+    let t = env_for(&r);
+    t.dvm(["install", "17.03.0-ce"]).success();
+    t.dvm(["uninstall", "17.03.0-ce"]).success();
+    let cached: Vec<_> = std::fs::read_dir(t.home.join("cache/downloads"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    let bytes = std::fs::read(&cached[0]).unwrap();
+    std::fs::write(&cached[0], &bytes[..bytes.len() / 2]).unwrap();
+
+    t.dvm(["install", "17.03.0-ce"])
+        .failure(6)
+        .stderr_has("was damaged and has been removed");
+    assert!(!cached[0].exists());
+    assert!(t.installed().is_empty());
+    t.dvm(["install", "17.03.0-ce"])
+        .success()
+        .stderr_has("verified by trust on first use");
+    assert_eq!(t.installed(), ["17.03.0-ce"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Faults through the CLI
 

@@ -224,7 +224,7 @@ fn truncated(what: &str) -> Error {
     Error::archive(format!(
         "the archive is truncated or corrupt: the payload ends inside {what}"
     ))
-    .with_hint("delete the download (`dvm cache clean`) and try again")
+    .with_hint("the file is damaged or incomplete: get a fresh copy")
 }
 
 #[cfg(test)]

@@ -168,10 +168,7 @@ pub fn extract_client_with_limit<R: Read>(
         if e.hint().is_some() || e.kind() != ErrorKind::Archive {
             return e;
         }
-        e.with_hint(
-            "this download cannot be used; delete it (`dvm cache clean`) and try again, and \
-             check the URL if it keeps happening",
-        )
+        e.with_hint("this file cannot be used: get a fresh copy, and check where it came from")
     })?;
     sink.keep(kind, rpm)
 }
@@ -206,7 +203,7 @@ fn read_prefix(input: &mut impl Read) -> Result<Vec<u8>> {
         .map_err(|e| {
             Error::archive(format!("could not read the archive: {e}"))
                 .with_source(e)
-                .with_hint("retry the download")
+                .with_hint("the file is damaged or incomplete: get a fresh copy")
         })?;
     Ok(prefix)
 }
@@ -328,7 +325,7 @@ pub(crate) fn corrupt(what: &str, err: &io::Error) -> Error {
     Error::archive(format!(
         "the archive is truncated or corrupt ({what}: {err})"
     ))
-    .with_hint("delete the download (`dvm cache clean`) and try again")
+    .with_hint("the file is damaged or incomplete: get a fresh copy")
 }
 
 /// Creates `dest` once, copies the client into it under the size limit and hashes it.
@@ -415,7 +412,7 @@ impl<'a> ClientSink<'a> {
                 "the archive is truncated or corrupt: the client {entry} should be {size} bytes \
                  but only {total} could be read"
             ))
-            .with_hint("delete the download (`dvm cache clean`) and try again"));
+            .with_hint("the file is damaged or incomplete: get a fresh copy"));
         }
         file.sync_all().with_path("sync", self.dest)?;
         self.written = Some(Written {

@@ -263,7 +263,7 @@ fn verify_payload<R>(
             "the archive is truncated or corrupt: {package} should have {size} bytes of header \
              and payload but has {header_and_payload}"
         ))
-        .with_hint("delete the download (`dvm cache clean`) and try again"));
+        .with_hint("the file is damaged or incomplete: get a fresh copy"));
     }
     let mut verified = Vec::new();
     if let (Some(expected), Some(md5)) = (&parsed.md5, hashing.md5.take()) {
@@ -381,7 +381,7 @@ fn read_exact(input: &mut dyn Read, buf: &mut [u8], what: &str) -> Result<()> {
             Error::archive(format!(
                 "the archive is truncated or corrupt: the RPM ends inside {what}"
             ))
-            .with_hint("delete the download (`dvm cache clean`) and try again")
+            .with_hint("the file is damaged or incomplete: get a fresh copy")
         } else {
             corrupt(&format!("while reading {what}"), &e)
         }
@@ -426,7 +426,7 @@ fn read_header(input: &mut dyn Read, which: &str) -> Result<RawHeader> {
         return Err(Error::archive(format!(
             "the archive is truncated or corrupt: the RPM ends inside {what}"
         ))
-        .with_hint("delete the download (`dvm cache clean`) and try again"));
+        .with_hint("the file is damaged or incomplete: get a fresh copy"));
     }
     check_index(&bytes, count, store_len, &what)?;
     Ok(RawHeader { bytes, store_len })
@@ -502,11 +502,11 @@ fn parse(lead: &[u8], signature: &RawHeader, padding: u32, main: &RawHeader) -> 
         Ok(Err(e)) => Err(Error::archive(format!(
             "the archive is corrupt: its RPM headers could not be parsed ({e})"
         ))
-        .with_hint("delete the download (`dvm cache clean`) and try again")),
+        .with_hint("the file is damaged or incomplete: get a fresh copy")),
         Err(_) => Err(Error::archive(
             "the archive is corrupt or hostile: its RPM headers could not be parsed",
         )
-        .with_hint("delete the download (`dvm cache clean`) and try again")),
+        .with_hint("the file is damaged or incomplete: get a fresh copy")),
     }
 }
 
@@ -596,8 +596,8 @@ fn check_digest(package: &str, name: &str, expected: &str, actual: &str) -> Resu
         expected.trim().escape_default()
     ))
     .with_hint(
-        "the package is corrupt or has been tampered with; delete the download \
-         (`dvm cache clean`) and try again, and do not install it",
+        "the package is corrupt or has been tampered with: do not install it; get a fresh \
+         copy, and check where it came from",
     ))
 }
 
