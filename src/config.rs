@@ -102,9 +102,22 @@ pub fn env_var_name(key: &str) -> String {
     format!("DVM_{}", key.to_ascii_uppercase())
 }
 
+/// A settings file larger than this is not one (a project file arrives with `git clone`).
+const MAX_SETTINGS_FILE: u64 = 64 * 1024;
+
+/// Text from a settings file or variable, short enough to quote in a message.
+fn quoted(text: &str) -> String {
+    const SHOWN: usize = 80;
+    let escaped: String = text.chars().flat_map(char::escape_default).collect();
+    match escaped.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}… ({} bytes)", &escaped[..cut], text.len()),
+        None => escaped,
+    }
+}
+
 fn find_key(name: &str) -> Result<&'static Key> {
     KEYS.iter().find(|k| k.name == name).ok_or_else(|| {
-        Error::config(format!("unknown setting '{name}'"))
+        Error::config(format!("unknown setting '{}'", quoted(name)))
             .with_hint("list the settings with `dvm config list`")
     })
 }
@@ -112,8 +125,9 @@ fn find_key(name: &str) -> Result<&'static Key> {
 fn check_value(key: &Key, value: &str) -> Result<()> {
     let bad = |what: &str| {
         Err(Error::config(format!(
-            "{} = '{value}' is not {what}",
-            key.name
+            "{} = '{}' is not {what}",
+            key.name,
+            quoted(value)
         )))
     };
     match key.kind {
@@ -336,20 +350,44 @@ impl ProjectTrust {
 /// Reads `config.toml` or `.dvm.toml` as a flat table of known keys. Unknown keys and bad
 /// values are errors that name the file, so a typo never silently does nothing.
 pub fn read_file(path: &Path) -> Result<BTreeMap<String, String>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            return Err(
-                Error::config(format!("{} is not UTF-8 text", path.display()))
-                    .with_hint("fix or delete the file"),
-            );
-        }
         Err(e) => return Err(Error::io("read", path, e)),
     };
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e| Error::config(format!("{} is not valid TOML: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SETTINGS_FILE + 1)
+        .read_to_end(&mut bytes)
+        .with_path("read", path)?;
+    if bytes.len() as u64 > MAX_SETTINGS_FILE {
+        return Err(Error::config(format!(
+            "{} is larger than {} KiB, which no settings file is",
+            path.display(),
+            MAX_SETTINGS_FILE / 1024
+        ))
+        .with_hint("fix or delete the file"));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::config(format!("{} is not UTF-8 text", path.display()))
+            .with_hint("fix or delete the file")
+    })?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let line = e.span().map(|span| {
+            text.get(..span.start)
+                .unwrap_or(&text)
+                .lines()
+                .count()
+                .max(1)
+        });
+        let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        Error::config(format!(
+            "{} is not valid TOML{at}: {}",
+            path.display(),
+            quoted(e.message())
+        ))
+        .with_hint("fix or delete the file")
+    })?;
     let mut out = BTreeMap::new();
     for (name, value) in table {
         let key = find_key(&name).map_err(|e| e.context(path.display()))?;
@@ -359,8 +397,9 @@ pub fn read_file(path: &Path) -> Result<BTreeMap<String, String>> {
             toml::Value::Boolean(b) => b.to_string(),
             other => {
                 return Err(Error::config(format!(
-                    "{}: {name} has an unsupported value {other}",
-                    path.display()
+                    "{}: {name} has an unsupported value {}",
+                    path.display(),
+                    quoted(&other.to_string())
                 )));
             }
         };

@@ -480,6 +480,25 @@ fn a_project_dvm_toml_sits_between_the_environment_and_the_user_config() {
         .failure(8)
         .stderr_has(&format!("{file} is not UTF-8 text"));
 
+    // A project file arrives with `git clone`: a huge one is refused without reading it all,
+    // and a long value is quoted short.
+    std::fs::write(project.join(".dvm.toml"), "a".repeat(200_000)).unwrap();
+    let run = t.dvm_in(&deep, ["config", "list"]);
+    run.failure(8).stderr_has("is larger than 64 KiB");
+    assert!(run.stderr.len() < 1_000, "{}", run.stderr.len());
+    std::fs::write(
+        project.join(".dvm.toml"),
+        format!("mirror = \"{}\"\n", "b".repeat(50_000)),
+    )
+    .unwrap();
+    let run = t.dvm_in(&deep, ["config", "list"]);
+    run.failure(8).stderr_has("is not an http(s) URL");
+    assert!(run.stderr.len() < 1_000, "{}", run.stderr.len());
+    std::fs::write(project.join(".dvm.toml"), "retries = [1, 2\n").unwrap();
+    t.dvm_in(&deep, ["config", "list"])
+        .failure(8)
+        .stderr_has("is not valid TOML (line 1)");
+
     // `dvm doctor` reports a project file that wants to choose download hosts untrusted.
     std::fs::write(
         project.join(".dvm.toml"),
