@@ -11,7 +11,7 @@ mod env;
 #[path = "support/server.rs"]
 mod server;
 
-use daemon::{Behaviour, FakeDaemon, eras};
+use daemon::{Behaviour, DockerConfigDir, FakeDaemon, eras};
 use env::TestEnv;
 use server::FixtureServer;
 
@@ -80,6 +80,8 @@ fn json_reports_the_daemon_the_choice_and_whether_it_is_installed() {
     assert_eq!(
         json,
         serde_json::json!({
+            "endpoint": d.docker_host,
+            "context": null,
             "daemon": {
                 "version": "17.03.2-ce",
                 "api_version": "1.27",
@@ -94,6 +96,8 @@ fn json_reports_the_daemon_the_choice_and_whether_it_is_installed() {
                 "note": null,
             },
             "installed": false,
+            "installed_now": false,
+            "saved": null,
         })
     );
     assert!(t.installed().is_empty());
@@ -110,6 +114,17 @@ fn detect_global_installs_the_choice_and_makes_it_the_default() {
         .stderr_has("Docker 20.10.24 (API 1.41")
         .stderr_has("installed docker 20.10.24")
         .stderr_has("default docker is now 20.10.24");
+    // The same words as `dvm install`: where it came from and how it was checked.
+    let installed = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("installed docker 20.10.24"))
+        .unwrap();
+    assert!(
+        installed.contains(&format!("from {}{}", srv.url(), tgz_path("20.10.24")))
+            && installed.contains(" (verified by "),
+        "{installed}"
+    );
     assert_eq!(run.stdout, "", "nothing for a shell to evaluate");
     assert_eq!(t.installed(), ["20.10.24"]);
     assert_eq!(srv.count(&tgz_path("20.10.24")), 1);
@@ -250,4 +265,127 @@ fn daemon_failures_exit_with_the_daemon_code() {
         0,
         "no listing without a daemon answer"
     );
+}
+
+#[test]
+fn json_with_global_or_local_installs_saves_and_says_what_was_done() {
+    let srv = replica();
+    let d = FakeDaemon::tcp(Behaviour::json(eras::V20_10_24));
+    let t = env_for(&srv, &d);
+    let run = t.dvm(["detect", "--json", "--global"]);
+    run.success();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["choice"]["version"], "20.10.24");
+    assert_eq!(json["installed"], true);
+    assert_eq!(json["installed_now"], true);
+    let default_file = t.home.join("default");
+    assert_eq!(
+        json["saved"],
+        serde_json::json!({"scope": "global", "path": default_file.display().to_string()})
+    );
+    assert_eq!(
+        std::fs::read_to_string(&default_file).unwrap(),
+        "20.10.24\n"
+    );
+    assert_eq!(t.installed(), ["20.10.24"]);
+
+    let run = t.dvm(["detect", "--json", "--local"]);
+    run.success();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["installed_now"], false, "already installed");
+    let version_file = t.cwd.join(".docker-version");
+    assert_eq!(
+        json["saved"],
+        serde_json::json!({"scope": "local", "path": version_file.display().to_string()})
+    );
+    assert_eq!(
+        std::fs::read_to_string(&version_file).unwrap(),
+        "20.10.24\n"
+    );
+    assert_eq!(srv.count(&tgz_path("20.10.24")), 1);
+}
+
+#[test]
+fn print_changes_nothing_so_it_refuses_global_and_local() {
+    let srv = replica();
+    let d = FakeDaemon::tcp(Behaviour::json(eras::V20_10_24));
+    let t = env_for(&srv, &d);
+    for flag in ["--global", "--local"] {
+        let run = t.dvm(["detect", "--print", flag]);
+        run.failure(2).stderr_has("cannot be used with");
+        assert_eq!(run.stdout, "");
+    }
+    assert!(t.installed().is_empty());
+    assert!(d.requests().is_empty());
+    let help = t.dvm(["detect", "--help"]);
+    help.success();
+    // Words, not lines: clap wraps to the terminal width.
+    let words = help.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    for said in [
+        "installs and changes nothing, so it cannot be combined with --global or --local",
+        "with --global or --local it also installs and saves the choice",
+    ] {
+        assert!(words.contains(said), "{said:?} not in {words}");
+    }
+}
+
+#[test]
+fn a_daemon_newer_than_the_table_gets_a_note_in_every_mode() {
+    let srv = replica();
+    let d = FakeDaemon::tcp(Behaviour::json(eras::FUTURE));
+    let t = env_for(&srv, &d);
+    let note = "newer than dvm's table; picking the newest release dvm knows, 20.10.24";
+    let run = t.dvm(["detect", "--print"]);
+    run.success().stderr_has(note).stderr_has("API 1.99");
+    assert_eq!(run.stdout, "20.10.24\n");
+
+    let run = t.dvm(["detect", "--json"]);
+    run.success().stderr_has(note);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(json["choice"]["note"].as_str().unwrap().contains(note));
+
+    t.dvm(["detect"]).success().stderr_has(note);
+}
+
+/// `docker context use rootless` makes docker talk to another daemon; detect follows it and
+/// says so.
+#[test]
+fn detect_follows_the_docker_cli_context() {
+    let srv = replica();
+    let sockets = tempfile::tempdir().unwrap();
+    let rootless = FakeDaemon::unix(sockets.path(), Behaviour::json(eras::V17_03_2));
+    let mut t = TestEnv::new();
+    t.env("DVM_MIRROR", srv.url())
+        .env("DVM_PLATFORM", "linux/x86_64");
+    let docker = DockerConfigDir::new(&t.user_home.join(".docker"));
+    docker.add_context("rootless", &rootless.docker_host);
+    docker.use_context("rootless");
+
+    let run = t.dvm(["detect", "--global"]);
+    run.success()
+        .stderr_has(&format!(
+            "daemon at {} (context rootless): Docker 17.03.2-ce",
+            rootless.docker_host
+        ))
+        .stderr_has("default docker is now 17.03.2-ce");
+    assert_eq!(rootless.requests().len(), 1);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&t.dvm(["detect", "--json"]).success().stdout).unwrap();
+    assert_eq!(json["context"], "rootless");
+    assert_eq!(json["endpoint"], rootless.docker_host);
+
+    // DOCKER_HOST still wins, as for docker.
+    let other = FakeDaemon::tcp(Behaviour::json(eras::V20_10_24));
+    t.env("DOCKER_HOST", other.docker_host.clone());
+    let run = t.dvm(["detect", "--print"]);
+    assert_eq!(run.success().stdout, "20.10.24\n");
+
+    // A context that does not exist is a configuration error naming it.
+    let mut t = TestEnv::new();
+    t.env("DOCKER_CONTEXT", "ghost");
+    t.dvm(["detect", "--print"])
+        .failure(8)
+        .stderr_has("docker context 'ghost'")
+        .stderr_has("hint:");
 }

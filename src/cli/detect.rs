@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use dvm::detect::{Choice, ChoiceReason, DaemonEndpoint, DaemonVersion};
+use dvm::detect::{Choice, ChoiceReason, DaemonTarget, DaemonVersion, Timeouts};
 use dvm::error::{Error, Result};
 use dvm::install::InstallOptions;
 use dvm::resolve::VERSION_VAR;
@@ -13,16 +13,18 @@ use super::{App, Shell};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only print the chosen version (installs nothing).
+    /// Only print the chosen version: installs and changes nothing, so it cannot be combined
+    /// with --global or --local.
     #[arg(long, conflicts_with_all = ["json", "global", "local"])]
     pub print: bool,
-    /// Print the daemon and the choice as JSON (installs nothing).
-    #[arg(long, conflicts_with_all = ["global", "local"])]
+    /// Print the daemon and the choice as JSON. Alone it installs nothing; with --global or
+    /// --local it also installs and saves the choice, and the JSON says what was done.
+    #[arg(long)]
     pub json: bool,
-    /// Make the choice the global default.
+    /// Install the choice and make it the global default.
     #[arg(long, conflicts_with = "local")]
     pub global: bool,
-    /// Write the choice to .docker-version here.
+    /// Install the choice and write it to .docker-version here.
     #[arg(long)]
     pub local: bool,
     /// Use cached listings and downloads only.
@@ -39,66 +41,109 @@ pub fn api_version_of(v: &DockerVersion) -> Option<String> {
 
 #[derive(Serialize)]
 struct Report<'a> {
+    /// The daemon's address, and the docker context that named it (if any).
+    endpoint: String,
+    context: Option<&'a str>,
     daemon: &'a DaemonVersion,
     choice: &'a Choice,
+    /// Whether the choice is installed (after this run).
     installed: bool,
+    /// Whether this run installed it.
+    installed_now: bool,
+    /// Where --global or --local saved the choice.
+    saved: Option<Saved>,
+}
+
+#[derive(Serialize)]
+struct Saved {
+    scope: &'static str,
+    path: String,
 }
 
 pub fn run(app: &App, args: Args) -> Result<i32> {
-    let daemon = dvm::detect::query_daemon(&app.ctx)?;
+    let target = DaemonTarget::from_context(&app.ctx)?;
+    let daemon = dvm::detect::query_target(&target, Timeouts::default())?;
     let quiet_mode = args.print || args.json;
     if !quiet_mode {
-        describe_daemon(app, &daemon);
+        describe_daemon(app, &target, &daemon);
     }
     let known = known_releases(app, args.offline);
     let choice = dvm::detect::choose_client(&daemon, &known)?;
-    if args.json || args.print {
-        let text = if args.json {
-            let report = Report {
-                daemon: &daemon,
-                choice: &choice,
-                installed: app.store.is_installed(&choice.version),
-            };
-            serde_json::to_string_pretty(&report)
-                .map_err(|e| Error::internal(format!("cannot encode JSON: {e}")))?
-        } else {
-            choice.version.to_string()
-        };
-        // Under the shell integration stdout is evaluated: hand the text back as an echo.
-        match args.shell_eval {
-            Some(shell) => app.out.line(shell_echo(shell, &text)),
-            None => app.out.line(text),
-        }
-        return Ok(0);
-    }
-
     let v = choice.version;
-    app.out.info(format!(
-        "chose docker {v}: {}",
-        reason_text(&choice, &daemon)
-    ));
+    if !quiet_mode {
+        app.out.info(format!(
+            "chose docker {v}: {}",
+            reason_text(&choice, &daemon)
+        ));
+    }
+    // On stderr in every mode: --print keeps stdout to the version alone.
     if let Some(note) = &choice.note {
         app.out.warn(note);
     }
-    if !app.store.is_installed(&v) {
-        install(app, &v, args.offline)?;
+    if args.print {
+        emit(app, &args, &v.to_string());
+        return Ok(0);
     }
-    app.ensure_shim()?;
+    // --json alone only reports; every other mode installs the choice.
+    let mut installed_now = false;
+    let mut saved = None;
+    if !args.json || args.global || args.local {
+        installed_now = !app.store.is_installed(&v);
+        if installed_now {
+            install(app, &v, args.offline, !args.json)?;
+        }
+        app.ensure_shim()?;
+        saved = put_to_use(app, &args, v)?;
+    }
+    if args.json {
+        let report = Report {
+            endpoint: target.endpoint.to_string(),
+            context: target.context.as_ref().map(|c| c.name.as_str()),
+            daemon: &daemon,
+            choice: &choice,
+            installed: app.store.is_installed(&v),
+            installed_now,
+            saved,
+        };
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| Error::internal(format!("cannot encode JSON: {e}")))?;
+        emit(app, &args, &text);
+    }
+    Ok(0)
+}
 
-    let spec = VersionSpec::Exact(v);
+/// Saves the installed choice as --global or --local asks, else uses it in this shell or says
+/// how to; returns where it was saved.
+fn put_to_use(app: &App, args: &Args, v: DockerVersion) -> Result<Option<Saved>> {
+    // With --json, the JSON says what was done.
+    let tell = |text: String| {
+        if !args.json {
+            app.out.info(text);
+        }
+    };
     if args.global {
-        app.store.set_default(&spec)?;
-        app.out.info(format!("default docker is now {v}"));
+        app.store.set_default(&VersionSpec::Exact(v))?;
+        tell(format!("default docker is now {v}"));
         if let Some(shell_version) = app.ctx.var(VERSION_VAR) {
             app.out.info(format!(
                 "note: this shell still uses {shell_version} from {VERSION_VAR}"
             ));
         }
-    } else if args.local {
+        return Ok(Some(Saved {
+            scope: "global",
+            path: app.layout.default_file().display().to_string(),
+        }));
+    }
+    if args.local {
         let path = app.ctx.cwd.join(".docker-version");
         dvm::store::write_atomic(&path, format!("{v}\n").as_bytes())?;
-        app.out.info(format!("wrote {} ({v})", path.display()));
-    } else if let Some(shell) = args.shell_eval {
+        tell(format!("wrote {} ({v})", path.display()));
+        return Ok(Some(Saved {
+            scope: "local",
+            path: path.display().to_string(),
+        }));
+    }
+    if let Some(shell) = args.shell_eval {
         app.out
             .line(shell_set_var(shell, VERSION_VAR, Some(&v.to_string())));
         app.out.info(format!("now using docker {v} in this shell"));
@@ -109,16 +154,22 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
              `dvm detect --local`"
         ));
     }
-    Ok(0)
+    Ok(None)
+}
+
+/// The result on stdout; under the shell integration stdout is evaluated, so it is handed
+/// back as an echo.
+fn emit(app: &App, args: &Args, text: &str) {
+    match args.shell_eval {
+        Some(shell) => app.out.line(shell_echo(shell, text)),
+        None => app.out.line(text),
+    }
 }
 
 /// One line about the daemon, on stderr.
-fn describe_daemon(app: &App, daemon: &DaemonVersion) {
-    let at = DaemonEndpoint::from_context(&app.ctx)
-        .map(|e| e.to_string())
-        .unwrap_or_else(|_| "the daemon".into());
+fn describe_daemon(app: &App, target: &DaemonTarget, daemon: &DaemonVersion) {
     let mut line = format!(
-        "daemon at {at}: Docker {} (API {}",
+        "daemon at {target}: Docker {} (API {}",
         daemon.version.as_deref().unwrap_or("of unknown version"),
         daemon.api_version
     );
@@ -180,7 +231,7 @@ fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
     known
 }
 
-fn install(app: &App, v: &DockerVersion, offline: bool) -> Result<()> {
+fn install(app: &App, v: &DockerVersion, offline: bool, announce: bool) -> Result<()> {
     let remote = super::ls_remote::remote_setup(
         app,
         &super::ls_remote::SourceArgs::offline(offline),
@@ -195,12 +246,10 @@ fn install(app: &App, v: &DockerVersion, offline: bool) -> Result<()> {
         &opts,
         &progress,
     )?;
-    app.out.info(format!(
-        "{} docker {} from {}",
-        app.out.green("installed"),
-        report.version,
-        report.origin
-    ));
+    if announce && report.installed {
+        app.out
+            .info(super::install::installed_line(&app.out, &report));
+    }
     Ok(())
 }
 

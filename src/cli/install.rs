@@ -8,6 +8,7 @@ use dvm::install::{InstallOptions, InstallReport};
 use dvm::version::DockerVersion;
 
 use super::App;
+use super::output::Output;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -81,16 +82,8 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     Ok(0)
 }
 
-fn render(app: &App, report: &InstallReport) {
-    let out = &app.out;
-    if !report.installed {
-        out.info(format!(
-            "docker {} is already installed ({}); use --force to reinstall",
-            report.version,
-            report.client_path.display()
-        ));
-        return;
-    }
+/// "installed docker V from ORIGIN (verified by …)", shared with `dvm detect`.
+pub(super) fn installed_line(out: &Output, report: &InstallReport) -> String {
     let how = if report.verified_by.is_empty() {
         "not verified: no checksum is known for a local file (pass --sha256 to pin one)".to_string()
     } else {
@@ -101,12 +94,25 @@ fn render(app: &App, report: &InstallReport) {
             .collect();
         format!("verified by {}", names.join(", "))
     };
-    out.info(format!(
+    format!(
         "{} docker {} from {} ({how})",
         out.green("installed"),
         out.bold(&report.version.to_string()),
         report.origin
-    ));
+    )
+}
+
+fn render(app: &App, report: &InstallReport) {
+    let out = &app.out;
+    if !report.installed {
+        out.info(format!(
+            "docker {} is already installed ({}); use --force to reinstall",
+            report.version,
+            report.client_path.display()
+        ));
+        return;
+    }
+    out.info(installed_line(out, report));
     if app.store.default_spec().ok().flatten().is_none() {
         out.info(format!(
             "make it the default with: dvm use --global {}",

@@ -62,9 +62,45 @@ pub(crate) fn get_version(endpoint: &DaemonEndpoint, timeouts: Timeouts) -> Resu
 
 #[cfg(unix)]
 fn unix_get(endpoint: &DaemonEndpoint, path: &Path, deadline: Instant) -> Result<Response> {
-    let stream = std::os::unix::net::UnixStream::connect(path)
-        .map_err(|e| io_failure(endpoint, "connect to", e))?;
+    let stream = std::os::unix::net::UnixStream::connect(path).map_err(|e| {
+        not_a_socket(endpoint, path).unwrap_or_else(|| io_failure(endpoint, "connect to", e))
+    })?;
     exchange(endpoint, stream, "docker", deadline)
+}
+
+/// When the path exists but is no socket, that is the problem, whatever connect said (Linux
+/// says "connection refused" for a folder).
+#[cfg(unix)]
+fn not_a_socket(endpoint: &DaemonEndpoint, path: &Path) -> Option<Error> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::metadata(path).ok()?.file_type();
+    if kind.is_socket() {
+        return None;
+    }
+    let what = if kind.is_dir() {
+        "a folder"
+    } else if kind.is_file() {
+        "a regular file"
+    } else {
+        "a device or pipe"
+    };
+    let inside = path.join("docker.sock");
+    let hint = match std::fs::metadata(&inside) {
+        Ok(m) if kind.is_dir() && m.file_type().is_socket() => format!(
+            "the socket is probably inside it: set DOCKER_HOST=unix://{}",
+            inside.display()
+        ),
+        _ => "point DOCKER_HOST at the daemon's socket file, e.g. \
+              unix:///var/run/docker.sock"
+            .to_string(),
+    };
+    Some(
+        Error::daemon(format!(
+            "cannot connect to the Docker daemon at {endpoint}: {} is {what}, not a socket",
+            path.display()
+        ))
+        .with_hint(hint),
+    )
 }
 
 #[cfg(not(unix))]
@@ -371,40 +407,153 @@ fn read_pem(path: &Path, what: &str) -> Result<Vec<u8>> {
     })
 }
 
-fn bad_pem(path: &Path, what: &str, e: reqwest::Error) -> Error {
-    Error::config(format!("{} is not a valid PEM {what}: {e}", path.display()))
-        .with_hint("regenerate the Docker client certificates or fix DOCKER_CERT_PATH")
-        .with_source(e)
+/// Checks that a file holds PEM of the expected kind, so that a mix-up names the right file.
+fn expect_pem(path: &Path, pem: &[u8], what: &str, labels: &[&str]) -> Result<()> {
+    let text = String::from_utf8_lossy(pem);
+    if labels
+        .iter()
+        .any(|label| text.contains(&format!("-----BEGIN {label}-----")))
+    {
+        return Ok(());
+    }
+    Err(Error::config(format!(
+        "{} holds no PEM {what} (no '-----BEGIN {}-----' line)",
+        path.display(),
+        labels.first().copied().unwrap_or_default()
+    ))
+    .with_hint(CERT_PATH_LAYOUT))
 }
 
-fn tls_get(endpoint: &DaemonEndpoint, files: &TlsFiles, timeouts: Timeouts) -> Result<Response> {
+const CERT_PATH_LAYOUT: &str = "the certificate folder (DOCKER_CERT_PATH, or the docker \
+     context's TLS folder) must hold ca.pem (the CA that signed the daemon's certificate), \
+     cert.pem (your client certificate) and key.pem (its private key), all PEM";
+
+/// What went wrong inside an error: its sources, without reqwest's "builder error" wrapper.
+fn reason(e: &reqwest::Error) -> String {
+    match std::error::Error::source(e) {
+        Some(inner) => chain_text(inner),
+        None => chain_text(e),
+    }
+}
+
+fn tls_client(
+    endpoint: &DaemonEndpoint,
+    files: &TlsFiles,
+    timeouts: Timeouts,
+) -> Result<reqwest::blocking::Client> {
     let ca_pem = read_pem(&files.ca, "CA certificate")?;
     let cert_pem = read_pem(&files.cert, "client certificate")?;
     let key_pem = read_pem(&files.key, "client key")?;
-    let ca = reqwest::Certificate::from_pem(&ca_pem)
-        .map_err(|e| bad_pem(&files.ca, "certificate", e))?;
+    expect_pem(&files.ca, &ca_pem, "CA certificate", &["CERTIFICATE"])?;
+    expect_pem(
+        &files.cert,
+        &cert_pem,
+        "client certificate",
+        &["CERTIFICATE"],
+    )?;
+    expect_pem(
+        &files.key,
+        &key_pem,
+        "private key",
+        &["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"],
+    )?;
+    let setup_error =
+        |message: String| Error::config(format!("cannot set up TLS for {endpoint}: {message}"));
+    let ca = reqwest::Certificate::from_pem(&ca_pem).map_err(|e| {
+        setup_error(format!(
+            "{} is not a usable CA certificate: {}",
+            files.ca.display(),
+            reason(&e)
+        ))
+        .with_hint(CERT_PATH_LAYOUT)
+        .with_source(e)
+    })?;
     let mut identity_pem = cert_pem;
     identity_pem.push(b'\n');
     identity_pem.extend_from_slice(&key_pem);
-    let identity = reqwest::Identity::from_pem(&identity_pem)
-        .map_err(|e| bad_pem(&files.cert, "certificate and key", e))?;
+    let identity = reqwest::Identity::from_pem(&identity_pem).map_err(|e| {
+        setup_error(format!(
+            "{} and {} are not a PEM certificate and its key: {}",
+            files.cert.display(),
+            files.key.display(),
+            reason(&e)
+        ))
+        .with_hint(CERT_PATH_LAYOUT)
+        .with_source(e)
+    })?;
 
-    let client = reqwest::blocking::Client::builder()
+    reqwest::blocking::Client::builder()
         .connect_timeout(timeouts.connect.min(timeouts.total))
         .timeout(timeouts.total)
         // Proxies are read from the process environment; the daemon is reached directly.
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("dvm/", env!("CARGO_PKG_VERSION")))
-        .tls_certs_only([ca])
+        .tls_certs_only([ca.clone()])
         .identity(identity)
         .https_only(true)
         .build()
         .map_err(|e| {
-            Error::config(format!("cannot set up TLS for {endpoint}: {e}"))
-                .with_hint("check the certificates in DOCKER_CERT_PATH")
-                .with_source(e)
-        })?;
+            let (message, hint) = setup_failure(files, &ca, &e);
+            setup_error(message).with_hint(hint).with_source(e)
+        })
+}
+
+/// Which file rustls refused, and why, in words; returns the message and the hint.
+fn setup_failure(
+    files: &TlsFiles,
+    ca: &reqwest::Certificate,
+    e: &reqwest::Error,
+) -> (String, String) {
+    let why = reason(e);
+    let (ca_path, cert, key) = (
+        files.ca.display(),
+        files.cert.display(),
+        files.key.display(),
+    );
+    // The error does not say which file it came from: a client with the CA alone tells.
+    let ca_alone = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .tls_certs_only([ca.clone()])
+        .build();
+    if ca_alone.is_err() {
+        return (
+            format!("the CA certificate {ca_path} cannot be used: {why}"),
+            format!("{CERT_PATH_LAYOUT}; get a fresh copy of the CA certificate"),
+        );
+    }
+    if why.contains("UnsupportedCertVersion") {
+        return (
+            format!(
+                "the client certificate {cert} is an X.509 v1 certificate, which rustls \
+                 (dvm's TLS library) does not accept: {why}"
+            ),
+            "regenerate it as v3 by giving openssl an extension: `echo \
+             extendedKeyUsage=clientAuth > extfile.cnf` and add `-extfile extfile.cnf` to the \
+             `openssl x509 -req` command that signs it"
+                .to_string(),
+        );
+    }
+    if why.contains("KeyMismatch") {
+        return (
+            format!("{key} is not the private key of the client certificate {cert}: {why}"),
+            "put the key cert.pem was made for in key.pem, or regenerate both".to_string(),
+        );
+    }
+    if why.contains("private key") {
+        return (
+            format!("{key} is not a private key rustls can use: {why}"),
+            "use an RSA, ECDSA or Ed25519 key in PEM (PKCS#8, PKCS#1 or SEC1)".to_string(),
+        );
+    }
+    (
+        format!("the client certificate {cert} or its key {key} cannot be used: {why}"),
+        format!("{CERT_PATH_LAYOUT}; regenerate the client certificate and key if unsure"),
+    )
+}
+
+fn tls_get(endpoint: &DaemonEndpoint, files: &TlsFiles, timeouts: Timeouts) -> Result<Response> {
+    let client = tls_client(endpoint, files, timeouts)?;
     let DaemonEndpoint::Tcp { host, port, .. } = endpoint else {
         return Err(Error::internal("TLS requested for a unix socket"));
     };
@@ -421,6 +570,20 @@ fn tls_get(endpoint: &DaemonEndpoint, files: &TlsFiles, timeouts: Timeouts) -> R
     let status = response.status().as_u16();
     let body = read_capped(endpoint, response)?;
     Ok(Response { status, body })
+}
+
+/// An error and its sources, "outer: inner: innermost", skipping repeats.
+fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let text = err.to_string();
+        if !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+        next = err.source();
+    }
+    parts.join(": ")
 }
 
 fn reqwest_failure(endpoint: &DaemonEndpoint, e: reqwest::Error) -> Error {

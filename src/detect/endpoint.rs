@@ -1,9 +1,10 @@
-//! Where the daemon listens, from `DOCKER_HOST`, `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`,
-//! read the way the docker CLI reads them.
+//! Where the daemon listens, from `DOCKER_HOST`, `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`, or
+//! else from the docker CLI's current context, read the way the docker CLI reads them.
 
 use std::fmt;
 use std::path::PathBuf;
 
+use super::contexts;
 use crate::context::Context;
 use crate::error::{Error, Result};
 
@@ -36,39 +37,9 @@ pub enum DaemonEndpoint {
 }
 
 impl DaemonEndpoint {
-    /// Reads `DOCKER_HOST` (default `unix:///var/run/docker.sock`), and for TCP
-    /// `DOCKER_TLS_VERIFY` (set, non-empty and not `0` means TLS) and `DOCKER_CERT_PATH`.
+    /// The endpoint the docker CLI would use; see [`DaemonTarget::from_context`].
     pub fn from_context(ctx: &Context) -> Result<Self> {
-        let host = ctx
-            .var("DOCKER_HOST")
-            .map(str::trim)
-            .filter(|h| !h.is_empty());
-        let Some(host) = host else {
-            return Ok(DaemonEndpoint::Unix(PathBuf::from(DEFAULT_SOCKET)));
-        };
-        let tls_verify = ctx
-            .var("DOCKER_TLS_VERIFY")
-            .is_some_and(|v| v.trim() != "0");
-        let (scheme, rest) = host.split_once("://").unwrap_or(("tcp", host));
-        match scheme.to_ascii_lowercase().as_str() {
-            "unix" => parse_unix(host, rest),
-            "tcp" | "http" => parse_tcp(ctx, host, rest, tls_verify),
-            // An https:// address only makes sense with TLS, so it implies DOCKER_TLS_VERIFY.
-            "https" => parse_tcp(ctx, host, rest, true),
-            "npipe" => Err(npipe_error(host)),
-            "ssh" => Err(Error::usage(format!(
-                "DOCKER_HOST={host}: dvm cannot reach a daemon over SSH"
-            ))
-            .with_hint(
-                "forward the remote socket and point DOCKER_HOST at the copy, e.g. \
-                 `ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock user@host` then \
-                 DOCKER_HOST=unix:///tmp/docker.sock",
-            )),
-            _ => Err(Error::usage(format!(
-                "DOCKER_HOST={host}: unsupported scheme '{scheme}://'"
-            ))
-            .with_hint("use unix:///path/to/docker.sock or tcp://host:port")),
-        }
+        DaemonTarget::from_context(ctx).map(|t| t.endpoint)
     }
 
     pub fn uses_tls(&self) -> bool {
@@ -76,9 +47,112 @@ impl DaemonEndpoint {
     }
 }
 
-fn npipe_error(host: &str) -> Error {
+/// Which docker CLI context chose the endpoint, and where that choice was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedContext {
+    pub name: String,
+    /// `DOCKER_CONTEXT`, or the `currentContext` of a config.json.
+    pub chosen_by: ContextChoice,
+    /// The context's `meta.json`.
+    pub meta: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextChoice {
+    EnvVar,
+    ConfigFile(PathBuf),
+}
+
+impl fmt::Display for ContextChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ContextChoice::EnvVar => f.write_str("DOCKER_CONTEXT"),
+            ContextChoice::ConfigFile(path) => write!(f, "currentContext in {}", path.display()),
+        }
+    }
+}
+
+/// The daemon to ask, and the named context it came from (none for `DOCKER_HOST` and the
+/// default socket).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonTarget {
+    pub endpoint: DaemonEndpoint,
+    pub context: Option<NamedContext>,
+}
+
+impl DaemonTarget {
+    /// Follows the docker CLI: a non-empty `DOCKER_HOST` wins (with `DOCKER_TLS_VERIFY`, set,
+    /// non-empty and not `0` meaning TLS, and `DOCKER_CERT_PATH`); else the context named by
+    /// `DOCKER_CONTEXT`; else `currentContext` in `$DOCKER_CONFIG/config.json` (default
+    /// `~/.docker`). The context `default`, or none, means `unix:///var/run/docker.sock`.
+    pub fn from_context(ctx: &Context) -> Result<Self> {
+        let host = ctx
+            .var("DOCKER_HOST")
+            .map(str::trim)
+            .filter(|h| !h.is_empty());
+        if let Some(host) = host {
+            let tls_verify = ctx
+                .var("DOCKER_TLS_VERIFY")
+                .is_some_and(|v| v.trim() != "0");
+            let endpoint = parse_host(&format!("DOCKER_HOST={host}"), host, tls_verify, || {
+                tls_files(ctx)
+            })?;
+            return Ok(DaemonTarget {
+                endpoint,
+                context: None,
+            });
+        }
+        match contexts::selected(ctx)? {
+            Some(selected) => contexts::load(selected),
+            None => Ok(DaemonTarget {
+                endpoint: DaemonEndpoint::Unix(PathBuf::from(DEFAULT_SOCKET)),
+                context: None,
+            }),
+        }
+    }
+}
+
+impl fmt::Display for DaemonTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.context {
+            Some(c) => write!(f, "{} (context {})", self.endpoint, c.name),
+            None => write!(f, "{}", self.endpoint),
+        }
+    }
+}
+
+/// Parses a docker host address. `label` says where it was written, for errors; `tls` is
+/// whether a `tcp://` address uses TLS, and `tls_files` finds the certificates when it does.
+pub(super) fn parse_host(
+    label: &str,
+    host: &str,
+    tls: bool,
+    tls_files: impl FnOnce() -> Result<TlsFiles>,
+) -> Result<DaemonEndpoint> {
+    let (scheme, rest) = host.split_once("://").unwrap_or(("tcp", host));
+    match scheme.to_ascii_lowercase().as_str() {
+        "unix" => parse_unix(label, rest),
+        "tcp" | "http" => parse_tcp(label, rest, tls, tls_files),
+        // An https:// address only makes sense with TLS, so it implies DOCKER_TLS_VERIFY.
+        "https" => parse_tcp(label, rest, true, tls_files),
+        "npipe" => Err(npipe_error(label)),
+        "ssh" => Err(
+            Error::usage(format!("{label}: dvm cannot reach a daemon over SSH")).with_hint(
+                "forward the remote socket and point DOCKER_HOST at the copy, e.g. \
+                 `ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock user@host` then \
+                 DOCKER_HOST=unix:///tmp/docker.sock",
+            ),
+        ),
+        _ => Err(
+            Error::usage(format!("{label}: unsupported scheme '{scheme}://'"))
+                .with_hint("use unix:///path/to/docker.sock or tcp://host:port"),
+        ),
+    }
+}
+
+fn npipe_error(label: &str) -> Error {
     let e = Error::usage(format!(
-        "DOCKER_HOST={host}: npipe:// is a Windows named pipe, which dvm cannot open"
+        "{label}: npipe:// is a Windows named pipe, which dvm cannot open"
     ));
     if cfg!(windows) {
         e.with_hint("expose the daemon on tcp:// and set DOCKER_HOST=tcp://127.0.0.1:2375")
@@ -90,17 +164,22 @@ fn npipe_error(host: &str) -> Error {
     }
 }
 
-fn parse_unix(host: &str, path: &str) -> Result<DaemonEndpoint> {
+fn parse_unix(label: &str, path: &str) -> Result<DaemonEndpoint> {
     if path.is_empty() {
-        return Err(Error::usage(format!("DOCKER_HOST={host}: no socket path"))
+        return Err(Error::usage(format!("{label}: no socket path"))
             .with_hint("write it as unix:///var/run/docker.sock"));
     }
     Ok(DaemonEndpoint::Unix(PathBuf::from(path)))
 }
 
-fn parse_tcp(ctx: &Context, host: &str, rest: &str, tls: bool) -> Result<DaemonEndpoint> {
+fn parse_tcp(
+    label: &str,
+    rest: &str,
+    tls: bool,
+    tls_files: impl FnOnce() -> Result<TlsFiles>,
+) -> Result<DaemonEndpoint> {
     let bad = |why: &str| {
-        Error::usage(format!("DOCKER_HOST={host}: {why}"))
+        Error::usage(format!("{label}: {why}"))
             .with_hint("write it as tcp://host:port, e.g. tcp://127.0.0.1:2376")
     };
     let authority = rest.strip_suffix('/').unwrap_or(rest);
@@ -141,7 +220,7 @@ fn parse_tcp(ctx: &Context, host: &str, rest: &str, tls: bool) -> Result<DaemonE
     };
     // The docker CLI reads an empty host as the local machine.
     let name = if name.is_empty() { "127.0.0.1" } else { name };
-    let tls = if tls { Some(tls_files(ctx)?) } else { None };
+    let tls = if tls { Some(tls_files()?) } else { None };
     Ok(DaemonEndpoint::Tcp {
         host: name.to_string(),
         port,
@@ -190,6 +269,8 @@ mod tests {
     fn ctx(vars: &[(&str, &str)]) -> Context {
         let mut c = Context::empty("/");
         c.home = Some(PathBuf::from("/home/u"));
+        // Never this machine's docker contexts.
+        c.set_var("DOCKER_CONFIG", "/nonexistent/dvm-test/.docker");
         for (k, v) in vars {
             c.set_var(*k, *v);
         }

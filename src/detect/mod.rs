@@ -7,11 +7,14 @@
 
 mod api_table;
 mod client;
+mod contexts;
 mod endpoint;
 
 pub use api_table::{ApiRow, ApiVersion, api_range_for, newest_api, table};
 pub use client::Timeouts;
-pub use endpoint::{DEFAULT_SOCKET, DaemonEndpoint, TlsFiles};
+pub use endpoint::{
+    ContextChoice, DEFAULT_SOCKET, DaemonEndpoint, DaemonTarget, NamedContext, TlsFiles,
+};
 
 use serde::{Serialize, Serializer};
 
@@ -102,15 +105,26 @@ fn snippet(body: &[u8]) -> String {
     shown
 }
 
-/// Asks the daemon `DOCKER_HOST` names (see [`DaemonEndpoint::from_context`]) for its version,
-/// waiting at most 5 s to connect and 10 s in all.
+/// Asks the daemon the docker CLI would use (see [`DaemonTarget::from_context`]) for its
+/// version, waiting at most 5 s to connect and 10 s in all.
 pub fn query_daemon(ctx: &Context) -> Result<DaemonVersion> {
     query_daemon_with(ctx, Timeouts::default())
 }
 
 /// [`query_daemon`] with explicit timeouts.
 pub fn query_daemon_with(ctx: &Context, timeouts: Timeouts) -> Result<DaemonVersion> {
-    query_endpoint(&DaemonEndpoint::from_context(ctx)?, timeouts)
+    query_target(&DaemonTarget::from_context(ctx)?, timeouts)
+}
+
+/// `GET /version` from a target; errors say which docker context chose it.
+pub fn query_target(target: &DaemonTarget, timeouts: Timeouts) -> Result<DaemonVersion> {
+    query_endpoint(&target.endpoint, timeouts).map_err(|e| match &target.context {
+        Some(c) => e.context(format!(
+            "docker context '{}' (from {})",
+            c.name, c.chosen_by
+        )),
+        None => e,
+    })
 }
 
 /// `GET /version` from one endpoint.
@@ -191,12 +205,14 @@ pub fn choose_client(daemon: &DaemonVersion, known: &[DockerVersion]) -> Result<
         );
     };
     let beyond_table = newest_api().is_none_or(|top| daemon_api > top);
-    let table_note = beyond_table.then(|| {
-        format!(
-            "the daemon speaks API {daemon_api}, newer than dvm's table knows; \
-             a newer dvm may know a closer client"
-        )
-    });
+    let table_note = |picked: &str| {
+        beyond_table.then(|| {
+            format!(
+                "the daemon speaks API {daemon_api}, newer than dvm's table; {picked} \
+                 (a newer dvm may know a closer client)"
+            )
+        })
+    };
     let choice = |version: DockerVersion, reason, note: Option<String>| Choice {
         version,
         reason,
@@ -218,17 +234,17 @@ pub fn choose_client(daemon: &DaemonVersion, known: &[DockerVersion]) -> Result<
         if let Some(found) = in_known {
             let api_agrees = api_range_for(found).is_some_and(|(max, _)| max == daemon_api);
             if api_agrees || beyond_table {
-                return Ok(choice(*found, ChoiceReason::DaemonVersion, table_note));
+                let note = table_note(&format!("picking the daemon's own release, {found}"));
+                return Ok(choice(*found, ChoiceReason::DaemonVersion, note));
             }
         }
     }
 
     if beyond_table {
-        return Ok(choice(
-            newest_known,
-            ChoiceReason::NewerThanTable,
-            table_note,
+        let note = table_note(&format!(
+            "picking the newest release dvm knows, {newest_known}"
         ));
+        return Ok(choice(newest_known, ChoiceReason::NewerThanTable, note));
     }
 
     let with_api = |keep: &dyn Fn(ApiVersion) -> bool| {

@@ -330,3 +330,73 @@ impl Pki {
             .unwrap()
     }
 }
+
+/// A docker CLI configuration folder (what `DOCKER_CONFIG` names, `~/.docker` by default)
+/// holding contexts the way `docker context create` writes them.
+pub struct DockerConfigDir {
+    pub path: PathBuf,
+}
+
+impl DockerConfigDir {
+    pub fn new(path: &Path) -> Self {
+        std::fs::create_dir_all(path).unwrap();
+        DockerConfigDir {
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// The folder name docker derives from a context name: the sha256 of the name, in hex.
+    pub fn context_id(name: &str) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(name.as_bytes()))
+    }
+
+    pub fn meta_path(&self, name: &str) -> PathBuf {
+        self.path
+            .join("contexts/meta")
+            .join(Self::context_id(name))
+            .join("meta.json")
+    }
+
+    pub fn tls_dir(&self, name: &str) -> PathBuf {
+        self.path
+            .join("contexts/tls")
+            .join(Self::context_id(name))
+            .join("docker")
+    }
+
+    /// Writes the context's meta.json as the docker CLI does; returns its path.
+    pub fn add_context(&self, name: &str, host: &str) -> PathBuf {
+        let meta = serde_json::json!({
+            "Name": name,
+            "Metadata": {"Description": format!("{name} test context")},
+            "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": false}},
+        });
+        self.write_meta(name, &meta.to_string())
+    }
+
+    /// Writes any text as the context's meta.json; returns its path.
+    pub fn write_meta(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.meta_path(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// The context's TLS files, from `pki`.
+    pub fn add_tls(&self, name: &str, pki: &Pki) {
+        pki.write_cert_path(&self.tls_dir(name));
+    }
+
+    /// What `docker context use NAME` does; returns config.json's path.
+    pub fn use_context(&self, name: &str) -> PathBuf {
+        let config = serde_json::json!({"auths": {}, "currentContext": name});
+        self.write_config(&config.to_string())
+    }
+
+    pub fn write_config(&self, text: &str) -> PathBuf {
+        let path = self.path.join("config.json");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
