@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use dvm::config::Settings;
 use dvm::error::{Error, Result};
 use dvm::install::{InstallOptions, InstallReport};
+use dvm::verify::VerifiedBy;
 use dvm::version::DockerVersion;
 
 use super::App;
@@ -91,21 +92,12 @@ fn render(app: &App, report: &InstallReport) {
         ));
         return;
     }
-    let how = if report.verified_by.is_empty() {
-        "not verified: no checksum is known for a local file (pass --sha256 to pin one)".to_string()
-    } else {
-        let names: Vec<String> = report
-            .verified_by
-            .iter()
-            .map(|v| super::verify::verified_by_text(*v))
-            .collect();
-        format!("verified by {}", names.join(", "))
-    };
     out.info(format!(
-        "{} docker {} from {} ({how})",
+        "{} docker {} from {} ({})",
         out.green("installed"),
         out.bold(&report.version.to_string()),
-        report.origin
+        report.origin,
+        verification_text(report)
     ));
     if app.store.default_spec().ok().flatten().is_none() {
         out.info(format!(
@@ -113,4 +105,33 @@ fn render(app: &App, report: &InstallReport) {
             report.version
         ));
     }
+}
+
+/// How the install was verified, in words that fit where the file came from.
+fn verification_text(report: &InstallReport) -> String {
+    if report.verified_by.is_empty() {
+        let what = match report.source.as_str() {
+            "url" => "nothing is published for this URL",
+            _ => "no checksum is known for a local file",
+        };
+        return format!("not verified: {what} (pass --sha256 to pin one)");
+    }
+    let names: Vec<String> = report
+        .verified_by
+        .iter()
+        .map(|v| match (v, report.source.as_str()) {
+            // Legacy builds do publish checksums: this one's was missing, and dvm's table
+            // does not know the build.
+            (VerifiedBy::Tofu, "legacy") => format!(
+                "trust on first use only: the published checksum file {}.sha256 was not found \
+                 and dvm's table has no entry for this build",
+                report.origin
+            ),
+            (VerifiedBy::Tofu, "static") => {
+                "trust on first use (nothing is published for static builds)".to_string()
+            }
+            _ => super::verify::verified_by_text(*v),
+        })
+        .collect();
+    format!("verified by {}", names.join(", "))
 }
