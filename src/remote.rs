@@ -46,6 +46,8 @@ pub enum InstallEvent {
     FromCache {
         path: PathBuf,
     },
+    /// Something the user should know that did not stop the install.
+    Warning(String),
 }
 
 /// Everything a network operation needs: the HTTP client, where each source lives, the
@@ -151,9 +153,9 @@ impl Remote {
     }
 }
 
-/// `dvm install SPEC`: resolve, then try each candidate in order. A missing file moves on to
-/// the next; an integrity failure stops everything (a tampered source is reported, not routed
-/// around).
+/// `dvm install SPEC`: resolve, then try each candidate in order, reading the RPM listings
+/// only when static and legacy do not have the version. A missing file moves on to the next;
+/// an integrity failure stops everything (a tampered source is reported, not routed around).
 pub fn install_remote(
     remote: &Remote,
     store: &Store,
@@ -175,13 +177,15 @@ pub fn install_remote(
         distro: remote.options.distro.clone(),
         platform: remote.platform,
     };
-    let resolved =
-        sources::find_artifacts(&remote.fetcher, &remote.hosts, &query, &remote.listings)?;
+    let mut resolved = sources::resolve(&remote.fetcher, &remote.hosts, &query, &remote.listings)?;
     let v = resolved.version;
     progress(InstallEvent::Resolved {
         spec: spec.to_string(),
         version: v,
     });
+    for warning in std::mem::take(&mut resolved.warnings) {
+        progress(InstallEvent::Warning(warning));
+    }
     if store.is_installed(&v) && !opts.force {
         return Ok(already_installed(store, v));
     }
@@ -193,11 +197,19 @@ pub fn install_remote(
     }
     store.clean_stale_staging();
     let mut missing = Vec::new();
-    for artifact in &resolved.candidates {
-        match install_artifact(remote, store, artifact, opts, progress)? {
-            Some(report) => return Ok(report),
-            None => missing.push(artifact.url.clone()),
+    let mut batch = std::mem::take(&mut resolved.candidates);
+    loop {
+        for artifact in &batch {
+            match install_artifact(remote, store, artifact, opts, progress)? {
+                Some(report) => return Ok(report),
+                None => missing.push(artifact.url.clone()),
+            }
         }
+        // The RPM repositories are read only when nothing before them had the version.
+        if resolved.pending.is_empty() {
+            break;
+        }
+        batch = resolved.read_pending(&remote.fetcher, &remote.hosts, &remote.listings)?;
     }
     Err(not_found_everywhere(remote, &v, &missing, &resolved))
 }
@@ -322,7 +334,13 @@ impl sources::Http for PublishedChecksums<'_> {
             refresh: !remote.options.offline,
             ..remote.listings.clone()
         };
-        cache.fetch(&remote.fetcher, url, limit)
+        // Only a real checksum file is kept: an error page must not stand in for it offline.
+        let checksum_file = |bytes: &[u8]| {
+            crate::verify::parse_sha256_file(&String::from_utf8_lossy(bytes))
+                .map(|_| bytes.to_vec())
+                .map_err(|e| e.context(format!("reading {url}")))
+        };
+        cache.fetch(&remote.fetcher, url, limit, checksum_file)
     }
 }
 
@@ -461,8 +479,15 @@ pub fn install_from_url(
     let cache_file = remote.cache_file(url);
     let fetched = fetch_and_extract(remote, url, &cache_file, &staging.client_path(), progress)?
         .ok_or_else(|| {
-            Error::not_found(format!("{url} was not found (HTTP 404)"))
-                .with_hint("check the URL, or download the file and use --from FILE")
+            if remote.options.offline {
+                Error::network(format!(
+                    "offline, and {url} was never downloaded (it is not in the download cache)"
+                ))
+                .with_hint("run the command without --offline to download it")
+            } else {
+                Error::not_found(format!("{url} was not found (HTTP 404)"))
+                    .with_hint("check the URL, or download the file and use --from FILE")
+            }
         })?;
     let name = url
         .split(['?', '#'])

@@ -49,6 +49,8 @@ pub fn valid_sha256(hex: &str) -> Option<String> {
 }
 
 /// The digest in a `.sha256` file: `<hex>  <name>`, `<hex> *<name>` or bare `<hex>`.
+/// Anything else is a network-kind error, not an integrity one: a file that holds no checksum
+/// (a login page, an error page) vouches for nothing and contradicts nothing.
 pub fn parse_sha256_file(text: &str) -> Result<String> {
     let first = text
         .trim_start_matches('\u{feff}')
@@ -57,11 +59,14 @@ pub fn parse_sha256_file(text: &str) -> Result<String> {
         .unwrap_or("");
     valid_sha256(first).ok_or_else(|| {
         let shown: String = text.chars().take(80).collect();
-        Error::integrity(format!(
+        Error::network(format!(
             "not a sha256 checksum file (expected 64 hex digits, got '{}')",
             shown.escape_default()
         ))
-        .with_hint("the server answered with something else (an error page?); check the mirror or retry later")
+        .with_hint(
+            "the server answered with something else (an error or login page?); check the \
+             network and the mirror, then retry",
+        )
     })
 }
 

@@ -1291,3 +1291,194 @@ fn a_project_file_may_set_download_urls_only_once_trusted() {
     t.dvm_in(&project, ["config", "get", "retries"]).success();
     no_escapes(&r);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Audit fixes: broken answers are never cached, RPM listings are read lazily, honest wording
+
+const LOGIN_PAGE: &str =
+    "<!DOCTYPE html><html><head><title>Sign in</title></head><body>Please log in</body></html>";
+
+#[test]
+fn a_login_page_from_the_mirror_is_not_cached_as_a_listing() {
+    let r = Replica::docker();
+    let t = env_for(&r);
+    r.server
+        .answer_everything_with(Some(Route::html(LOGIN_PAGE)));
+    t.dvm(["install", "20.10"])
+        .failure(4)
+        .stderr_has("HTML page")
+        .stderr_has("not cached");
+    assert!(t.installed().is_empty());
+
+    // The mirror is fixed: well within the listing TTL, the next run asks again and installs.
+    r.server.answer_everything_with(None);
+    r.server.clear_log();
+    t.dvm(["install", "20.10"])
+        .success()
+        .stderr_has("20.10 resolved to docker 20.10.24");
+    assert!(r.server.count(&replica::static_dir("stable")) > 0);
+    assert_eq!(t.installed(), ["20.10.24"]);
+    no_escapes(&r);
+}
+
+#[test]
+fn a_login_page_as_a_legacy_checksum_file_is_a_network_error() {
+    let r = Replica::docker();
+    let t = env_for(&r);
+    let sibling = format!("{}.sha256", replica::legacy_path("1.8.0"));
+    r.server.add_with(&sibling, Route::html(LOGIN_PAGE));
+    t.dvm(["install", "1.8.0"])
+        .failure(4)
+        .stderr_has(&r.url(&sibling))
+        .stderr_has("not a sha256 checksum file")
+        .stderr_has("HTML page");
+    assert!(t.installed().is_empty());
+
+    // Fixed: the published checksum is used again.
+    let served = r.server_bytes(&replica::legacy_path("1.8.0"));
+    r.add_sha256_sibling(&replica::legacy_path("1.8.0"), &sha256_hex(&served));
+    t.dvm(["install", "1.8.0"])
+        .success()
+        .stderr_has("verified by the published sha256");
+}
+
+/// The replica, with its docker-ce centos/7 primary.xml swapped after repomd.xml was written.
+fn replica_with_a_corrupt_rpm_repository() -> Replica {
+    let r = Replica::docker();
+    let cli = |ver: &'static str| Package {
+        name: "docker-ce-cli",
+        ver,
+        rel: "3.el7",
+        client_version: Some(ver),
+    };
+    let repo = r.add_docker_ce_repo(
+        "centos/7",
+        "stable",
+        RepoChecksum::Sha256,
+        &[cli("20.10.22"), cli("20.10.24")],
+    );
+    r.put(
+        &repo.primary.path,
+        archives::gzip(b"<metadata packages=\"0\"></metadata>"),
+    );
+    r
+}
+
+fn rpm_requests(r: &Replica) -> Vec<String> {
+    paths(r)
+        .into_iter()
+        .filter(|p| {
+            let docker_ce =
+                p.starts_with(&format!("{}/linux/", replica::RPM_HOST)) && !p.contains("/static/");
+            docker_ce || p.starts_with(replica::YUM_HOST)
+        })
+        .collect()
+}
+
+#[test]
+fn an_exact_version_on_static_makes_no_rpm_request() {
+    // Healthy: one request, for the archive.
+    let r = Replica::docker();
+    let t = env_for(&r);
+    t.dvm(["install", "20.10.24"]).success();
+    assert_eq!(paths(&r), [replica::static_path("stable", "20.10.24")]);
+
+    // A corrupted RPM repository does not block it either.
+    let r = replica_with_a_corrupt_rpm_repository();
+    let t = env_for(&r);
+    t.dvm(["install", "20.10.24"])
+        .success()
+        .stderr_has(&r.url(&replica::static_path("stable", "20.10.24")));
+    assert_eq!(rpm_requests(&r), Vec::<String>::new());
+    assert_eq!(manifest(&t, "20.10.24")["source"], "static");
+
+    // A version only that repository has: it is read now, and its failed checksum is fatal.
+    t.dvm(["install", "20.10.22"])
+        .failure(5)
+        .stderr_has("repomd.xml");
+    assert!(!rpm_requests(&r).is_empty());
+    assert_eq!(t.installed(), ["20.10.24"]);
+    no_escapes(&r);
+}
+
+#[test]
+fn a_partial_spec_resolves_past_a_corrupt_rpm_repository_with_a_warning() {
+    let r = replica_with_a_corrupt_rpm_repository();
+    let t = env_for(&r);
+    t.dvm(["install", "20.10"])
+        .success()
+        .stderr_has("20.10 resolved to docker 20.10.24")
+        .stderr_has("left out the rpm listing")
+        .stderr_has("repomd.xml");
+    assert_eq!(manifest(&t, "20.10.24")["source"], "static");
+    // Listing it is still an integrity error: ls-remote reports, it does not hide.
+    t.dvm(["ls-remote"]).failure(5);
+}
+
+#[test]
+fn install_messages_say_how_each_file_was_really_verified() {
+    let r = Replica::docker();
+    let t = env_for(&r);
+    // A legacy build outside dvm's table whose .sha256 is missing (404).
+    let path = replica::legacy_path("1.8.0");
+    r.server.remove(&format!("{path}.sha256"));
+    let run = t.dvm(["install", "1.8.0"]);
+    run.success()
+        .stderr_has("trust on first use only")
+        .stderr_has(&format!("{}.sha256 was not found", r.url(&path)))
+        .stderr_has("dvm's table has no entry");
+    assert!(
+        !run.stderr.contains("nothing is published"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(verified_by(&t, "1.8.0"), ["tofu"]);
+
+    // --from URL: a URL, not a local file.
+    let url_path = "/downloads/docker-20.10.23.tgz";
+    r.put(
+        url_path,
+        archives::docker_tgz("docker/docker", &archives::fake_client_script("20.10.23")),
+    );
+    let run = t.dvm(["install", "--from", &r.url(url_path)]);
+    run.success()
+        .stderr_has("not verified: nothing is published for this URL");
+    assert!(!run.stderr.contains("local file"), "{}", run.stderr);
+}
+
+#[test]
+fn install_from_a_url_offline_says_it_never_downloaded_it() {
+    let r = Replica::docker();
+    let t = env_for(&r);
+    let path = "/downloads/docker-20.10.24.tgz";
+    r.put(
+        path,
+        archives::docker_tgz("docker/docker", &archives::fake_client_script("20.10.24")),
+    );
+    let run = t.dvm(["install", "--from", &r.url(path), "--offline"]);
+    run.failure(4)
+        .stderr_has("offline")
+        .stderr_has("never downloaded")
+        .stderr_has("without --offline");
+    assert!(!run.stderr.contains("404"), "{}", run.stderr);
+    assert_eq!(r.requests(), []);
+}
+
+#[test]
+fn install_refresh_rereads_the_listings() {
+    let r = Replica::docker();
+    let t = env_for(&r);
+    t.dvm(["install", "latest"])
+        .success()
+        .stderr_has("latest resolved to docker 24.0.7");
+    // A release appears; the cached listing does not know it yet.
+    r.add_static("stable", "25.0.0");
+    t.dvm(["install", "latest"])
+        .success()
+        .stderr_has("docker 24.0.7 is already installed");
+    t.dvm(["install", "latest", "--refresh"])
+        .success()
+        .stderr_has("latest resolved to docker 25.0.0");
+    t.dvm(["install", "latest", "--refresh", "--offline"])
+        .failure(2);
+}

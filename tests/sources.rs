@@ -1154,12 +1154,17 @@ fn legacy_sibling_and_table_must_agree() {
         Expected::Tofu
     );
 
-    // A sibling that is not a checksum file is not trusted.
+    // A sibling that is not a checksum file is not trusted, but it vouches for nothing and
+    // contradicts nothing either: a network-kind error (a login page), not an integrity one.
     let mut http = MockHttp::default();
     http.put(&sibling, "<html>Not Found</html>");
-    assert_eq!(
-        sources::confirm_expected(&http, &a).unwrap_err().kind(),
-        ErrorKind::Integrity
+    let e = sources::confirm_expected(&http, &a).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network);
+    assert!(e.message().contains(&sibling), "{}", e.message());
+    assert!(
+        e.message().contains("not a sha256 checksum file"),
+        "{}",
+        e.message()
     );
 
     // Other sources are returned as they are, with no request.
@@ -1546,4 +1551,258 @@ fn release_folders_are_read_from_a_listing() {
     let page = "<a href=\"../\">../</a><a href=\"24/\">24/</a><a href='./7/'>7</a><a href=\"x/\">x</a><a href=\"25\">25</a><a href=\"docker-1.tgz\">";
     assert_eq!(autoindex::release_folders(page), [7, 24]);
     assert!(autoindex::release_folders("").is_empty());
+}
+
+// ---------------------------------------------------------------- broken answers are not cached
+
+const LOGIN_PAGE: &str = "<!DOCTYPE html><html><body><form>Please log in</form></body></html>";
+
+#[test]
+fn a_listing_that_does_not_parse_is_never_cached() {
+    let good = world();
+    let repomd = format!("{CE_C7}/repodata/repomd.xml");
+    let mut portal = world();
+    for url in [STATIC_STABLE, repomd.as_str()] {
+        portal.put(url, LOGIN_PAGE);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(&dir);
+    let h = Hosts::official();
+    let rpm_c7 = |http: &MockHttp| {
+        sources::list_source(
+            http,
+            &h,
+            SourceKind::Rpm,
+            Channel::Stable,
+            Some(&Distro::new("centos", 7)),
+            linux(),
+            &c,
+        )
+    };
+    let stable = |http: &MockHttp| {
+        sources::list_source(
+            http,
+            &h,
+            SourceKind::Static,
+            Channel::Stable,
+            None,
+            linux(),
+            &c,
+        )
+    };
+
+    // Behind the portal: both fail as network errors that say nothing was kept.
+    for e in [rpm_c7(&portal).unwrap_err(), stable(&portal).unwrap_err()] {
+        assert_eq!(e.kind(), ErrorKind::Network, "{}", e.message());
+        let hint = e.hint().unwrap_or_default();
+        assert!(hint.contains("HTML page"), "{hint}");
+        assert!(hint.contains("not cached"), "{hint}");
+    }
+    assert!(
+        rpm_c7(&portal)
+            .unwrap_err()
+            .message()
+            .contains("repomd.xml")
+    );
+    assert!(
+        stable(&portal)
+            .unwrap_err()
+            .message()
+            .contains("links to no docker archive")
+    );
+    assert!(!c.file_for(&repomd).exists());
+    assert!(!c.file_for(STATIC_STABLE).exists());
+
+    // The network is fixed: the next run asks again and succeeds, well within the TTL.
+    assert_eq!(rpm_c7(&good).unwrap().len(), 2);
+    assert_eq!(stable(&good).unwrap().len(), 7);
+    assert!(good.requests().contains(&repomd));
+    assert!(good.requests().contains(&STATIC_STABLE.to_string()));
+    // And now it is cached.
+    good.clear();
+    rpm_c7(&good).unwrap();
+    stable(&good).unwrap();
+    assert_eq!(good.requests(), Vec::<String>::new());
+}
+
+#[test]
+fn a_cached_copy_that_does_not_parse_is_removed_and_fetched_again() {
+    // What an older dvm left behind: a login page cached as the static listing.
+    let http = world();
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(&dir);
+    let h = Hosts::official();
+    std::fs::create_dir_all(&c.dir).unwrap();
+    std::fs::write(c.file_for(STATIC_STABLE), LOGIN_PAGE).unwrap();
+
+    let offline = ListingCache {
+        offline: true,
+        ..c.clone()
+    };
+    let list =
+        |cache: &ListingCache| static_builds::list(&http, &h, Channel::Stable, linux(), cache);
+    let e = list(&offline).unwrap_err();
+    assert!(e.message().contains("has been removed"), "{}", e.message());
+    assert!(e.hint().is_some_and(|h| h.contains("without --offline")));
+    assert!(!c.file_for(STATIC_STABLE).exists());
+    assert!(http.requests().is_empty());
+
+    // Online and fresh: the bad copy is not used, the listing is fetched.
+    std::fs::write(c.file_for(STATIC_STABLE), LOGIN_PAGE).unwrap();
+    assert_eq!(list(&c).unwrap().len(), 7);
+    assert_eq!(http.requests(), [STATIC_STABLE]);
+    assert!(
+        std::fs::read_to_string(c.file_for(STATIC_STABLE))
+            .unwrap()
+            .contains("docker-24.0.7.tgz")
+    );
+}
+
+#[test]
+fn an_expired_listing_stands_in_for_an_answer_that_does_not_parse() {
+    let good = world();
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(&dir);
+    let h = Hosts::official();
+    let expired = ListingCache {
+        ttl: Duration::ZERO,
+        ..c.clone()
+    };
+    let list = |http: &MockHttp, cache: &ListingCache| {
+        static_builds::list(http, &h, Channel::Stable, linux(), cache)
+    };
+    let before = list(&good, &c).unwrap();
+    let mut portal = world();
+    portal.put(STATIC_STABLE, LOGIN_PAGE);
+    assert_eq!(list(&portal, &expired).unwrap(), before);
+    assert_eq!(portal.requests(), [STATIC_STABLE]);
+    // The good copy is kept; --refresh does not fall back to it.
+    let refresh = ListingCache {
+        refresh: true,
+        ..c.clone()
+    };
+    assert_eq!(
+        list(&portal, &refresh).unwrap_err().kind(),
+        ErrorKind::Network
+    );
+    assert_eq!(list(&good, &c).unwrap(), before);
+}
+
+#[test]
+fn a_primary_that_does_not_parse_is_not_cached_even_when_its_digest_matches() {
+    let mut http = MockHttp::default();
+    let garbage = gzip(b"<metadata><package");
+    let sum = sha256_hex(&garbage);
+    let primary = format!("{CE_C7}/repodata/{sum}-primary.xml.gz");
+    http.put(&primary, garbage);
+    http.put(
+        &format!("{CE_C7}/repodata/repomd.xml"),
+        format!(
+            "<repomd><data type=\"primary\"><checksum type=\"sha256\">{sum}</checksum><location href=\"repodata/{sum}-primary.xml.gz\"/></data></repomd>"
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(&dir);
+    let e = sources::list_source(
+        &http,
+        &Hosts::official(),
+        SourceKind::Rpm,
+        Channel::Stable,
+        Some(&Distro::new("centos", 7)),
+        linux(),
+        &c,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network, "{}", e.message());
+    assert!(e.message().contains(&primary), "{}", e.message());
+    assert!(!c.file_for(&primary).exists());
+}
+
+// ---------------------------------------------------------------- lazy RPM listings
+
+/// The world, with centos/7's docker-ce primary.xml swapped after repomd.xml was written.
+fn world_with_corrupt_ce_repo() -> (MockHttp, String) {
+    let mut http = world();
+    let primary_url = http
+        .files
+        .keys()
+        .find(|u| u.starts_with(CE_C7) && u.ends_with("primary.xml.gz"))
+        .unwrap()
+        .clone();
+    http.put(&primary_url, gzip(b"<metadata packages=\"0\"/>"));
+    (http, primary_url)
+}
+
+#[test]
+fn an_exact_version_reads_no_rpm_listing_until_asked() {
+    let (http, primary_url) = world_with_corrupt_ce_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(&dir);
+    let h = Hosts::official();
+    let mut r = sources::resolve(&http, &h, &query("20.10.24"), &c).unwrap();
+    assert_eq!(
+        urls(&r.candidates),
+        ["https://download.docker.com/linux/static/stable/x86_64/docker-20.10.24.tgz"]
+    );
+    assert_eq!(r.pending, [SourceKind::Rpm]);
+    assert!(r.warnings.is_empty());
+    assert_eq!(http.requests(), Vec::<String>::new(), "no listing was read");
+
+    // Only when static turns out not to have it is the repository read, and then its
+    // failed checksum is fatal.
+    let e = r.read_pending(&http, &h, &c).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Integrity);
+    assert!(e.message().contains(&primary_url), "{}", e.message());
+    assert!(r.pending.is_empty());
+
+    // Old versions: legacy first, yum pending.
+    let r = sources::resolve(&http, &h, &query("1.12.6"), &c).unwrap();
+    assert_eq!(
+        urls(&r.candidates),
+        ["https://get.docker.com/builds/Linux/x86_64/docker-1.12.6.tgz"]
+    );
+    assert_eq!(r.pending, [SourceKind::Yum]);
+
+    // With only RPM sources there is nothing to try first: the listing is read at once.
+    let mut q = query("20.10.24");
+    q.source = Some(SourceKind::Rpm);
+    assert_eq!(
+        sources::resolve(&http, &h, &q, &c).unwrap_err().kind(),
+        ErrorKind::Integrity
+    );
+}
+
+#[test]
+fn a_partial_spec_resolves_past_a_repository_that_fails_its_checksum() {
+    let (http, primary_url) = world_with_corrupt_ce_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(&dir);
+    let h = Hosts::official();
+    let mut r = sources::resolve(&http, &h, &query("20.10"), &c).unwrap();
+    assert_eq!(r.version.to_string(), "20.10.24");
+    assert_eq!(
+        urls(&r.candidates),
+        ["https://download.docker.com/linux/static/stable/x86_64/docker-20.10.24.tgz"]
+    );
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(r.warnings[0].contains("rpm listing"), "{:?}", r.warnings);
+    assert!(r.warnings[0].contains(&primary_url), "{:?}", r.warnings);
+    // The tampered repository is never a source of candidates: needing it is fatal.
+    assert_eq!(r.pending, [SourceKind::Rpm]);
+    assert_eq!(
+        r.read_pending(&http, &h, &c).unwrap_err().kind(),
+        ErrorKind::Integrity
+    );
+
+    // 17.03: static lists 17.03.2-ce, so the corrupted repository is not needed to resolve it.
+    let r = sources::resolve(&http, &h, &query("17.03"), &c).unwrap();
+    assert_eq!(r.version.to_string(), "17.03.2-ce");
+
+    // When no other source resolves the spec, the integrity error is the answer.
+    let mut q = query("20.10");
+    q.source = Some(SourceKind::Rpm);
+    assert_eq!(
+        sources::resolve(&http, &h, &q, &c).unwrap_err().kind(),
+        ErrorKind::Integrity
+    );
 }

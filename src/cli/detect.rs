@@ -206,7 +206,7 @@ fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
         .filter(|v| !v.is_prerelease())
         .collect();
     let listing =
-        super::ls_remote::remote_setup(app, &super::ls_remote::SourceArgs::offline(offline), false)
+        super::ls_remote::remote_setup(app, &super::ls_remote::SourceArgs::offline(offline))
             .and_then(|remote| remote.list());
     match listing {
         Ok(listing) => known.extend(
@@ -232,11 +232,8 @@ fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
 }
 
 fn install(app: &App, v: &DockerVersion, offline: bool, announce: bool) -> Result<()> {
-    let remote = super::ls_remote::remote_setup(
-        app,
-        &super::ls_remote::SourceArgs::offline(offline),
-        false,
-    )?;
+    let remote =
+        super::ls_remote::remote_setup(app, &super::ls_remote::SourceArgs::offline(offline))?;
     let progress = super::ls_remote::progress_renderer(app);
     let opts = InstallOptions::default();
     let report = dvm::remote::install_remote(

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use dvm::config::Settings;
 use dvm::error::{Error, Result};
 use dvm::install::{InstallOptions, InstallReport};
+use dvm::verify::VerifiedBy;
 use dvm::version::DockerVersion;
 
 use super::App;
@@ -60,7 +61,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     };
     let report = if let Some(from) = &args.from {
         if from.starts_with("http://") || from.starts_with("https://") {
-            let remote = super::ls_remote::remote_setup(app, &args.sources, false)?;
+            let remote = super::ls_remote::remote_setup(app, &args.sources)?;
             let progress = super::ls_remote::progress_renderer(app);
             dvm::remote::install_from_url(&remote, &app.store, from, &opts, &progress)?
         } else {
@@ -73,7 +74,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         };
         let spec = super::parse_spec(text)?;
         let spec = app.store.resolve_alias(&spec)?;
-        let remote = super::ls_remote::remote_setup(app, &args.sources, false)?;
+        let remote = super::ls_remote::remote_setup(app, &args.sources)?;
         let progress = super::ls_remote::progress_renderer(app);
         dvm::remote::install_remote(&remote, &app.store, &spec, &opts, &progress)?
     };
@@ -84,21 +85,12 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
 
 /// "installed docker V from ORIGIN (verified by …)", shared with `dvm detect`.
 pub(super) fn installed_line(out: &Output, report: &InstallReport) -> String {
-    let how = if report.verified_by.is_empty() {
-        "not verified: no checksum is known for a local file (pass --sha256 to pin one)".to_string()
-    } else {
-        let names: Vec<String> = report
-            .verified_by
-            .iter()
-            .map(|v| super::verify::verified_by_text(*v))
-            .collect();
-        format!("verified by {}", names.join(", "))
-    };
     format!(
-        "{} docker {} from {} ({how})",
+        "{} docker {} from {} ({})",
         out.green("installed"),
         out.bold(&report.version.to_string()),
-        report.origin
+        report.origin,
+        verification_text(report)
     )
 }
 
@@ -119,4 +111,33 @@ fn render(app: &App, report: &InstallReport) {
             report.version
         ));
     }
+}
+
+/// How the install was verified, in words that fit where the file came from.
+fn verification_text(report: &InstallReport) -> String {
+    if report.verified_by.is_empty() {
+        let what = match report.source.as_str() {
+            "url" => "nothing is published for this URL",
+            _ => "no checksum is known for a local file",
+        };
+        return format!("not verified: {what} (pass --sha256 to pin one)");
+    }
+    let names: Vec<String> = report
+        .verified_by
+        .iter()
+        .map(|v| match (v, report.source.as_str()) {
+            // Legacy builds do publish checksums: this one's was missing, and dvm's table
+            // does not know the build.
+            (VerifiedBy::Tofu, "legacy") => format!(
+                "trust on first use only: the published checksum file {}.sha256 was not found \
+                 and dvm's table has no entry for this build",
+                report.origin
+            ),
+            (VerifiedBy::Tofu, "static") => {
+                "trust on first use (nothing is published for static builds)".to_string()
+            }
+            _ => super::verify::verified_by_text(*v),
+        })
+        .collect();
+    format!("verified by {}", names.join(", "))
 }

@@ -22,9 +22,6 @@ pub struct Args {
     /// Print JSON (schema in the README).
     #[arg(long)]
     pub json: bool,
-    /// Refetch listings even if the cache is fresh.
-    #[arg(long)]
-    pub refresh: bool,
 }
 
 /// Where to look: shared by `install` and `ls-remote`.
@@ -42,6 +39,9 @@ pub struct SourceArgs {
     /// Never touch the network: use only cached archives and listings.
     #[arg(long)]
     pub offline: bool,
+    /// Refetch listings even if the cache is fresh.
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
 }
 
 impl SourceArgs {
@@ -53,15 +53,16 @@ impl SourceArgs {
     }
 }
 
-/// Builds the remote context: config and env, then these flags on top.
-pub fn remote_setup(app: &App, args: &SourceArgs, refresh: bool) -> Result<Remote> {
+/// Builds the remote context: config and env, then these flags on top. `refresh` forces
+/// fresh listings whatever `args` say.
+pub fn remote_setup(app: &App, args: &SourceArgs) -> Result<Remote> {
     let settings = Settings::load(&app.ctx, &app.layout)?;
     let options = RemoteOptions {
         source: args.source.as_deref().map(str::parse).transpose()?,
         channel: args.channel.as_deref().map(str::parse).transpose()?,
         distro: args.distro.as_deref().map(str::parse).transpose()?,
         offline: args.offline,
-        refresh,
+        refresh: args.refresh,
     };
     Remote::new(&app.ctx, &app.layout, &settings, options)
 }
@@ -75,6 +76,7 @@ pub fn progress_renderer(app: &App) -> impl Fn(InstallEvent) + Sync + '_ {
                 app.out.info(format!("{spec} resolved to docker {version}"));
             }
         }
+        InstallEvent::Warning(text) => app.out.warn(text),
         InstallEvent::FromCache { path } => {
             app.out
                 .info(format!("using the cached download {}", path.display()));
@@ -133,7 +135,7 @@ pub fn progress_renderer(app: &App) -> impl Fn(InstallEvent) + Sync + '_ {
 
 /// For `dvm doctor --network`: does each configured base answer?
 pub fn mirror_checks(app: &App) -> Vec<(String, bool)> {
-    let Ok(remote) = remote_setup(app, &SourceArgs::default(), false) else {
+    let Ok(remote) = remote_setup(app, &SourceArgs::default()) else {
         return vec![(
             "the mirror settings are invalid (see `dvm config list`)".into(),
             false,
@@ -174,7 +176,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         Some(text) => Some(app.store.resolve_alias(&super::parse_spec(text)?)?),
         None => None,
     };
-    let remote = remote_setup(app, &args.sources, args.refresh)?;
+    let remote = remote_setup(app, &args.sources)?;
     let listing = remote.list()?;
     for note in &listing.skipped {
         app.out.warn(format!("skipped {note}"));

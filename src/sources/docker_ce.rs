@@ -10,7 +10,7 @@
 use super::{
     Artifact, Channel, Distro, Hosts, Http, Os, Platform, SourceKind, autoindex, repodata,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::index::ListingCache;
 
 /// Package names holding the client, preferred first.
@@ -21,9 +21,13 @@ const CLIENT_PACKAGES: [&str; 2] = ["docker-ce-cli", "docker-ce"];
 pub fn default_distros(http: &dyn Http, hosts: &Hosts, cache: &ListingCache) -> Vec<Distro> {
     let mut distros = vec![Distro::new("centos", 7), Distro::new("centos", 9)];
     let listing = format!("{}/linux/fedora/", hosts.docker_ce);
-    if let Ok(Some(page)) = cache.fetch(http, &listing, FOLDER_LISTING_LIMIT)
-        && let Some(newest) = autoindex::release_folders(&String::from_utf8_lossy(&page)).pop()
-    {
+    // A page without release folders is not the listing (a login page?): not cached.
+    let newest_release = |page: &[u8]| {
+        autoindex::release_folders(&String::from_utf8_lossy(page))
+            .pop()
+            .ok_or_else(|| Error::network(format!("{listing} lists no release folder")))
+    };
+    if let Ok(Some(newest)) = cache.fetch(http, &listing, FOLDER_LISTING_LIMIT, newest_release) {
         distros.push(Distro::new("fedora", newest));
     }
     distros

@@ -586,24 +586,40 @@ pub struct Query {
     pub platform: Platform,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Resolved {
     pub version: DockerVersion,
     /// In the order to try. The installer downloads each in turn: a missing file (404) moves
     /// on to the next; an integrity failure stops everything.
     pub candidates: Vec<Artifact>,
+    /// Sources whose candidates come from listings not read yet, in order: the RPM
+    /// repositories when the version was given exactly, and any repository whose listing
+    /// failed its checksum while a partial spec was resolved. [`Resolved::read_pending`]
+    /// reads them, which the installer does only once every candidate above is missing.
+    pub pending: Vec<SourceKind>,
     /// Listings that could not be read, as `<url>: <reason>`, for the final error message.
     pub tried: Vec<String>,
     /// Repositories that were read but hold no build of `version` (their URLs), so a final
     /// "not found" can say everywhere dvm looked.
     pub searched: Vec<String>,
+    /// Listings left out of resolving a partial spec because they failed their checksum.
+    /// The version was chosen without them; installing it from one of them still fails.
+    pub warnings: Vec<String>,
+    query: Query,
+    channel: Channel,
+    listing_error: Option<Error>,
 }
 
-/// Where to look for `query` and in which order. Partial specs and `latest` resolve against
-/// the listings (through `cache`) to the newest stable match; an exact version is tried at its
-/// constructed URL on static and legacy even when no listing names it, while RPM candidates
-/// only ever come from repodata. A listing that cannot be read is noted in `tried` and skipped.
-pub fn find_artifacts(
+/// Where to look for `query` and in which order, reading no more than it must.
+///
+/// Partial specs and `latest` resolve against the listings (through `cache`) to the newest
+/// stable match; a listing that cannot be read is noted in `tried`, one that fails its checksum
+/// is left out with a warning (and its source stays pending, so the version can still not be
+/// installed from it). An exact version is tried at its constructed URL on static and legacy
+/// even when no listing names it; RPM candidates only ever come from repodata, and for an exact
+/// version those listings are left pending: installing a version static or legacy has costs no
+/// RPM request, and a broken RPM repository cannot block it.
+pub fn resolve(
     http: &dyn Http,
     hosts: &Hosts,
     query: &Query,
@@ -616,20 +632,30 @@ pub fn find_artifacts(
         Channel::Stable
     });
     let mut tried = Vec::new();
+    let mut warnings = Vec::new();
     let mut listings = Listings::default();
+    // Sources whose listing could not be read while resolving, and those that failed a checksum.
+    let mut unreadable = Vec::new();
+    let mut unverified = Vec::new();
+    let mut listing_error = None;
 
     let version = match &query.spec {
         VersionSpec::Exact(v) => canonical(v),
         VersionSpec::Latest | VersionSpec::Partial { .. } => {
             let mut found: Vec<DockerVersion> = Vec::new();
-            let mut first_error = None;
+            let mut integrity_error = None;
             for &source in &sources {
                 match listings.get(http, hosts, query, source, channel, cache) {
                     Ok(list) => found.extend(list.iter().map(|a| a.version)),
-                    Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
+                    Err(e) if e.kind() == ErrorKind::Integrity => {
+                        warnings.push(format!("left out the {source} listing: {}", e.message()));
+                        unverified.push(source);
+                        integrity_error.get_or_insert(e);
+                    }
                     Err(e) => {
                         tried.push(format!("{source} listing: {}", e.message()));
-                        first_error.get_or_insert(e);
+                        unreadable.push(source);
+                        listing_error.get_or_insert(e);
                     }
                 }
             }
@@ -645,7 +671,7 @@ pub fn find_artifacts(
             match best {
                 Some(v) => *v,
                 None => {
-                    return Err(first_error.unwrap_or_else(|| {
+                    return Err(integrity_error.or(listing_error).unwrap_or_else(|| {
                         Error::not_found(format!(
                             "no {channel} release matches '{}' for {} (looked at: {})",
                             query.spec,
@@ -670,66 +696,140 @@ pub fn find_artifacts(
         }
     };
 
-    let mut candidates = Vec::new();
-    let mut searched = Vec::new();
-    let mut listing_error = None;
+    let mut resolved = Resolved {
+        version,
+        candidates: Vec::new(),
+        pending: Vec::new(),
+        tried,
+        searched: Vec::new(),
+        warnings,
+        query: query.clone(),
+        channel,
+        listing_error,
+    };
+    let exact = matches!(query.spec, VersionSpec::Exact(_));
     for &source in &sources {
         match source {
-            SourceKind::Static => {
-                if let Some(a) = static_builds::artifact(hosts, &version, channel, query.platform) {
-                    candidates.push(a);
-                }
+            SourceKind::Static => resolved.candidates.extend(static_builds::artifact(
+                hosts,
+                &version,
+                channel,
+                query.platform,
+            )),
+            SourceKind::Legacy => resolved.candidates.extend(legacy::artifact(
+                hosts,
+                &version,
+                channel,
+                query.platform,
+            )),
+            SourceKind::Yum | SourceKind::Rpm if unreadable.contains(&source) => {}
+            SourceKind::Yum | SourceKind::Rpm if exact || unverified.contains(&source) => {
+                resolved.pending.push(source);
             }
-            SourceKind::Legacy => {
-                if let Some(a) = legacy::artifact(hosts, &version, channel, query.platform) {
-                    candidates.push(a);
-                }
-            }
+            // Read while resolving: its matches cost nothing more.
             SourceKind::Yum | SourceKind::Rpm => {
-                match listings.get(http, hosts, query, source, channel, cache) {
-                    Ok(list) => {
-                        let before = candidates.len();
-                        candidates.extend(
-                            list.iter()
-                                .filter(|a| {
-                                    a.version.same_release(&version) && edition_ok(&version, a)
-                                })
-                                .cloned(),
-                        );
-                        if candidates.len() == before {
-                            searched.extend(repository_urls(
-                                http, hosts, source, channel, query, cache,
-                            ));
-                        }
-                    }
-                    Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
-                    Err(e) => {
-                        tried.push(format!("{source} listing: {}", e.message()));
-                        listing_error.get_or_insert(e);
-                    }
-                }
+                let list = listings.get(http, hosts, query, source, channel, cache)?;
+                let matching = resolved.matching(list);
+                resolved.note_if_none(&matching, http, hosts, source, cache);
+                resolved.candidates.extend(matching);
             }
         }
     }
-    if candidates.is_empty() {
-        return Err(listing_error.unwrap_or_else(|| {
+    // Nothing to try first: the pending listings are all there is.
+    if resolved.candidates.is_empty() {
+        let listed = resolved.read_pending(http, hosts, cache)?;
+        resolved.candidates = listed;
+    }
+    if resolved.candidates.is_empty() {
+        return Err(resolved.listing_error.take().unwrap_or_else(|| {
             let mut message = format!(
                 "no source has docker {version} for {} on the {channel} channel (looked at: {})",
                 query.platform,
                 join(&sources)
             );
-            for url in &searched {
+            for url in &resolved.searched {
                 message.push_str(&format!("\n  searched {url}/repodata"));
             }
             Error::not_found(message).with_hint("run `dvm ls-remote` to see what is available")
         }));
     }
-    Ok(Resolved {
-        version,
-        candidates,
-        tried,
-        searched,
-    })
+    Ok(resolved)
+}
+
+impl Resolved {
+    /// Reads the pending listings and returns their candidates for `version`, in order
+    /// (nothing is pending afterwards). A listing that cannot be read is noted in `tried`;
+    /// one that fails its checksum is an error: the version is now needed from it.
+    pub fn read_pending(
+        &mut self,
+        http: &dyn Http,
+        hosts: &Hosts,
+        cache: &ListingCache,
+    ) -> Result<Vec<Artifact>> {
+        let mut found = Vec::new();
+        for source in std::mem::take(&mut self.pending) {
+            let q = &self.query;
+            match list_source(
+                http,
+                hosts,
+                source,
+                self.channel,
+                q.distro.as_ref(),
+                q.platform,
+                cache,
+            ) {
+                Ok(list) => {
+                    let matching = self.matching(&list);
+                    self.note_if_none(&matching, http, hosts, source, cache);
+                    found.extend(matching);
+                }
+                Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
+                Err(e) => {
+                    self.tried
+                        .push(format!("{source} listing: {}", e.message()));
+                    self.listing_error.get_or_insert(e);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The builds of `version` in a listing.
+    fn matching(&self, list: &[Artifact]) -> Vec<Artifact> {
+        list.iter()
+            .filter(|a| a.version.same_release(&self.version) && edition_ok(&self.version, a))
+            .cloned()
+            .collect()
+    }
+
+    /// A listing read without a match: its repositories go into `searched`.
+    fn note_if_none(
+        &mut self,
+        matching: &[Artifact],
+        http: &dyn Http,
+        hosts: &Hosts,
+        source: SourceKind,
+        cache: &ListingCache,
+    ) {
+        if matching.is_empty() {
+            let urls = repository_urls(http, hosts, source, self.channel, &self.query, cache);
+            self.searched.extend(urls);
+        }
+    }
+}
+
+/// Every candidate for `query` at once: [`resolve`], then the pending listings read too.
+/// `dvm install` uses [`resolve`] and reads the pending listings only when it must.
+pub fn find_artifacts(
+    http: &dyn Http,
+    hosts: &Hosts,
+    query: &Query,
+    cache: &ListingCache,
+) -> Result<Resolved> {
+    let mut resolved = resolve(http, hosts, query, cache)?;
+    let listed = resolved.read_pending(http, hosts, cache)?;
+    resolved.candidates.extend(listed);
+    Ok(resolved)
 }
 
 /// The repositories `source` reads for `query`: yum and rpm only, as in [`list_source`].

@@ -404,35 +404,41 @@ fn read_repo(
     cache: &ListingCache,
 ) -> Result<Option<Vec<RpmPackage>>> {
     let repomd_url = format!("{repo_base}/repodata/repomd.xml");
-    let Some(repomd) = cache.fetch(http, &repomd_url, REPOMD_LIMIT)? else {
+    let primary_of = |repomd: &[u8]| {
+        let primary = primary_ref(repomd).map_err(|e| e.context(&repomd_url))?;
+        if !super::safe_relative(&primary.href) {
+            return Err(malformed(
+                "repomd.xml",
+                format!(
+                    "{repomd_url} points outside its repository ({})",
+                    primary.href.escape_default()
+                ),
+            ));
+        }
+        Ok(primary)
+    };
+    let Some(primary) = cache.fetch(http, &repomd_url, REPOMD_LIMIT, primary_of)? else {
         return Ok(None);
     };
-    let primary = primary_ref(&repomd).map_err(|e| e.context(&repomd_url))?;
-    if !super::safe_relative(&primary.href) {
-        return Err(malformed(
-            "repomd.xml",
-            format!(
-                "{repomd_url} points outside its repository ({})",
-                primary.href.escape_default()
-            ),
-        ));
-    }
     let primary_url = format!("{repo_base}/{}", primary.href);
-    let bytes = match &primary.checksum {
-        Some((algo, hex)) => {
-            cache.fetch_verified(http, &primary_url, PRIMARY_DOWNLOAD_LIMIT, *algo, hex)?
-        }
-        None => cache.fetch(http, &primary_url, PRIMARY_DOWNLOAD_LIMIT)?,
+    let packages = |bytes: &[u8]| parse_primary(bytes).map_err(|e| e.context(&primary_url));
+    let packages = match &primary.checksum {
+        Some((algo, hex)) => cache.fetch_verified(
+            http,
+            &primary_url,
+            PRIMARY_DOWNLOAD_LIMIT,
+            *algo,
+            hex,
+            packages,
+        )?,
+        None => cache.fetch(http, &primary_url, PRIMARY_DOWNLOAD_LIMIT, packages)?,
     };
-    let bytes = bytes.ok_or_else(|| {
+    packages.map(Some).ok_or_else(|| {
         Error::network(format!(
             "{repomd_url} names {primary_url}, which is missing"
         ))
         .with_hint("the repository is being updated or the mirror is incomplete; retry later")
-    })?;
-    parse_primary(&bytes)
-        .map(Some)
-        .map_err(|e| e.context(&primary_url))
+    })
 }
 
 /// Where a repository lives: its URL and the same folder below the source base.

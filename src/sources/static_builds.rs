@@ -75,7 +75,9 @@ pub fn version_of(file: &str, os: Os) -> Option<DockerVersion> {
     DockerVersion::parse(v).ok()
 }
 
-/// The folder's listing, through the cache. A missing folder (404) lists nothing.
+/// The folder's listing, through the cache. A missing folder (404) lists nothing; a page
+/// that links to no docker archive is not the folder's listing (a login or error page served
+/// with status 200) and is an error, never cached.
 pub fn list(
     http: &dyn Http,
     hosts: &Hosts,
@@ -86,10 +88,20 @@ pub fn list(
     let Some(folder) = folder_url(hosts, channel, platform) else {
         return Ok(Vec::new());
     };
-    let Some(page) = cache.fetch(http, &folder, LISTING_LIMIT)? else {
-        return Ok(Vec::new());
-    };
-    let html = std::str::from_utf8(&page).map_err(|_| {
+    let parse = |page: &[u8]| parse_listing(page, &folder, hosts, channel, platform);
+    Ok(cache
+        .fetch(http, &folder, LISTING_LIMIT, parse)?
+        .unwrap_or_default())
+}
+
+fn parse_listing(
+    page: &[u8],
+    folder: &str,
+    hosts: &Hosts,
+    channel: Channel,
+    platform: Platform,
+) -> Result<Vec<Artifact>> {
+    let html = std::str::from_utf8(page).map_err(|_| {
         Error::network(format!("{folder} did not answer with a text listing"))
             .with_hint("check DVM_MIRROR / DVM_STATIC_URL, or retry later")
     })?;
@@ -98,6 +110,12 @@ pub fn list(
         .filter_map(|f| version_of(f, platform.os))
         .filter_map(|v| artifact(hosts, &v, channel, platform))
         .collect();
+    if out.is_empty() {
+        return Err(Error::network(format!(
+            "{folder} links to no docker archive: it is not the folder's listing"
+        ))
+        .with_hint("check DVM_MIRROR / DVM_STATIC_URL, or retry later"));
+    }
     out.sort_by_key(|a| a.version);
     out.dedup_by(|a, b| a.version == b.version);
     Ok(out)

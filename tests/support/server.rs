@@ -195,6 +195,8 @@ struct State {
     routes: Mutex<BTreeMap<String, Entry>>,
     log: Mutex<Vec<RequestRecord>>,
     served: Mutex<HashMap<String, u64>>,
+    /// When set, every path gets this answer, whatever its routes (a captive portal).
+    everything: Mutex<Option<Route>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -264,6 +266,12 @@ impl FixtureServer {
     pub fn add_sequence(&self, path: &str, routes: Vec<Route>) {
         assert!(!routes.is_empty(), "a sequence needs at least one route");
         lock(&self.state.routes).insert(path.to_string(), Entry { routes, hits: 0 });
+    }
+
+    /// Answers every request with `route` (like a proxy login page or captive portal) until
+    /// called again with `None`; the routes themselves are kept.
+    pub fn answer_everything_with(&self, route: Option<Route>) {
+        *lock(&self.state.everything) = route;
     }
 
     pub fn remove(&self, path: &str) {
@@ -418,6 +426,9 @@ fn handle(conn: TcpStream, state: &State) {
 }
 
 fn respond(req: &Request, state: &State) -> Reply {
+    if let Some(route) = lock(&state.everything).clone() {
+        return serve_route(req, &route, None);
+    }
     let mut routes = lock(&state.routes);
     if let Some(entry) = routes.get_mut(&req.path) {
         let Some(route) = entry.current().cloned() else {
