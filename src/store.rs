@@ -2,7 +2,9 @@
 //! global default, aliases and the shim.
 //!
 //! A version folder appears only by `rename` from a fully written, fsynced staging folder, so
-//! a visible version is always complete, whatever moment a process is killed at.
+//! a visible version is always complete, whatever moment a process is killed at. A reinstall
+//! exchanges the two folders in one step where the system allows, so the version never
+//! disappears in between.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -191,6 +193,13 @@ impl Store {
         if target.exists() {
             if !replace {
                 return Ok(Committed::AlreadyPresent);
+            }
+            // Swapped in one step where the system can: the shim finds the old client or the
+            // new one, never nothing. The old folder, now at the staging path, goes on drop.
+            if exchange(&staging.dir, &target).with_path("swap in", &target)? {
+                sync_dir(&versions)?;
+                sync_dir(&self.layout.tmp_dir())?;
+                return Ok(Committed::Installed);
             }
             self.remove_version_dir(v)?;
         }
@@ -454,6 +463,25 @@ pub fn lock_file(path: &Path) -> Result<File> {
         .with_path("open the lock", path)?;
     file.lock().with_path("lock", path)?;
     Ok(file)
+}
+
+/// Atomically exchanges two existing paths. `Ok(false)` when this system or file system
+/// cannot (the caller falls back to remove-then-rename).
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    use rustix::io::Errno;
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        // An old kernel, or a file system without exchange (some network and FUSE ones).
+        Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
+    Ok(false)
 }
 
 /// `<label>.<pid>.<n>.<nanos>` → pid.

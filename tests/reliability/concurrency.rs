@@ -283,3 +283,78 @@ fn race_rounds(
         assert_eq!(ls.stdout.contains(V), store.len() == 1, "{}", ls.stdout);
     }
 }
+
+/// `install --force` of a version that is installed swaps the new folder in: whoever looks at
+/// `versions/V/` in the meantime finds the old client or the new one, never nothing.
+#[test]
+fn a_forced_reinstall_never_leaves_the_version_missing() {
+    let t = TestEnv::new();
+    let old = padded_client(V, 256 * 1024);
+    let new = padded_client(V, 300 * 1024);
+    let archive = |name: &str, client: &[u8]| {
+        let tgz = archives::docker_tgz("docker/docker", client);
+        t.file(name, &tgz).display().to_string()
+    };
+    let archives = [archive("old.tgz", &old), archive("new.tgz", &new)];
+    let known = [sha256_hex(&old), sha256_hex(&new)];
+    t.dvm(["install", "--from", &archives[0], "--as", V])
+        .success();
+    let client = t.home.join("versions").join(V).join("docker");
+    let project = project(&t, "project");
+    std::fs::write(project.join(".docker-version"), V).unwrap();
+
+    let rounds = scaled(12, 60);
+    let installing = AtomicBool::new(true);
+    let (checks, misses, shim_runs) = thread::scope(|scope| {
+        let watcher = scope.spawn(|| {
+            let (mut checks, mut misses) = (0usize, Vec::new());
+            while installing.load(Ordering::SeqCst) {
+                checks += 1;
+                if !client.is_file() {
+                    misses.push(checks);
+                }
+            }
+            (checks, misses)
+        });
+        let shim = scope.spawn(|| {
+            let mut runs = 0usize;
+            while installing.load(Ordering::SeqCst) {
+                let run = t.docker_in(&project, ["--version"]);
+                // Each run starts the old client or the new one, both the whole script.
+                assert!(
+                    ran_whole_client(&run, V),
+                    "the shim missed the client: {run:?}"
+                );
+                runs += 1;
+            }
+            runs
+        });
+        let installs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for round in 0..rounds {
+                let from = &archives[(round + 1) % 2];
+                t.dvm(["install", "--force", "--from", from, "--as", V])
+                    .success();
+            }
+        }));
+        installing.store(false, Ordering::SeqCst);
+        let (checks, misses) = watcher.join().expect("the watcher");
+        let shim_runs = shim.join().expect("the shim never missed the client");
+        if let Err(panic) = installs {
+            std::panic::resume_unwind(panic);
+        }
+        (checks, misses, shim_runs)
+    });
+    assert!(
+        misses.is_empty(),
+        "versions/{V}/docker was missing {} times out of {checks} checks during {rounds} forced reinstalls",
+        misses.len()
+    );
+    assert!(checks > 0 && shim_runs > 0);
+    // The last install put the new client in place, and nothing is left in tmp/.
+    let store = assert_store_consistent(&t.home);
+    assert_eq!(store, [(V.to_string(), known[rounds % 2].clone())]);
+    assert_eq!(tmp_leftovers(&t.home), Vec::<String>::new());
+    if long_tests() {
+        println!("reliability: {rounds} forced reinstalls, {checks} checks, {shim_runs} shim runs");
+    }
+}
