@@ -7,6 +7,7 @@
 //! the first response, before `consume` sees a byte; later failures are resumed inside the
 //! reader with ranged requests validated by `If-Range`.
 
+pub mod folder;
 mod partial;
 pub mod policy;
 mod stream;
@@ -186,9 +187,12 @@ impl Fetcher {
     ) -> Result<Downloaded> {
         let parsed = self.prepare(url)?;
         let (part, meta_path) = partial::part_paths(dest);
-        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).with_path("create", parent)?;
-        }
+        let folder = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        // Until the file is in place, `cache clean` and `prune` leave the `.part` alone.
+        let _in_use = folder::hold_shared(folder)?;
         let resumable = partial::find_resumable(&part, &meta_path, parsed.as_str());
         let opened = self.open_download(&parsed, resumable, progress)?;
 

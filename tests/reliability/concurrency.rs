@@ -358,3 +358,56 @@ fn a_forced_reinstall_never_leaves_the_version_missing() {
         println!("reliability: {rounds} forced reinstalls, {checks} checks, {shim_runs} shim runs");
     }
 }
+
+/// The `.part` of a download in `<home>/cache/downloads`, once there is one.
+fn wait_for_part(home: &std::path::Path) -> std::path::PathBuf {
+    let downloads = home.join("cache/downloads");
+    // A watchdog, not a measurement: the download reaches its stall within moments.
+    for _ in 0..2000 {
+        let part = std::fs::read_dir(&downloads).ok().and_then(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|e| e == "part"))
+        });
+        if let Some(part) = part {
+            return part;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no .part appeared: {:?}", list_dir(&downloads));
+}
+
+/// `dvm cache clean` while an install downloads: the install finishes, the clean leaves the
+/// running download's files alone and says so, and a later clean empties the cache.
+#[test]
+fn cache_clean_during_a_download_does_not_break_it() {
+    let server = FixtureServer::start();
+    let client = padded_client(V, 512 * 1024);
+    let tgz = archives::docker_tgz("docker/docker", &client);
+    // Long enough for `cache clean` to run while the download waits in the middle (its
+    // `.part` appears as the first half arrives).
+    server.add_with(&static_path(V), stalled(tgz.clone(), 2000));
+    let t = remote_env(&server);
+    let downloads = t.home.join("cache/downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    std::fs::write(downloads.join("docker-1.0.0.tgz"), b"an old download").unwrap();
+
+    let install = spawn(&t, &["install", V]);
+    let part = wait_for_part(&t.home);
+    let clean = t.dvm(["cache", "clean"]);
+    let part_survived = part.exists();
+    let install = finish(install);
+    assert_no_panic(&install, "install");
+    install.success();
+    assert!(part_survived, "cache clean removed the running download");
+    clean.success().stderr_has("a download is in progress");
+    assert!(!downloads.join("docker-1.0.0.tgz").exists());
+    assert_one_full_download(&server, &static_path(V), tgz.len());
+    assert_eq!(
+        assert_store_consistent(&t.home),
+        [(V.to_string(), sha256_hex(&client))]
+    );
+
+    t.dvm(["cache", "clean"]).success();
+    assert_eq!(list_dir(&downloads), Vec::<String>::new());
+}
