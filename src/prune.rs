@@ -10,7 +10,8 @@
 //! A complete download is kept exactly when a version that stays installed was installed from
 //! it (its sha256 is that manifest's `archive_sha256`): that is what makes `dvm install --force`
 //! work offline. Every other download goes, whatever its age. A `.part` (an interrupted
-//! download) goes once it has not been written for [`STALE_PARTIAL_AFTER`].
+//! download) goes once it has not been written for [`STALE_PARTIAL_AFTER`], unless a download
+//! is running (see [`crate::fetch::folder`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -21,7 +22,9 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::error::{Error, IoContext, Result};
+use crate::fetch;
 use crate::install::HashingReader;
+use crate::layout::Layout;
 use crate::store::Store;
 use crate::version::{DockerVersion, VersionSpec};
 
@@ -163,12 +166,21 @@ pub fn prune(ctx: &Context, store: &Store, opts: &PruneOptions) -> Result<PruneR
                 store.remove_version_dir(&pruned.version)?;
             }
         }
-        for file in &report.files {
-            match fs::remove_file(&file.path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io("remove", &file.path, e)),
+        let downloads = store.layout().downloads_dir();
+        // Held while removing: a download starting meanwhile waits for it.
+        let _no_download_runs = if downloads.is_dir() {
+            let lock = fetch::folder::try_lock_exclusive(&downloads)?;
+            if lock.is_none() {
+                // A running download's `.part` may look stale (resumed from an old one):
+                // partial files wait for a prune when no download runs.
+                report.files.retain(|f| f.kind != FileKind::Partial);
             }
+            lock
+        } else {
+            None
+        };
+        for file in &report.files {
+            remove_file_if_exists(&file.path)?;
         }
         store.clean_stale_staging();
     }
@@ -248,11 +260,66 @@ fn unneeded_downloads(
 /// For a `.part` or one of its sidecars (`.part.meta`, `.part.meta.tmp`), the `.part` it
 /// belongs to.
 fn partial_of(dir: &Path, name: &str) -> Option<PathBuf> {
-    let stem = name
-        .strip_suffix(".part.meta.tmp")
-        .or_else(|| name.strip_suffix(".part.meta"))
-        .or_else(|| name.strip_suffix(".part"))?;
+    let stem = fetch::folder::partial_stem(name)?;
     Some(dir.join(format!("{stem}.part")))
+}
+
+fn remove_file_if_exists(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io("remove", path, e)),
+    }
+}
+
+/// What `dvm cache clean` removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheCleaned {
+    /// Downloads (complete or partial) removed.
+    pub files: usize,
+    pub bytes: u64,
+    /// Partial downloads left in place because downloads were running: the next clean gets
+    /// them.
+    pub in_use: Vec<PathBuf>,
+}
+
+/// Empties the download cache and the listing cache. Downloads that are running are not
+/// disturbed: their partial files (with every other one: which is whose cannot be told) stay.
+/// The downloads folder itself stays too (it carries the downloads' lock).
+pub fn clean_cache(layout: &Layout) -> Result<CacheCleaned> {
+    let mut cleaned = CacheCleaned::default();
+    let downloads = layout.downloads_dir();
+    if downloads.is_dir() {
+        let no_download_runs = fetch::folder::try_lock_exclusive(&downloads)?;
+        let entries = fs::read_dir(&downloads).with_path("list", &downloads)?;
+        for entry in entries {
+            let entry = entry.with_path("list", &downloads)?;
+            let path = entry.path();
+            let name = entry.file_name();
+            let partial = name.to_str().is_some_and(fetch::folder::is_partial);
+            if partial && no_download_runs.is_none() {
+                cleaned.in_use.push(path);
+                continue;
+            }
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                cleaned.bytes += dir_size(&path);
+                fs::remove_dir_all(&path).with_path("remove", &path)?;
+            } else {
+                cleaned.bytes += meta.len();
+                remove_file_if_exists(&path)?;
+            }
+            cleaned.files += 1;
+        }
+        cleaned.in_use.sort();
+    }
+    let listings = layout.listings_dir();
+    if listings.exists() {
+        fs::remove_dir_all(&listings).with_path("remove", &listings)?;
+    }
+    Ok(cleaned)
 }
 
 /// A `.part` not written for a day; a sidecar whose `.part` is gone is stale too.
@@ -565,6 +632,89 @@ mod tests {
         assert!(report.files.iter().all(|p| p.kind == FileKind::Partial));
         assert_eq!(f.downloads(), ["fresh.tgz.part", "fresh.tgz.part.meta"]);
         assert_eq!(report.files.len(), 3);
+    }
+
+    /// A download holds its folder's lock shared while it runs (see `fetch::folder`).
+    #[cfg(unix)]
+    fn download_running(downloads: &Path) -> File {
+        let dir = File::open(downloads).unwrap();
+        dir.lock_shared().unwrap();
+        dir
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn partial_downloads_stay_while_a_download_runs() {
+        let f = Fixture::new();
+        f.install("1.12.6", 400, Some(b"old archive"));
+        let downloads = f.store.layout().downloads_dir();
+        // A download resuming an old `.part` has not written to it yet.
+        let old = SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)
+            - STALE_PARTIAL_AFTER
+            - Duration::from_secs(60);
+        fs::write(downloads.join("resumed.tgz.part"), b"partial").unwrap();
+        File::options()
+            .write(true)
+            .open(downloads.join("resumed.tgz.part"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+
+        let running = download_running(&downloads);
+        let report = f.prune(90, false);
+        assert_eq!(versions(&report), ["1.12.6"]);
+        assert_eq!(report.files.len(), 1, "{:?}", report.files);
+        assert_eq!(report.files[0].kind, FileKind::Download);
+        assert_eq!(f.downloads(), ["resumed.tgz.part"]);
+
+        drop(running);
+        let report = f.prune(90, false);
+        assert_eq!(report.files.len(), 1, "{:?}", report.files);
+        assert_eq!(report.files[0].kind, FileKind::Partial);
+        assert!(f.downloads().is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn cache_clean_leaves_partial_downloads_while_one_runs() {
+        let f = Fixture::new();
+        let layout = f.store.layout();
+        let downloads = layout.downloads_dir();
+        fs::create_dir_all(downloads.join("a-folder")).unwrap();
+        fs::create_dir_all(layout.listings_dir()).unwrap();
+        fs::write(layout.listings_dir().join("static.json"), b"{}").unwrap();
+        for name in ["done.tgz", "running.tgz.part", "running.tgz.part.meta"] {
+            fs::write(downloads.join(name), b"0123456789").unwrap();
+        }
+
+        let running = download_running(&downloads);
+        let cleaned = clean_cache(layout).unwrap();
+        assert_eq!((cleaned.files, cleaned.bytes), (2, 10));
+        assert_eq!(
+            cleaned.in_use,
+            [
+                downloads.join("running.tgz.part"),
+                downloads.join("running.tgz.part.meta")
+            ]
+        );
+        assert_eq!(f.downloads(), ["running.tgz.part", "running.tgz.part.meta"]);
+        assert!(!layout.listings_dir().exists());
+
+        drop(running);
+        let cleaned = clean_cache(layout).unwrap();
+        assert_eq!((cleaned.files, cleaned.bytes), (2, 20));
+        assert!(cleaned.in_use.is_empty());
+        // The folder stays: it carries the downloads' lock.
+        assert!(downloads.is_dir() && f.downloads().is_empty());
+    }
+
+    #[test]
+    fn cache_clean_without_a_cache_does_nothing() {
+        let f = Fixture::new();
+        assert_eq!(
+            clean_cache(f.store.layout()).unwrap(),
+            CacheCleaned::default()
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! global default, aliases and the shim.
 //!
 //! A version folder appears only by `rename` from a fully written, fsynced staging folder, so
-//! a visible version is always complete, whatever moment a process is killed at.
+//! a visible version is always complete, whatever moment a process is killed at. A reinstall
+//! exchanges the two folders in one step where the system allows, so the version never
+//! disappears in between.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -191,6 +193,13 @@ impl Store {
         if target.exists() {
             if !replace {
                 return Ok(Committed::AlreadyPresent);
+            }
+            // Swapped in one step where the system can: the shim finds the old client or the
+            // new one, never nothing. The old folder, now at the staging path, goes on drop.
+            if exchange(&staging.dir, &target).with_path("swap in", &target)? {
+                sync_dir(&versions)?;
+                sync_dir(&self.layout.tmp_dir())?;
+                return Ok(Committed::Installed);
             }
             self.remove_version_dir(v)?;
         }
@@ -456,6 +465,25 @@ pub fn lock_file(path: &Path) -> Result<File> {
     Ok(file)
 }
 
+/// Atomically exchanges two existing paths. `Ok(false)` when this system or file system
+/// cannot (the caller falls back to remove-then-rename).
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    use rustix::io::Errno;
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        // An old kernel, or a file system without exchange (some network and FUSE ones).
+        Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
 /// `<label>.<pid>.<n>.<nanos>` → pid.
 fn staging_pid(name: &str) -> Option<u32> {
     let mut parts = name.rsplitn(4, '.');
@@ -587,5 +615,73 @@ impl Store {
                 actual,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::ArchiveKind;
+
+    fn manifest(v: &str) -> Manifest {
+        Manifest {
+            version: v.into(),
+            source: "file".into(),
+            origin: "/tmp/docker.tgz".into(),
+            archive_kind: ArchiveKind::TarGz,
+            archive_sha256: None,
+            client_sha256: "00".repeat(32),
+            client_size: 3,
+            verified_by: Vec::new(),
+            installed_at: 0,
+            rpm: None,
+        }
+    }
+
+    fn staged(store: &Store, client: &[u8]) -> Staging {
+        let staging = store.stage("20.10.24").unwrap();
+        fs::write(staging.client_path(), client).unwrap();
+        staging
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "macos"))]
+    #[test]
+    fn exchange_swaps_two_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        fs::create_dir(&a).unwrap();
+        fs::create_dir(&b).unwrap();
+        fs::write(a.join("f"), b"from a").unwrap();
+        fs::write(b.join("f"), b"from b").unwrap();
+        if !exchange(&a, &b).unwrap() {
+            // The fallback is still exercised by `commit` below.
+            println!("skipped: this file system cannot exchange folders");
+            return;
+        }
+        assert_eq!(fs::read(a.join("f")).unwrap(), b"from b");
+        assert_eq!(fs::read(b.join("f")).unwrap(), b"from a");
+        assert!(exchange(&a, &dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn a_replacing_commit_leaves_the_new_version_and_no_staging() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(Layout::under(dir.path()));
+        let v = DockerVersion::parse("20.10.24").unwrap();
+        let first = store.commit(staged(&store, b"old"), &manifest("20.10.24"), &v, true);
+        assert_eq!(first.unwrap(), Committed::Installed);
+        let kept = store.commit(staged(&store, b"new"), &manifest("20.10.24"), &v, false);
+        assert_eq!(kept.unwrap(), Committed::AlreadyPresent);
+        assert_eq!(fs::read(store.layout().client_path(&v)).unwrap(), b"old");
+        let replaced = store.commit(staged(&store, b"new"), &manifest("20.10.24"), &v, true);
+        assert_eq!(replaced.unwrap(), Committed::Installed);
+        assert_eq!(fs::read(store.layout().client_path(&v)).unwrap(), b"new");
+        assert!(store.manifest(&v).is_ok());
+        let left: Vec<_> = fs::read_dir(store.layout().tmp_dir())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 }

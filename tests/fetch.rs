@@ -398,8 +398,102 @@ fn a_truncated_body_without_retries_is_a_clear_error_and_keeps_the_part() {
     assert!(with_suffix(&dest, ".part").exists());
 }
 
+/// A download whose consumer keeps what each of its calls was handed, separately.
+struct Calls {
+    result: Result<Downloaded, Error>,
+    calls: Vec<Vec<u8>>,
+    events: Vec<ProgressEvent>,
+}
+
+/// Runs a download whose consumer reads at most `limit` bytes per call.
+fn download_calls(f: &Fetcher, url: &str, dest: &Path, limit: u64) -> Calls {
+    let events = Mutex::new(Vec::new());
+    let progress = |e: ProgressEvent| events.lock().unwrap().push(e);
+    let mut calls = Vec::new();
+    let result = f.download(url, dest, &progress, &mut |r: &mut dyn Read| {
+        let mut seen = Vec::new();
+        let read = r.take(limit).read_to_end(&mut seen);
+        calls.push(seen);
+        read.map(|_| ())
+            .map_err(|e| Error::archive(format!("consumer: {e}")))
+    });
+    Calls {
+        result,
+        calls,
+        events: events.into_inner().unwrap(),
+    }
+}
+
+fn starts(events: &[ProgressEvent]) -> Vec<(Option<u64>, u64)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ProgressEvent::Start {
+                total,
+                resumed_from,
+                ..
+            } => Some((*total, *resumed_from)),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
-fn resuming_against_a_server_that_now_ignores_range_fails_cleanly() {
+fn a_file_changed_mid_download_starts_over_in_the_same_run() {
+    // The first answer breaks off; the resume (If-Range: the old ETag) gets the new file whole.
+    let srv = FixtureServer::start();
+    let old = body(1_500_000);
+    let new: Vec<u8> = body(1_600_000).iter().map(|b| b ^ 0x3c).collect();
+    srv.add_sequence(
+        FILE,
+        vec![
+            Route::new(old.clone()).fault(Fault::ResetAfter(1_000_000)),
+            Route::new(new.clone()),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    let run = download_calls(&fetcher(fast()), &srv.url_for(FILE), &dest, u64::MAX);
+    let d = run
+        .result
+        .as_ref()
+        .expect("the download starts over and succeeds");
+    assert_eq!(
+        (d.size, d.sha256.as_str()),
+        (1_600_000, sha256(&new).as_str())
+    );
+    assert_eq!(d.sha1, sha1(&new));
+    assert!(
+        std::fs::read(&dest).unwrap() == new,
+        "dest is not the new file"
+    );
+    assert!(!with_suffix(&dest, ".part").exists());
+    assert!(!with_suffix(&dest, ".part.meta").exists());
+    // The consumer saw the old file's start (then an error), then the whole new file.
+    assert_eq!(run.calls.len(), 2);
+    assert!(old.starts_with(&run.calls[0]) && run.calls[0].len() <= 1_000_000);
+    assert!(
+        run.calls[1] == new,
+        "the second call did not get the new file"
+    );
+    assert_eq!(
+        starts(&run.events),
+        [(Some(1_500_000), 0), (Some(1_600_000), 0)]
+    );
+    assert_eq!(run.events.last(), Some(&ProgressEvent::Finish));
+    let reqs = srv.requests();
+    assert_eq!(
+        reqs.len(),
+        2,
+        "the 200 to the resume is used, not fetched again"
+    );
+    assert_eq!(reqs[1].range.as_deref(), Some("bytes=1000000-"));
+    assert_eq!(reqs[1].if_range, Some(server::content_etag(&old)));
+    assert_eq!(reqs[1].status, 200);
+}
+
+#[test]
+fn a_server_that_ignores_range_mid_transfer_is_read_again_from_the_start() {
     // The first response is cut; the resume answer is a full 200: no duplicate bytes.
     let srv = FixtureServer::start();
     let content = body(300_000);
@@ -412,12 +506,71 @@ fn resuming_against_a_server_that_now_ignores_range_fails_cleanly() {
     );
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("docker.tgz");
-    let run = download(&fetcher(fast()), &srv.url_for(FILE), &dest);
+    let run = download_calls(&fetcher(fast()), &srv.url_for(FILE), &dest, u64::MAX);
+    let d = run
+        .result
+        .as_ref()
+        .expect("the download starts over and succeeds");
+    assert_eq!(d.sha256, sha256(&content));
+    assert_eq!(std::fs::read(&dest).unwrap(), content);
+    assert_eq!(run.calls.len(), 2);
+    assert_eq!(run.calls[0], &content[..120_000]);
+    assert!(run.calls[1] == content);
+    assert_eq!(srv.count(FILE), 2);
+}
+
+#[test]
+fn a_consumer_done_before_the_change_is_called_again() {
+    // Its result came from the old file: only a second call on the new one can be trusted.
+    let srv = FixtureServer::start();
+    let old = body(400_000);
+    let new: Vec<u8> = body(400_000).iter().map(|b| b ^ 0x77).collect();
+    srv.add_sequence(
+        FILE,
+        vec![
+            Route::new(old.clone()).fault(Fault::ResetAfter(200_000)),
+            Route::new(new.clone()),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    let run = download_calls(&fetcher(fast()), &srv.url_for(FILE), &dest, 16);
+    let d = run
+        .result
+        .as_ref()
+        .expect("the download starts over and succeeds");
+    assert_eq!(d.sha256, sha256(&new));
+    assert_eq!(run.calls, [old[..16].to_vec(), new[..16].to_vec()]);
+}
+
+#[test]
+fn a_file_that_keeps_changing_gives_up_within_the_retries() {
+    let srv = FixtureServer::start();
+    let versions: Vec<Vec<u8>> = (0..3u8)
+        .map(|n| body(300_000).iter().map(|b| b ^ (n + 1)).collect())
+        .collect();
+    srv.add_sequence(
+        FILE,
+        vec![
+            Route::new(versions[0].clone()).fault(Fault::ResetAfter(100_000)),
+            Route::new(versions[1].clone()).fault(Fault::ResetAfter(100_000)),
+            Route::new(versions[2].clone()),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    let cfg = NetConfig {
+        retries: 1,
+        ..fast()
+    };
+    let run = download_calls(&fetcher(cfg), &srv.url_for(FILE), &dest, u64::MAX);
     let err = run.result.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
-    assert!(err.message().contains("cannot be resumed"), "{err}");
-    assert_eq!(run.seen, &content[..120_000]);
-    assert_eq!(srv.count(FILE), 2);
+    assert!(err.message().contains(&srv.url_for(FILE)), "{err}");
+    assert!(err.message().contains("kept changing"), "{err}");
+    assert!(err.hint().is_some());
+    assert_eq!(run.calls.len(), 2);
+    assert_eq!(srv.count(FILE), 3);
     assert!(!dest.exists());
 }
 

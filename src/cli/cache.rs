@@ -1,6 +1,6 @@
 //! `dvm cache dir|clean`.
 
-use dvm::error::{IoContext, Result};
+use dvm::error::Result;
 
 use super::App;
 
@@ -22,13 +22,16 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     match args.action {
         Action::Dir => app.out.line(app.layout.cache.display().to_string()),
         Action::Clean => {
-            for dir in [app.layout.downloads_dir(), app.layout.listings_dir()] {
-                if dir.exists() {
-                    std::fs::remove_dir_all(&dir).with_path("remove", &dir)?;
-                }
-            }
+            let cleaned = dvm::prune::clean_cache(&app.layout)?;
             app.out
                 .info(format!("cleaned {}", app.layout.cache.display()));
+            if !cleaned.in_use.is_empty() {
+                app.out.info(format!(
+                    "kept {} partial download file(s): a download is in progress; run \
+                     `dvm cache clean` again once it has finished",
+                    cleaned.in_use.len()
+                ));
+            }
         }
     }
     Ok(0)

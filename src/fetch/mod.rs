@@ -5,8 +5,10 @@
 //! bounded channel to the reader the caller's `consume` pulls from, so unpacking overlaps the
 //! transfer and memory stays bounded. Whether a `.part` is resumed or restarted is settled by
 //! the first response, before `consume` sees a byte; later failures are resumed inside the
-//! reader with ranged requests validated by `If-Range`.
+//! reader with ranged requests validated by `If-Range`. A resume answered with the whole file
+//! (it changed meanwhile) starts the download and `consume` over, within the retry budget.
 
+pub mod folder;
 mod partial;
 pub mod policy;
 mod stream;
@@ -109,6 +111,27 @@ struct Opened {
     meta: PartMeta,
 }
 
+impl Opened {
+    /// A `200`: the whole file, from byte 0.
+    fn whole(url: &Url, resp: Response) -> Self {
+        let total = resp.content_length();
+        let meta = PartMeta::from_headers(url.as_str(), resp.headers(), total);
+        Opened {
+            resp,
+            offset: 0,
+            total,
+            meta,
+        }
+    }
+}
+
+/// The `.part` and its meta sidecar.
+#[derive(Clone, Copy)]
+struct PartFiles<'a> {
+    part: &'a Path,
+    meta: &'a Path,
+}
+
 impl Fetcher {
     pub fn new(ctx: &Context, cfg: NetConfig) -> Result<Self> {
         // Proxy settings are checked now, so that a bad one is reported before anything else.
@@ -177,6 +200,11 @@ impl Fetcher {
 
     /// Downloads `url` to `dest` (through `dest.part`, resuming it when the server allows),
     /// handing every byte from offset 0 to `consume` as it arrives, then draining the rest.
+    ///
+    /// When the file changes on the server mid-download (a resume is answered with the whole
+    /// new file), the download starts over within the retry budget, and `consume` is called
+    /// again with the new file from byte 0: each call must start afresh. The earlier call has
+    /// then failed (its reads return an error), unless it had already returned `Ok`.
     pub fn download(
         &self,
         url: &str,
@@ -186,61 +214,44 @@ impl Fetcher {
     ) -> Result<Downloaded> {
         let parsed = self.prepare(url)?;
         let (part, meta_path) = partial::part_paths(dest);
-        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).with_path("create", parent)?;
-        }
+        let folder = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        // Until the file is in place, `cache clean` and `prune` leave the `.part` alone.
+        let _in_use = folder::hold_shared(folder)?;
         let resumable = partial::find_resumable(&part, &meta_path, parsed.as_str());
-        let opened = self.open_download(&parsed, resumable, progress)?;
-
-        let mut file = fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(false)
-            .open(&part)
-            .with_path("open", &part)?;
-        let prefix = if opened.offset == 0 {
-            // Meta first out, then the bytes: a kill in between leaves nothing resumable.
-            partial::remove_if_exists(&meta_path)?;
-            file.set_len(0).with_path("truncate", &part)?;
-            if opened.meta.validator().is_some() {
-                partial::write_meta(&meta_path, &opened.meta)?;
+        let mut opened = self.open_download(&parsed, resumable, progress)?;
+        let mut restarts = 0;
+        let finished = loop {
+            let files = PartFiles {
+                part: &part,
+                meta: &meta_path,
+            };
+            match self.transfer(url, &parsed, opened, files, progress, &mut *consume)? {
+                Ok(f) => break f,
+                Err(stream::Failed::Restart(resp)) if restarts < self.cfg.retries => {
+                    restarts += 1;
+                    opened = Opened::whole(&parsed, *resp);
+                }
+                Err(stream::Failed::Restart(_)) => {
+                    return Err(network_error(
+                        &parsed,
+                        &format!(
+                            "the file kept changing on the server while it was downloaded \
+                             (started over {restarts} times)"
+                        ),
+                    ));
+                }
+                Err(stream::Failed::Consumer(e)) => {
+                    // What the consumer saw is suspect: never resume from it.
+                    let _ = partial::remove_if_exists(&part);
+                    let _ = partial::remove_if_exists(&meta_path);
+                    return Err(e);
+                }
+                // The .part and its meta stay for the next attempt to resume.
+                Err(stream::Failed::Transfer(e)) => return Err(e),
             }
-            None
-        } else {
-            file.seek(SeekFrom::Start(opened.offset))
-                .with_path("seek in", &part)?;
-            let earlier = fs::File::open(&part).with_path("open", &part)?;
-            Some(earlier.take(opened.offset))
-        };
-        progress(ProgressEvent::Start {
-            url: url.to_string(),
-            total: opened.total,
-            resumed_from: opened.offset,
-        });
-
-        let finished = stream::run(stream::Transfer {
-            fetcher: self,
-            url: &parsed,
-            resp: opened.resp,
-            file,
-            part: &part,
-            offset: opened.offset,
-            total: opened.total,
-            validator: opened.meta.validator().map(str::to_string),
-            prefix,
-            progress,
-            consume,
-        });
-        let finished = match finished {
-            Ok(f) => f,
-            Err(stream::Failed::Consumer(e)) => {
-                // What the consumer saw is suspect: never resume from it.
-                let _ = partial::remove_if_exists(&part);
-                let _ = partial::remove_if_exists(&meta_path);
-                return Err(e);
-            }
-            // The .part and its meta stay for the next attempt to resume.
-            Err(stream::Failed::Transfer(e)) => return Err(e),
         };
         fs::rename(&part, dest).with_path("move into place", dest)?;
         partial::remove_if_exists(&meta_path)?;
@@ -252,6 +263,60 @@ impl Fetcher {
             sha256: finished.sha256,
             sha1: finished.sha1,
         })
+    }
+
+    /// One pass of the body through the `.part` and `consume`, from where `opened` starts.
+    fn transfer(
+        &self,
+        url: &str,
+        parsed: &Url,
+        opened: Opened,
+        files: PartFiles<'_>,
+        progress: &(dyn Fn(ProgressEvent) + Sync),
+        consume: &mut dyn FnMut(&mut dyn Read) -> Result<()>,
+    ) -> Result<std::result::Result<stream::Finished, stream::Failed>> {
+        let PartFiles {
+            part,
+            meta: meta_path,
+        } = files;
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(part)
+            .with_path("open", part)?;
+        let prefix = if opened.offset == 0 {
+            // Meta first out, then the bytes: a kill in between leaves nothing resumable.
+            partial::remove_if_exists(meta_path)?;
+            file.set_len(0).with_path("truncate", part)?;
+            if opened.meta.validator().is_some() {
+                partial::write_meta(meta_path, &opened.meta)?;
+            }
+            None
+        } else {
+            file.seek(SeekFrom::Start(opened.offset))
+                .with_path("seek in", part)?;
+            let earlier = fs::File::open(part).with_path("open", part)?;
+            Some(earlier.take(opened.offset))
+        };
+        progress(ProgressEvent::Start {
+            url: url.to_string(),
+            total: opened.total,
+            resumed_from: opened.offset,
+        });
+        Ok(stream::run(stream::Transfer {
+            fetcher: self,
+            url: parsed,
+            resp: opened.resp,
+            file,
+            part,
+            offset: opened.offset,
+            total: opened.total,
+            validator: opened.meta.validator().map(str::to_string),
+            prefix,
+            progress,
+            consume,
+        }))
     }
 
     fn prepare(&self, url: &str) -> Result<Url> {
@@ -280,16 +345,7 @@ impl Fetcher {
             let range = resumable.as_ref().map(|r| (r.offset, r.meta.validator()));
             let resp = self.with_retries(url, &on_retry, || self.send(url, range))?;
             match (resp.status().as_u16(), resumable.take()) {
-                (200, _) => {
-                    let total = resp.content_length();
-                    let meta = PartMeta::from_headers(url.as_str(), resp.headers(), total);
-                    return Ok(Opened {
-                        resp,
-                        offset: 0,
-                        total,
-                        meta,
-                    });
-                }
+                (200, _) => return Ok(Opened::whole(url, resp)),
                 (206, Some(r)) => {
                     let lines_up = content_range(&resp).is_some_and(|(start, total)| {
                         start == r.offset && (r.meta.total.is_none() || total == r.meta.total)

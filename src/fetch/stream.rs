@@ -1,6 +1,11 @@
 //! The two halves of a download: a network thread (the pump) that appends to the `.part` and
 //! resumes interrupted bodies, and the reader the consumer pulls from, which replays the resumed
 //! `.part` bytes first and hashes everything it hands out.
+//!
+//! When a resume is answered with the whole file (it changed on the server, or the server
+//! ignores ranges), the bytes handed out so far belong to another file: the reader fails the
+//! consumer, and the transfer ends with [`Failed::Restart`] carrying that answer, for the
+//! caller to start over with.
 
 use std::fs::File;
 use std::io::{self, Read, Take, Write};
@@ -37,6 +42,8 @@ enum Msg {
     /// Everything arrived and the `.part` is synced.
     End,
     Failed(Error),
+    /// The server sent the whole file again: what was handed out must be thrown away.
+    Restart,
 }
 
 /// Everything one transfer needs, once the first response settled resume vs restart.
@@ -67,6 +74,9 @@ pub(super) enum Failed {
     Consumer(Error),
     /// The transfer failed; the `.part` holds good bytes to resume from.
     Transfer(Error),
+    /// A resume was answered with the whole file (this `200` response): start over from byte
+    /// 0, with a fresh consumer.
+    Restart(Box<Response>),
 }
 
 pub(super) fn run(t: Transfer<'_>) -> std::result::Result<Finished, Failed> {
@@ -98,6 +108,7 @@ pub(super) fn run(t: Transfer<'_>) -> std::result::Result<Finished, Failed> {
         last_report: Instant::now(),
         ended: false,
         failure: None,
+        restart: false,
     };
     let consume = t.consume;
     std::thread::scope(|scope| {
@@ -110,6 +121,8 @@ pub(super) fn run(t: Transfer<'_>) -> std::result::Result<Finished, Failed> {
                 None => Failed::Consumer(e),
             }),
         };
+        // Whatever the consumer made of the bytes so far, they were another file's.
+        let restart = reader.restart;
         // Dropping the reader closes the channel, which stops a pump blocked on sending.
         let finished = match outcome {
             Ok(()) => Ok(reader.finish()),
@@ -119,13 +132,20 @@ pub(super) fn run(t: Transfer<'_>) -> std::result::Result<Finished, Failed> {
             }
         };
         cancel.store(true, Ordering::SeqCst);
-        if network.join().is_err() {
+        let Ok(whole_file) = network.join() else {
             return Err(Failed::Transfer(Error::internal(format!(
                 "the download thread for {} panicked",
                 t.url
             ))));
+        };
+        match (restart, whole_file) {
+            (true, Some(resp)) => Err(Failed::Restart(resp)),
+            (true, None) => Err(Failed::Transfer(Error::internal(format!(
+                "the download of {} must start over, but its new response was lost",
+                t.url
+            )))),
+            (false, _) => finished,
         }
-        finished
     })
 }
 
@@ -133,6 +153,8 @@ enum Stop {
     /// The reader is gone; nobody to tell.
     Cancelled,
     Failed(Error),
+    /// A resume got this `200` with the whole file.
+    Restart(Box<Response>),
 }
 
 struct Pump<'a> {
@@ -149,13 +171,16 @@ struct Pump<'a> {
 }
 
 impl Pump<'_> {
-    fn run(mut self) {
-        let last = match self.transfer() {
-            Ok(()) => Msg::End,
-            Err(Stop::Failed(e)) => Msg::Failed(e),
-            Err(Stop::Cancelled) => return,
+    /// Returns the response to start over with, when a resume got the whole file.
+    fn run(mut self) -> Option<Box<Response>> {
+        let (last, whole_file) = match self.transfer() {
+            Ok(()) => (Msg::End, None),
+            Err(Stop::Failed(e)) => (Msg::Failed(e), None),
+            Err(Stop::Restart(resp)) => (Msg::Restart, Some(resp)),
+            Err(Stop::Cancelled) => return None,
         };
         let _ = self.tx.send(last);
+        whole_file
     }
 
     fn transfer(&mut self) -> std::result::Result<(), Stop> {
@@ -298,9 +323,8 @@ impl Pump<'_> {
                     "the server answered with a different byte range",
                 ))),
             },
-            200 => Err(Stop::Failed(self.cannot_resume(
-                "the server ignored the range request, or the file changed meanwhile",
-            ))),
+            // The file changed meanwhile (If-Range did not match), or ranges are ignored.
+            200 => Err(Stop::Restart(Box::new(resp))),
             416 => Err(Stop::Failed(network_error(
                 self.url,
                 &format!(
@@ -358,6 +382,8 @@ struct Reader<'a> {
     last_report: Instant,
     ended: bool,
     failure: Option<Error>,
+    /// The pump said the file must be read again from byte 0.
+    restart: bool,
 }
 
 impl Read for Reader<'_> {
@@ -425,6 +451,12 @@ impl Reader<'_> {
                 self.ended = true;
             }
             Ok(Msg::Failed(e)) => self.failure = Some(e),
+            Ok(Msg::Restart) => {
+                self.restart = true;
+                self.failure = Some(Error::network(
+                    "the file changed on the server during the download; starting over",
+                ));
+            }
             Err(_) => {
                 self.failure = Some(Error::internal(
                     "the download thread stopped without finishing",

@@ -283,3 +283,131 @@ fn race_rounds(
         assert_eq!(ls.stdout.contains(V), store.len() == 1, "{}", ls.stdout);
     }
 }
+
+/// `install --force` of a version that is installed swaps the new folder in: whoever looks at
+/// `versions/V/` in the meantime finds the old client or the new one, never nothing.
+#[test]
+fn a_forced_reinstall_never_leaves_the_version_missing() {
+    let t = TestEnv::new();
+    let old = padded_client(V, 256 * 1024);
+    let new = padded_client(V, 300 * 1024);
+    let archive = |name: &str, client: &[u8]| {
+        let tgz = archives::docker_tgz("docker/docker", client);
+        t.file(name, &tgz).display().to_string()
+    };
+    let archives = [archive("old.tgz", &old), archive("new.tgz", &new)];
+    let known = [sha256_hex(&old), sha256_hex(&new)];
+    t.dvm(["install", "--from", &archives[0], "--as", V])
+        .success();
+    let client = t.home.join("versions").join(V).join("docker");
+    let project = project(&t, "project");
+    std::fs::write(project.join(".docker-version"), V).unwrap();
+
+    let rounds = scaled(12, 60);
+    let installing = AtomicBool::new(true);
+    let (checks, misses, shim_runs) = thread::scope(|scope| {
+        let watcher = scope.spawn(|| {
+            let (mut checks, mut misses) = (0usize, Vec::new());
+            while installing.load(Ordering::SeqCst) {
+                checks += 1;
+                if !client.is_file() {
+                    misses.push(checks);
+                }
+            }
+            (checks, misses)
+        });
+        let shim = scope.spawn(|| {
+            let mut runs = 0usize;
+            while installing.load(Ordering::SeqCst) {
+                let run = t.docker_in(&project, ["--version"]);
+                // Each run starts the old client or the new one, both the whole script.
+                assert!(
+                    ran_whole_client(&run, V),
+                    "the shim missed the client: {run:?}"
+                );
+                runs += 1;
+            }
+            runs
+        });
+        let installs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for round in 0..rounds {
+                let from = &archives[(round + 1) % 2];
+                t.dvm(["install", "--force", "--from", from, "--as", V])
+                    .success();
+            }
+        }));
+        installing.store(false, Ordering::SeqCst);
+        let (checks, misses) = watcher.join().expect("the watcher");
+        let shim_runs = shim.join().expect("the shim never missed the client");
+        if let Err(panic) = installs {
+            std::panic::resume_unwind(panic);
+        }
+        (checks, misses, shim_runs)
+    });
+    assert!(
+        misses.is_empty(),
+        "versions/{V}/docker was missing {} times out of {checks} checks during {rounds} forced reinstalls",
+        misses.len()
+    );
+    assert!(checks > 0 && shim_runs > 0);
+    // The last install put the new client in place, and nothing is left in tmp/.
+    let store = assert_store_consistent(&t.home);
+    assert_eq!(store, [(V.to_string(), known[rounds % 2].clone())]);
+    assert_eq!(tmp_leftovers(&t.home), Vec::<String>::new());
+    if long_tests() {
+        println!("reliability: {rounds} forced reinstalls, {checks} checks, {shim_runs} shim runs");
+    }
+}
+
+/// The `.part` of a download in `<home>/cache/downloads`, once there is one.
+fn wait_for_part(home: &std::path::Path) -> std::path::PathBuf {
+    let downloads = home.join("cache/downloads");
+    // A watchdog, not a measurement: the download reaches its stall within moments.
+    for _ in 0..2000 {
+        let part = std::fs::read_dir(&downloads).ok().and_then(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|e| e == "part"))
+        });
+        if let Some(part) = part {
+            return part;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no .part appeared: {:?}", list_dir(&downloads));
+}
+
+/// `dvm cache clean` while an install downloads: the install finishes, the clean leaves the
+/// running download's files alone and says so, and a later clean empties the cache.
+#[test]
+fn cache_clean_during_a_download_does_not_break_it() {
+    let server = FixtureServer::start();
+    let client = padded_client(V, 512 * 1024);
+    let tgz = archives::docker_tgz("docker/docker", &client);
+    // Long enough for `cache clean` to run while the download waits in the middle (its
+    // `.part` appears as the first half arrives).
+    server.add_with(&static_path(V), stalled(tgz.clone(), 2000));
+    let t = remote_env(&server);
+    let downloads = t.home.join("cache/downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    std::fs::write(downloads.join("docker-1.0.0.tgz"), b"an old download").unwrap();
+
+    let install = spawn(&t, &["install", V]);
+    let part = wait_for_part(&t.home);
+    let clean = t.dvm(["cache", "clean"]);
+    let part_survived = part.exists();
+    let install = finish(install);
+    assert_no_panic(&install, "install");
+    install.success();
+    assert!(part_survived, "cache clean removed the running download");
+    clean.success().stderr_has("a download is in progress");
+    assert!(!downloads.join("docker-1.0.0.tgz").exists());
+    assert_one_full_download(&server, &static_path(V), tgz.len());
+    assert_eq!(
+        assert_store_consistent(&t.home),
+        [(V.to_string(), sha256_hex(&client))]
+    );
+
+    t.dvm(["cache", "clean"]).success();
+    assert_eq!(list_dir(&downloads), Vec::<String>::new());
+}
