@@ -358,11 +358,18 @@ fn fetch_and_extract(
     client_dest: &std::path::Path,
     progress: &(dyn Fn(InstallEvent) + Sync),
 ) -> Result<Option<Fetched>> {
-    if cache_file.is_file() {
+    // Opened once (no separate existence check), so a `cache clean` in between only means
+    // downloading again.
+    let cached = match File::open(cache_file) {
+        Ok(file) if file.metadata().is_ok_and(|m| m.is_file()) => Some(file),
+        Ok(_) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io("open", cache_file, e)),
+    };
+    if let Some(file) = cached {
         progress(InstallEvent::FromCache {
             path: cache_file.to_path_buf(),
         });
-        let file = File::open(cache_file).map_err(|e| Error::io("open", cache_file, e))?;
         let mut reader = HashingReader::new(BufReader::with_capacity(256 * 1024, file)).with_sha1();
         let client = archive::extract_client(&mut reader, client_dest).map_err(|e| {
             if !matches!(e.kind(), ErrorKind::Archive | ErrorKind::Integrity) {
@@ -393,6 +400,8 @@ fn fetch_and_extract(
     let downloaded = remote
         .fetcher
         .download(url, cache_file, &on_progress, &mut |reader| {
+            // Called again from byte 0 if the file changed mid-download: start clean.
+            let _ = std::fs::remove_file(client_dest);
             client =
                 Some(archive::extract_client(reader, client_dest).map_err(|e| e.context(url))?);
             Ok(())
