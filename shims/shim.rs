@@ -309,9 +309,15 @@ fn auto_install(spec: &VersionSpec) -> Result<bool, Failure> {
     };
     // Its stdout goes to our stderr so that the output of the docker command being run
     // (perhaps piped into another program) stays clean.
+    let ask_first = from_env.is_none();
+    let shown = format!(
+        "{} install{} {spec}",
+        dvm.display(),
+        if ask_first { " --if-auto-install" } else { "" }
+    );
     let mut command = Command::new(&dvm);
     command.arg("install");
-    if from_env.is_none() {
+    if ask_first {
         command.arg("--if-auto-install");
     }
     let status = command
@@ -319,19 +325,13 @@ fn auto_install(spec: &VersionSpec) -> Result<bool, Failure> {
         .stdin(Stdio::null())
         .stdout(io::stderr())
         .status()
-        .map_err(|e| {
-            Failure::nothing_to_run(format!(
-                "cannot run {} to install docker {spec}: {e}",
-                dvm.display()
-            ))
-        })?;
+        .map_err(|e| Failure::nothing_to_run(format!("cannot run {shown}: {e}")))?;
     match status.code() {
         Some(0) => Ok(true),
         // `--if-auto-install` found the setting off.
-        Some(1) if from_env.is_none() => Ok(false),
+        Some(1) if ask_first => Ok(false),
         _ => Err(Failure::nothing_to_run(format!(
-            "could not install docker {spec} automatically: {} install {spec} failed ({status})",
-            dvm.display()
+            "could not install docker {spec} automatically: {shown} failed ({status})"
         ))),
     }
 }

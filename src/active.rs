@@ -113,12 +113,17 @@ impl Active {
             return None;
         }
         Some(match self.requested.as_deref() {
-            None | Some("system") => Error::not_found(
+            None => Error::not_found(
                 "no docker version is selected and no system docker is on PATH",
             )
             .with_hint(
                 "install one and make it the default: dvm install latest && dvm use --global latest",
             ),
+            Some("system") => Error::not_found(format!(
+                "the system docker is requested ({}) but no docker outside dvm's shims is on PATH",
+                self.explain_request()
+            ))
+            .with_hint("install docker, or pick a version: dvm use VERSION"),
             Some(requested) => Error::not_found(format!(
                 "docker {requested} is requested ({}) but is not installed",
                 self.explain()
@@ -145,6 +150,15 @@ impl Active {
                 None => "no version selected".into(),
             },
             _ => "system".into(),
+        }
+    }
+
+    /// Who asked, for a request that cannot be met.
+    fn explain_request(&self) -> String {
+        match (&self.reason, &self.origin_path) {
+            (Reason::EnvVar, _) => format!("by {VERSION_VAR}"),
+            (_, Some(p)) => format!("by {}", p.display()),
+            _ => "explicitly".into(),
         }
     }
 

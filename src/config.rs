@@ -134,9 +134,12 @@ fn check_value(key: &Key, value: &str) -> Result<()> {
         ValueKind::Url if !(value.starts_with("https://") || value.starts_with("http://")) => {
             bad("an http(s) URL")
         }
-        ValueKind::Count if value.parse::<u64>().is_err() => bad("a whole number"),
-        ValueKind::Seconds if !value.parse::<u64>().is_ok_and(|n| n > 0) => {
-            bad("a whole number of seconds, at least 1")
+        // u32 bounds keep every value exact in TOML's i64 and in the typed getters.
+        ValueKind::Count if value.parse::<u32>().is_err() => {
+            bad("a whole number from 0 to 4294967295")
+        }
+        ValueKind::Seconds if !value.parse::<u32>().is_ok_and(|n| n > 0) => {
+            bad("a whole number of seconds from 1 to 4294967295")
         }
         ValueKind::Bool if parse_bool(value).is_none() => bad("true or false"),
         ValueKind::Source => value
@@ -177,35 +180,66 @@ pub struct Settings {
     values: BTreeMap<&'static str, (String, ValueOrigin)>,
     /// The project file that was read, if any.
     pub project_file: Option<PathBuf>,
+    /// Download URLs the project file sets without being trusted: they take no effect, and
+    /// downloads refuse to go ahead while one is not overridden by the environment.
+    pub untrusted: Vec<&'static str>,
 }
 
 impl Settings {
     pub fn load(ctx: &Context, layout: &Layout) -> Result<Self> {
         let user = read_file(&layout.config_file())?;
         let project_file = find_project_file(&ctx.cwd);
-        let project = match &project_file {
+        let (project, project_trusted) = match &project_file {
             Some(path) => {
                 let values = read_file(path)?;
-                check_project_trust(layout, path, &values)?;
-                values
+                let trusted = url_keys(&values).is_empty()
+                    || ProjectTrust::in_data_dir(&layout.data).is_trusted(path)?;
+                (values, trusted)
             }
-            None => BTreeMap::new(),
+            None => (BTreeMap::new(), true),
         };
         let mut values = BTreeMap::new();
+        let mut untrusted = Vec::new();
         for key in KEYS {
             if let Some(v) = ctx.var(&env_var_name(key.name)) {
                 check_value(key, v).map_err(|e| e.context(env_var_name(key.name)))?;
                 values.insert(key.name, (v.to_string(), ValueOrigin::Env));
-            } else if let Some(v) = project.get(key.name) {
-                values.insert(key.name, (v.clone(), ValueOrigin::Project));
-            } else if let Some(v) = user.get(key.name) {
+                continue;
+            }
+            if let Some(v) = project.get(key.name) {
+                if project_trusted || !matches!(key.kind, ValueKind::Url) {
+                    values.insert(key.name, (v.clone(), ValueOrigin::Project));
+                    continue;
+                }
+                untrusted.push(key.name);
+            }
+            if let Some(v) = user.get(key.name) {
                 values.insert(key.name, (v.clone(), ValueOrigin::File));
             }
         }
         Ok(Settings {
             values,
             project_file,
+            untrusted,
         })
+    }
+
+    /// Downloading is refused while the project file wants to choose where from and the user
+    /// has not trusted it (or it changed since): it would otherwise silently go elsewhere.
+    pub fn require_trusted_project(&self) -> Result<()> {
+        let (Some(path), false) = (&self.project_file, self.untrusted.is_empty()) else {
+            return Ok(());
+        };
+        Err(Error::config(format!(
+            "{} sets {}, which decides where docker clients are downloaded from, but you have not \
+             trusted this file (or it changed since you did)",
+            path.display(),
+            self.untrusted.join(", ")
+        ))
+        .with_hint(format!(
+            "read the file; if you trust it, run: dvm config trust {}",
+            path.display()
+        )))
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -252,30 +286,13 @@ pub fn find_project_file(cwd: &Path) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
-/// A project file that sets a URL key must have been trusted, as it is now.
-fn check_project_trust(
-    layout: &Layout,
-    path: &Path,
-    values: &BTreeMap<String, String>,
-) -> Result<()> {
-    let url_keys: Vec<&str> = values
+/// The keys in a settings file that decide where clients are downloaded from.
+pub fn url_keys(values: &BTreeMap<String, String>) -> Vec<&str> {
+    values
         .keys()
         .filter(|name| find_key(name).is_ok_and(|k| matches!(k.kind, ValueKind::Url)))
         .map(String::as_str)
-        .collect();
-    if url_keys.is_empty() || ProjectTrust::in_data_dir(&layout.data).is_trusted(path)? {
-        return Ok(());
-    }
-    Err(Error::config(format!(
-        "{} sets {}, which decides where docker clients are downloaded from, but you have not \
-         trusted this file (or it changed since you did)",
-        path.display(),
-        url_keys.join(", ")
-    ))
-    .with_hint(format!(
-        "read the file; if you trust it, run: dvm config trust {}",
-        path.display()
-    )))
+        .collect()
 }
 
 /// Project files the user trusted, by canonical path and the sha256 of their content, so an
@@ -426,8 +443,15 @@ pub fn write_key(path: &Path, name: &str, value: Option<&str>) -> Result<()> {
     for (k, v) in current {
         let key = find_key(&k)?;
         let value = match key.kind {
-            ValueKind::Seconds | ValueKind::Count => toml::Value::Integer(v.parse().unwrap_or(0)),
-            ValueKind::Bool => toml::Value::Boolean(parse_bool(&v).unwrap_or(false)),
+            // Checked by `check_value` on the way in, so these parse.
+            ValueKind::Seconds | ValueKind::Count => match v.parse::<u32>() {
+                Ok(n) => toml::Value::Integer(i64::from(n)),
+                Err(_) => return Err(Error::internal(format!("{k} = {v} was not checked"))),
+            },
+            ValueKind::Bool => match parse_bool(&v) {
+                Some(b) => toml::Value::Boolean(b),
+                None => return Err(Error::internal(format!("{k} = {v} was not checked"))),
+            },
             _ => toml::Value::String(v),
         };
         table.insert(k, value);

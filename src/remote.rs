@@ -69,6 +69,7 @@ impl Remote {
         settings: &Settings,
         mut options: RemoteOptions,
     ) -> Result<Self> {
+        settings.require_trusted_project()?;
         let overrides = SourceOverrides {
             legacy: settings.get("legacy_url").map(str::to_owned),
             static_builds: settings.get("static_url").map(str::to_owned),
@@ -260,10 +261,20 @@ fn not_found_everywhere(
         && (remote.options.source.is_none() || remote.options.source == Some(SourceKind::Yum))
     {
         "yum.dockerproject.org was shut down in 2020: set DVM_MIRROR (or DVM_YUM_URL) to a mirror, or install a downloaded file with --from".into()
+    } else if resolved.listing_unreachable() {
+        "a listing it needed could not be fetched (see 'skipped'): check the network or the \
+         mirror, then retry"
+            .into()
     } else {
         "list what exists with `dvm ls-remote`, or install a downloaded file with --from".into()
     };
-    Error::not_found(message).with_hint(hint)
+    // Unreachable is not absent: a network failure keeps its own exit code.
+    let kind = if resolved.listing_unreachable() && !remote.options.offline {
+        ErrorKind::Network
+    } else {
+        ErrorKind::NotFound
+    };
+    Error::new(kind, message).with_hint(hint)
 }
 
 /// Downloads (or reads from the cache), extracts, verifies and commits one artifact.

@@ -251,6 +251,14 @@ fn which_and_current_say_why_nothing_runs() {
     assert_eq!(json["missing"], true);
     assert_eq!(json["requested"], "20.10");
 
+    // `system` asked for and none on PATH: the request is named, not "nothing selected".
+    t.env("DVM_DOCKER_VERSION", "system");
+    t.env("PATH", t.home.join("shims").display().to_string());
+    t.dvm(["which"])
+        .failure(3)
+        .stderr_has("the system docker is requested (by DVM_DOCKER_VERSION)");
+    t.env("PATH", t.path_var());
+
     // A bad variable is blamed on the variable, not on a file.
     t.env("DVM_DOCKER_VERSION", "garbage!");
     t.dvm(["current"])
@@ -360,7 +368,7 @@ fn verify_detects_a_client_modified_after_install() {
 
 #[test]
 fn aliases_work_wherever_a_version_does() {
-    let t = TestEnv::new();
+    let mut t = TestEnv::new();
     install_fixture(&t, "gz");
     t.dvm(["alias", "legacy", "1.12"]).success();
     t.dvm(["aliases"]).success().stdout_has("legacy -> 1.12");
@@ -377,6 +385,16 @@ fn aliases_work_wherever_a_version_does() {
             t.cwd.join(".docker-version").display()
         ))
         .stderr_has("dvm unalias --force legacy");
+    // Still in use by the file when this shell selects something else.
+    t.env("DVM_DOCKER_VERSION", "1.12.6");
+    t.dvm(["unalias", "legacy"])
+        .failure(2)
+        .stderr_has(".docker-version");
+    t.env("DVM_DOCKER_VERSION", "legacy");
+    t.dvm(["unalias", "legacy"])
+        .failure(2)
+        .stderr_has("DVM_DOCKER_VERSION in this shell and ");
+    t.env("DVM_DOCKER_VERSION", "");
     std::fs::remove_file(t.cwd.join(".docker-version")).unwrap();
     t.dvm(["use", "--global", "legacy"]).success();
     t.dvm(["unalias", "legacy"])
@@ -404,7 +422,22 @@ fn config_set_get_list_with_env_precedence() {
         .stderr_has("distro = 'fedora' is not a NAME/RELEASE distribution");
     t.dvm(["config", "set", "stall_timeout", "0"])
         .failure(8)
-        .stderr_has("at least 1");
+        .stderr_has("stall_timeout = '0' is not a whole number of seconds from 1 to");
+    // Too big for what reads them: refused, never written as something else.
+    for (key, value) in [
+        ("retries", "4294967296"),
+        ("listing_ttl", "18446744073709551615"),
+    ] {
+        t.dvm(["config", "set", key, value])
+            .failure(8)
+            .stderr_has(&format!("{key} = '{value}' is not a whole number"));
+    }
+    t.dvm(["config", "set", "listing_ttl", "4294967295"])
+        .success();
+    assert_eq!(
+        t.dvm(["config", "get", "listing_ttl"]).stdout,
+        "4294967295\n"
+    );
     t.dvm(["config", "set", "source", "static"]).success();
     std::fs::write(t.home.join("config.toml"), "distro = \"fedora\"\n").unwrap();
     t.dvm(["install", "1.12.6"])

@@ -544,6 +544,31 @@ fn a_consumer_done_before_the_change_is_called_again() {
 }
 
 #[test]
+fn a_server_that_ignores_ranges_on_a_breaking_connection_is_not_called_a_changing_file() {
+    let srv = FixtureServer::start();
+    let content = body(300_000);
+    // The same file (same ETag) every time, ranges ignored, the connection cut each time.
+    srv.add_with(
+        FILE,
+        Route::new(content.clone())
+            .without_ranges()
+            .fault(Fault::ResetAfter(100_000)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    let cfg = NetConfig {
+        retries: 1,
+        ..fast()
+    };
+    let run = download_calls(&fetcher(cfg), &srv.url_for(FILE), &dest, u64::MAX);
+    let err = run.result.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.message().contains("ignores range requests"), "{err}");
+    assert!(!err.message().contains("kept changing"), "{err}");
+    assert!(!dest.exists());
+}
+
+#[test]
 fn a_file_that_keeps_changing_gives_up_within_the_retries() {
     let srv = FixtureServer::start();
     let versions: Vec<Vec<u8>> = (0..3u8)

@@ -624,8 +624,9 @@ fn yum_on_its_dead_default_host_gets_the_mirror_hint() {
         .env("DVM_STATIC_URL", r.url(replica::STATIC_HOST))
         .env("DVM_LEGACY_URL", r.url(replica::LEGACY_HOST))
         .env("DVM_RPM_URL", r.url(replica::RPM_HOST));
+    // Unreachable is not absent: the network exit code, with the dead host's hint.
     let run = t.dvm(["install", "1.12.6"]);
-    run.failure(3)
+    run.failure(4)
         .stderr_has(&format!("tried {}", r.url(&replica::legacy_path("1.12.6"))))
         .stderr_has("skipped yum listing: could not download https://yum.dockerproject.org/")
         .stderr_has("yum.dockerproject.org was shut down")
@@ -1239,6 +1240,14 @@ fn the_shim_auto_installs_when_a_config_file_says_so() {
     std::fs::remove_file(&project_file).unwrap();
     t.dvm(["uninstall", "20.10.24"]).success();
 
+    // Settings that cannot be read turn auto-install off, with a warning, and the usual error.
+    std::fs::write(t.home.join("config.toml"), "retries = \"x\"\n").unwrap();
+    t.docker_in(&t.cwd, ["--version"])
+        .failure(127)
+        .stderr_has("auto-install is off because the settings cannot be read")
+        .stderr_has("is requested by");
+    std::fs::remove_file(t.home.join("config.toml")).unwrap();
+
     // The user's config.toml; the variable set to off still wins over it.
     t.dvm(["config", "set", "auto_install", "true"]).success();
     t.env("DVM_AUTO_INSTALL", "0");
@@ -1269,6 +1278,24 @@ fn a_project_file_may_set_download_urls_only_once_trusted() {
         .stderr_has(&format!("dvm config trust {}", file.display()));
     assert!(r.requests().is_empty(), "{:#?}", r.requests());
     assert!(t.installed().is_empty());
+
+    // Reading settings still works, and says the project's URL is ignored.
+    t.dvm_in(&project, ["config", "list"])
+        .success()
+        .stdout_has("the project's value is ignored");
+    // Editing the file does not trust what the user never read.
+    t.dvm_in(&project, ["config", "set", "--project", "retries", "1"])
+        .success()
+        .stderr_has("also sets mirror, which you have not trusted");
+    t.dvm_in(&project, ["install", "20.10.24"]).failure(8);
+    // The environment overrides the project, so its mirror needs no trust.
+    let mut with_env = TestEnv::new();
+    hermetic_net(&mut with_env, &r);
+    with_env.env("DVM_MIRROR", r.mirror());
+    with_env
+        .dvm_in(&project, ["ls-remote", "20.10"])
+        .success()
+        .stdout_has("20.10.24");
 
     t.dvm_in(&project, ["config", "trust"])
         .success()

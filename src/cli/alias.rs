@@ -2,8 +2,8 @@
 
 use clap_complete::ArgValueCandidates;
 
-use dvm::active::Reason;
 use dvm::error::{Error, Result};
+use dvm::resolve::{Origin, VERSION_VAR};
 use dvm::version::{VersionSpec, is_alias_name};
 
 use super::App;
@@ -55,14 +55,16 @@ pub fn run_unalias(app: &App, args: UnaliasArgs) -> Result<i32> {
                 app.layout.default_file().display()
             ));
         }
-        if let Ok(active) = dvm::active::active(&app.ctx, &app.store)
-            && active.requested.as_deref() == Some(args.name.as_str())
+        // Each selection on its own, not just the one that wins here: a `dvm use` in this
+        // shell hides the version file, which still needs the alias.
+        if app.ctx.var(VERSION_VAR) == Some(args.name.as_str()) {
+            users.push(format!("{VERSION_VAR} in this shell"));
+        }
+        if let Ok(Some(request)) = dvm::resolve::nearest_version_file(&app.ctx.cwd)
+            && request.spec == alias
+            && let Origin::File { path, .. } = &request.origin
         {
-            match (&active.reason, &active.origin_path) {
-                (Reason::EnvVar, _) => users.push("DVM_DOCKER_VERSION in this shell".into()),
-                (Reason::VersionFile, Some(file)) => users.push(file.display().to_string()),
-                _ => {}
-            }
+            users.push(path.display().to_string());
         }
         if !users.is_empty() {
             return Err(Error::usage(format!(

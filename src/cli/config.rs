@@ -77,19 +77,26 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             project,
         } => {
             let file = target(project);
+            let trust_after = project && trusted_as_far_as_the_user_knows(&trust, &file)?;
             config::write_key(&file, &key, Some(&value))?;
             if project {
-                // The user wrote it, so it is trusted as written.
-                trust.set(&file, true)?;
+                settle_project_trust(app, &trust, &file, trust_after)?;
             }
             app.out
                 .info(format!("{key} = {value} ({})", file.display()));
         }
         Action::Unset { key, project } => {
             let file = target(project);
+            if project && !file.is_file() {
+                return Err(Error::not_found(format!(
+                    "no {PROJECT_FILE} in {} or a folder above it",
+                    app.ctx.cwd.display()
+                )));
+            }
+            let trust_after = project && trusted_as_far_as_the_user_knows(&trust, &file)?;
             config::write_key(&file, &key, None)?;
             if project {
-                trust.set(&file, true)?;
+                settle_project_trust(app, &trust, &file, trust_after)?;
             }
         }
         Action::Trust { path } => {
@@ -117,6 +124,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
                         "value": settings.get(k.name),
                         "origin": settings.origin(k.name),
                         "help": k.help,
+                        "project_value_untrusted": settings.untrusted.contains(&k.name),
                     })
                 })
                 .collect();
@@ -136,12 +144,51 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
                         Some(config::ValueOrigin::File) => format!(" ({})", user_file.display()),
                         None => String::new(),
                     };
-                    app.out.line(format!("{:<16} = {value}{origin}", k.name));
+                    let ignored = if settings.untrusted.contains(&k.name) {
+                        "; the project's value is ignored: run `dvm config trust` after reading it"
+                    } else {
+                        ""
+                    };
+                    app.out
+                        .line(format!("{:<16} = {value}{origin}{ignored}", k.name));
                 }
             }
         }
     }
     Ok(0)
+}
+
+/// Whether every download URL in `file` is one the user chose: no file yet, a trusted one, or
+/// one that sets none. Only then does editing it with `config set --project` trust the result.
+fn trusted_as_far_as_the_user_knows(trust: &ProjectTrust, file: &std::path::Path) -> Result<bool> {
+    if !file.is_file() {
+        return Ok(true);
+    }
+    Ok(config::url_keys(&config::read_file(file)?).is_empty() || trust.is_trusted(file)?)
+}
+
+/// After `config set|unset --project`: trust what the user wrote, unless the file already held
+/// download URLs they never trusted, which are then named.
+fn settle_project_trust(
+    app: &App,
+    trust: &ProjectTrust,
+    file: &std::path::Path,
+    trust_after: bool,
+) -> Result<()> {
+    if trust_after {
+        return trust.set(file, true);
+    }
+    let values = config::read_file(file)?;
+    let untrusted = config::url_keys(&values);
+    if !untrusted.is_empty() {
+        app.out.warn(format!(
+            "{} also sets {}, which you have not trusted; read it, then run: dvm config trust {}",
+            file.display(),
+            untrusted.join(", "),
+            file.display()
+        ));
+    }
+    Ok(())
 }
 
 /// The named file, or the nearest `.dvm.toml`.

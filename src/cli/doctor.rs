@@ -144,20 +144,22 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     }
 
     let user_file = app.layout.config_file();
-    checks.push(match Settings::load(&app.ctx, &app.layout) {
-        Ok(settings) => check(
-            "config",
-            true,
-            match &settings.project_file {
-                Some(project) => format!(
-                    "settings read from {} and {}",
-                    user_file.display(),
-                    project.display()
-                ),
-                None => format!("settings read from {}", user_file.display()),
-            },
-            None,
-        ),
+    let settings = Settings::load(&app.ctx, &app.layout)
+        .and_then(|settings| settings.require_trusted_project().map(|()| settings));
+    checks.push(match settings {
+        Ok(settings) => {
+            let files: Vec<String> = std::iter::once(user_file)
+                .filter(|f| f.is_file())
+                .chain(settings.project_file)
+                .map(|f| f.display().to_string())
+                .collect();
+            let detail = if files.is_empty() {
+                "no settings file; defaults and environment only".to_string()
+            } else {
+                format!("settings read from {}", files.join(" and "))
+            };
+            check("config", true, detail, None)
+        }
         Err(e) => check(
             "config",
             false,

@@ -36,8 +36,18 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<i32> {
-    if args.if_auto_install && !Settings::load(&app.ctx, &app.layout)?.auto_install() {
-        return Ok(1);
+    if args.if_auto_install {
+        match Settings::load(&app.ctx, &app.layout) {
+            Ok(settings) if settings.auto_install() => {}
+            Ok(_) => return Ok(1),
+            Err(e) => {
+                // The shim then reports the missing version as usual.
+                app.out.warn(format!(
+                    "auto-install is off because the settings cannot be read: {e}"
+                ));
+                return Ok(1);
+            }
+        }
     }
     let pinned_sha256 = match &args.sha256 {
         Some(hex) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {

@@ -59,6 +59,9 @@ fn system_client(app: &App) -> Result<(String, std::path::PathBuf)> {
         &app.layout.shims_dir(),
         &app.layout.shim_path(),
     )
-    .ok_or_else(|| Error::not_found("no system docker on PATH (outside dvm's shims)"))?;
+    .ok_or_else(|| {
+        Error::not_found("no system docker on PATH (outside dvm's shims)")
+            .with_hint("install docker, or use a dvm version: dvm ls")
+    })?;
     Ok(("system".into(), path))
 }

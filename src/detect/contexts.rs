@@ -30,7 +30,7 @@ pub(super) struct Selected {
 }
 
 /// `$DOCKER_CONFIG`, else `~/.docker`.
-fn config_dir(ctx: &Context) -> Option<PathBuf> {
+pub(super) fn config_dir(ctx: &Context) -> Option<PathBuf> {
     match ctx.var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
         Some(dir) => Some(PathBuf::from(dir)),
         None => ctx.home.as_ref().map(|h| h.join(".docker")),

@@ -81,8 +81,9 @@ pub struct DaemonTarget {
 }
 
 impl DaemonTarget {
-    /// Follows the docker CLI: a non-empty `DOCKER_HOST` wins (with `DOCKER_TLS_VERIFY`, set,
-    /// non-empty and not `0` meaning TLS, and `DOCKER_CERT_PATH`); else the context named by
+    /// Follows the docker CLI: a non-empty `DOCKER_HOST` wins (with TLS when `DOCKER_TLS_VERIFY`
+    /// is non-empty, whatever its value, as the CLI reads it, and the certificates in
+    /// `DOCKER_CERT_PATH`, else `$DOCKER_CONFIG`, else `~/.docker`); else the context named by
     /// `DOCKER_CONTEXT`; else `currentContext` in `$DOCKER_CONFIG/config.json` (default
     /// `~/.docker`). The context `default`, or none, means `unix:///var/run/docker.sock`.
     pub fn from_context(ctx: &Context) -> Result<Self> {
@@ -91,9 +92,7 @@ impl DaemonTarget {
             .map(str::trim)
             .filter(|h| !h.is_empty());
         if let Some(host) = host {
-            let tls_verify = ctx
-                .var("DOCKER_TLS_VERIFY")
-                .is_some_and(|v| v.trim() != "0");
+            let tls_verify = ctx.var("DOCKER_TLS_VERIFY").is_some();
             let endpoint = parse_host(&format!("DOCKER_HOST={host}"), host, tls_verify, || {
                 tls_files(ctx)
             })?;
@@ -231,16 +230,11 @@ fn parse_tcp(
 fn tls_files(ctx: &Context) -> Result<TlsFiles> {
     let dir = match ctx.var_os("DOCKER_CERT_PATH").filter(|p| !p.is_empty()) {
         Some(p) => PathBuf::from(p),
-        None => ctx
-            .home
-            .as_ref()
-            .map(|h| h.join(".docker"))
-            .ok_or_else(|| {
-                Error::config("DOCKER_TLS_VERIFY is set but no certificate folder is known")
-                    .with_hint(
-                        "set DOCKER_CERT_PATH to the folder holding ca.pem, cert.pem and key.pem",
-                    )
-            })?,
+        None => contexts::config_dir(ctx).ok_or_else(|| {
+            Error::config("DOCKER_TLS_VERIFY is set but no certificate folder is known").with_hint(
+                "set DOCKER_CERT_PATH to the folder holding ca.pem, cert.pem and key.pem",
+            )
+        })?,
     };
     Ok(TlsFiles {
         ca: dir.join("ca.pem"),
@@ -336,9 +330,30 @@ mod tests {
         else {
             panic!("expected TLS: {e:?}");
         };
-        assert_eq!(files.ca, PathBuf::from("/home/u/.docker/ca.pem"));
-        assert_eq!(files.key, PathBuf::from("/home/u/.docker/key.pem"));
+        // The test context's DOCKER_CONFIG.
+        assert_eq!(
+            files.ca,
+            PathBuf::from("/nonexistent/dvm-test/.docker/ca.pem")
+        );
+        assert_eq!(
+            files.key,
+            PathBuf::from("/nonexistent/dvm-test/.docker/key.pem")
+        );
         assert!(e.uses_tls());
+        // Without DOCKER_CONFIG, ~/.docker.
+        let e = endpoint(&[
+            ("DOCKER_HOST", "tcp://h:2376"),
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CONFIG", ""),
+        ])
+        .unwrap();
+        let DaemonEndpoint::Tcp {
+            tls: Some(files), ..
+        } = &e
+        else {
+            panic!("expected TLS: {e:?}");
+        };
+        assert_eq!(files.cert, PathBuf::from("/home/u/.docker/cert.pem"));
 
         let e = endpoint(&[
             ("DOCKER_HOST", "tcp://h"),
@@ -357,11 +372,26 @@ mod tests {
         assert_eq!(*port, 2376);
         assert_eq!(files.cert, PathBuf::from("/certs/cert.pem"));
 
-        // "0" and empty mean off; unix sockets never use TLS.
-        for off in ["0", ""] {
-            let e = endpoint(&[("DOCKER_HOST", "tcp://h:1"), ("DOCKER_TLS_VERIFY", off)]).unwrap();
-            assert!(!e.uses_tls(), "{off:?}");
-        }
+        // Like the docker CLI, any non-empty value means TLS, "0" included; empty means off.
+        let e = endpoint(&[("DOCKER_HOST", "tcp://h:1"), ("DOCKER_TLS_VERIFY", "0")]).unwrap();
+        assert!(e.uses_tls());
+        let e = endpoint(&[("DOCKER_HOST", "tcp://h:1"), ("DOCKER_TLS_VERIFY", "")]).unwrap();
+        assert!(!e.uses_tls());
+        // Without DOCKER_CERT_PATH the certificates sit in the docker config folder.
+        let e = endpoint(&[
+            ("DOCKER_HOST", "tcp://h:1"),
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CONFIG", "/etc/docker-client"),
+        ])
+        .unwrap();
+        let DaemonEndpoint::Tcp {
+            tls: Some(files), ..
+        } = &e
+        else {
+            panic!("expected TLS: {e:?}");
+        };
+        assert_eq!(files.ca, PathBuf::from("/etc/docker-client/ca.pem"));
+        // Unix sockets never use TLS.
         let e = endpoint(&[("DOCKER_HOST", "unix:///s"), ("DOCKER_TLS_VERIFY", "1")]).unwrap();
         assert!(!e.uses_tls());
         assert!(
@@ -370,7 +400,11 @@ mod tests {
                 .uses_tls()
         );
 
-        let mut no_home = ctx(&[("DOCKER_HOST", "tcp://h:1"), ("DOCKER_TLS_VERIFY", "1")]);
+        let mut no_home = ctx(&[
+            ("DOCKER_HOST", "tcp://h:1"),
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CONFIG", ""),
+        ]);
         no_home.home = None;
         let err = DaemonEndpoint::from_context(&no_home).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);

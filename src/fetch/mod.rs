@@ -223,24 +223,32 @@ impl Fetcher {
         let resumable = partial::find_resumable(&part, &meta_path, parsed.as_str());
         let mut opened = self.open_download(&parsed, resumable, progress)?;
         let mut restarts = 0;
+        // Whether a restart came with a new ETag/Last-Modified: a changing file rather than a
+        // server that ignores ranges on a connection that keeps breaking.
+        let mut file_changed = false;
         let finished = loop {
             let files = PartFiles {
                 part: &part,
                 meta: &meta_path,
             };
+            let validator = opened.meta.validator().map(str::to_owned);
             match self.transfer(url, &parsed, opened, files, progress, &mut *consume)? {
                 Ok(f) => break f,
                 Err(stream::Failed::Restart(resp)) if restarts < self.cfg.retries => {
                     restarts += 1;
                     opened = Opened::whole(&parsed, *resp);
+                    file_changed |= opened.meta.validator() != validator.as_deref();
                 }
                 Err(stream::Failed::Restart(_)) => {
+                    let why = if file_changed {
+                        "the file kept changing on the server while it was downloaded"
+                    } else {
+                        "the connection kept breaking and the server does not resume downloads \
+                         (it ignores range requests)"
+                    };
                     return Err(network_error(
                         &parsed,
-                        &format!(
-                            "the file kept changing on the server while it was downloaded \
-                             (started over {restarts} times)"
-                        ),
+                        &format!("{why} (started over {restarts} times)"),
                     ));
                 }
                 Err(stream::Failed::Consumer(e)) => {

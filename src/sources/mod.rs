@@ -757,6 +757,14 @@ pub fn resolve(
 }
 
 impl Resolved {
+    /// Whether a listing that might have held the version could not be fetched: then "not
+    /// found" may only mean "not reachable".
+    pub fn listing_unreachable(&self) -> bool {
+        self.listing_error
+            .as_ref()
+            .is_some_and(|e| e.kind() == ErrorKind::Network)
+    }
+
     /// Reads the pending listings and returns their candidates for `version`, in order
     /// (nothing is pending afterwards). A listing that cannot be read is noted in `tried`;
     /// one that fails its checksum is an error: the version is now needed from it.
