@@ -936,7 +936,9 @@ impl Read for LazyClient {
 #[test]
 fn memory_stays_flat_for_a_45_mb_client() {
     const SIZE: usize = 45 * 1024 * 1024;
-    const BUDGET: u64 = 2 * 1024 * 1024;
+    // Flat: whatever the client's size, only the chunks in flight between the decompressing
+    // thread and the writing thread (three of 1 MiB) plus the decoder's own state.
+    const BUDGET: u64 = 4 * 1024 * 1024;
 
     let out = scratch();
     let (got, peak) = peak_memory(|| {

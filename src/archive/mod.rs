@@ -30,7 +30,7 @@ pub const MAX_CLIENT_SIZE: u64 = 512 * 1024 * 1024;
 const MAX_SKIPPED_BYTES: u64 = 4 * MAX_CLIENT_SIZE;
 
 /// Copy buffer size: large enough to be fast, small enough that memory stays flat.
-const COPY_BUFFER_SIZE: usize = 128 * 1024;
+const COPY_BUFFER_SIZE: usize = 1024 * 1024;
 
 /// How much of the input we look at to decide what it is.
 const SNIFF_LEN: usize = 512;
@@ -381,30 +381,8 @@ impl<'a> ClientSink<'a> {
         if let Some(size) = expected {
             self.check_declared_size(entry, size)?;
         }
-        let mut file = self.create()?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; COPY_BUFFER_SIZE];
-        let mut head = Vec::new();
-        let mut total: u64 = 0;
-        loop {
-            let n = match src.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(read_error(entry, e)),
-            };
-            let chunk = buf.get(..n).unwrap_or_default();
-            total = total.saturating_add(n as u64);
-            if total > self.limit {
-                return Err(too_large(entry, self.limit));
-            }
-            if head.len() < SNIFF_LEN {
-                let want = (SNIFF_LEN - head.len()).min(chunk.len());
-                head.extend_from_slice(chunk.get(..want).unwrap_or_default());
-            }
-            hasher.update(chunk);
-            file.write_all(chunk).with_path("write", self.dest)?;
-        }
+        let file = self.create()?;
+        let (head, total, sha256) = copy_hashing(entry, src, file, self.dest, self.limit)?;
         if let Some(size) = expected
             && total != size
         {
@@ -414,10 +392,9 @@ impl<'a> ClientSink<'a> {
             ))
             .with_hint("the file is damaged or incomplete: get a fresh copy"));
         }
-        file.sync_all().with_path("sync", self.dest)?;
         self.written = Some(Written {
             entry: entry.to_string(),
-            sha256: hex::encode(hasher.finalize()),
+            sha256,
             size: total,
             format: BinaryFormat::of(&head),
         });
@@ -465,6 +442,83 @@ impl<'a> ClientSink<'a> {
             entry: (!raw).then_some(written.entry),
         })
     }
+}
+
+/// Copies the client out of `src` into `file`, then syncs it; returns its first bytes, its size
+/// and its sha256. Decompressing (this thread) and hashing and writing (a second thread)
+/// overlap, in large chunks so that the hand-overs stay rare.
+fn copy_hashing(
+    entry: &str,
+    src: &mut dyn Read,
+    mut file: File,
+    dest: &Path,
+    limit: u64,
+) -> Result<(Vec<u8>, u64, String)> {
+    use std::sync::mpsc::sync_channel;
+    const CHUNKS: usize = 3;
+    let (full_tx, full_rx) = sync_channel::<(Vec<u8>, usize)>(CHUNKS);
+    let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(CHUNKS);
+    for _ in 0..CHUNKS {
+        let _ = empty_tx.send(vec![0u8; COPY_BUFFER_SIZE]);
+    }
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<String> {
+            let mut hasher = Sha256::new();
+            for (buf, n) in full_rx {
+                let chunk = buf.get(..n).unwrap_or_default();
+                hasher.update(chunk);
+                file.write_all(chunk).with_path("write", dest)?;
+                // The reader may have stopped already; then the buffer is not needed.
+                let _ = empty_tx.send(buf);
+            }
+            file.sync_all().with_path("sync", dest)?;
+            Ok(hex::encode(hasher.finalize()))
+        });
+        let read = (|| -> Result<(Vec<u8>, u64)> {
+            let mut head = Vec::new();
+            let mut total: u64 = 0;
+            // Ends when the writer is gone (it failed: its error is the one to report).
+            while let Ok(mut buf) = empty_rx.recv() {
+                let n = fill(entry, src, &mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                let chunk = buf.get(..n).unwrap_or_default();
+                total = total.saturating_add(n as u64);
+                if total > limit {
+                    return Err(too_large(entry, limit));
+                }
+                if head.len() < SNIFF_LEN {
+                    let want = (SNIFF_LEN - head.len()).min(chunk.len());
+                    head.extend_from_slice(chunk.get(..want).unwrap_or_default());
+                }
+                if full_tx.send((buf, n)).is_err() {
+                    break;
+                }
+            }
+            Ok((head, total))
+        })();
+        drop(full_tx);
+        let written = writer
+            .join()
+            .map_err(|_| Error::internal(format!("writing {} panicked", dest.display())))?;
+        let (head, total) = read?;
+        Ok((head, total, written?))
+    })
+}
+
+/// Reads until `buf` is full or `src` ends; returns how much it holds.
+fn fill(entry: &str, src: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
+        match src.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_error(entry, e)),
+        }
+    }
+    Ok(filled)
 }
 
 impl Drop for ClientSink<'_> {
