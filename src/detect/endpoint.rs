@@ -275,6 +275,16 @@ mod tests {
         DaemonEndpoint::from_context(&ctx(vars))
     }
 
+    /// The certificate files a TLS endpoint from `vars` uses.
+    fn tls_files_for(vars: &[(&str, &str)]) -> TlsFiles {
+        match endpoint(vars).unwrap() {
+            DaemonEndpoint::Tcp {
+                tls: Some(files), ..
+            } => files,
+            other => panic!("expected TLS: {other:?}"),
+        }
+    }
+
     fn tcp(host: &str, port: u16) -> DaemonEndpoint {
         DaemonEndpoint::Tcp {
             host: host.into(),
@@ -341,18 +351,11 @@ mod tests {
         );
         assert!(e.uses_tls());
         // Without DOCKER_CONFIG, ~/.docker.
-        let e = endpoint(&[
+        let files = tls_files_for(&[
             ("DOCKER_HOST", "tcp://h:2376"),
             ("DOCKER_TLS_VERIFY", "1"),
             ("DOCKER_CONFIG", ""),
-        ])
-        .unwrap();
-        let DaemonEndpoint::Tcp {
-            tls: Some(files), ..
-        } = &e
-        else {
-            panic!("expected TLS: {e:?}");
-        };
+        ]);
         assert_eq!(files.cert, PathBuf::from("/home/u/.docker/cert.pem"));
 
         let e = endpoint(&[
@@ -378,18 +381,11 @@ mod tests {
         let e = endpoint(&[("DOCKER_HOST", "tcp://h:1"), ("DOCKER_TLS_VERIFY", "")]).unwrap();
         assert!(!e.uses_tls());
         // Without DOCKER_CERT_PATH the certificates sit in the docker config folder.
-        let e = endpoint(&[
+        let files = tls_files_for(&[
             ("DOCKER_HOST", "tcp://h:1"),
             ("DOCKER_TLS_VERIFY", "1"),
             ("DOCKER_CONFIG", "/etc/docker-client"),
-        ])
-        .unwrap();
-        let DaemonEndpoint::Tcp {
-            tls: Some(files), ..
-        } = &e
-        else {
-            panic!("expected TLS: {e:?}");
-        };
+        ]);
         assert_eq!(files.ca, PathBuf::from("/etc/docker-client/ca.pem"));
         // Unix sockets never use TLS.
         let e = endpoint(&[("DOCKER_HOST", "unix:///s"), ("DOCKER_TLS_VERIFY", "1")]).unwrap();
