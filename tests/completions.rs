@@ -214,6 +214,34 @@ fn completions_prints_the_dynamic_registration_for_each_shell() {
 }
 
 #[test]
+fn the_script_calls_dvm_by_name_when_path_finds_the_same_dvm() {
+    let mut t = TestEnv::new();
+    // Run by a full path with a space in it (which bash's script would mis-quote).
+    let spaced = t.files.join("my tools");
+    std::fs::create_dir_all(&spaced).unwrap();
+    std::os::unix::fs::symlink(dvm_exe(), spaced.join("dvm")).unwrap();
+    let run_by_path = |t: &TestEnv| {
+        // The test environment's variables, with the program named by its full path.
+        let hermetic = t.dvm_cmd(["completions", "bash"]);
+        let mut by_path = std::process::Command::new(spaced.join("dvm"));
+        by_path.args(["completions", "bash"]).env_clear();
+        for (key, value) in hermetic.get_envs() {
+            if let Some(value) = value {
+                by_path.env(key, value);
+            }
+        }
+        String::from_utf8(by_path.output().unwrap().stdout).unwrap()
+    };
+    // Not on PATH: the script must use the path.
+    assert!(run_by_path(&t).contains("my tools/dvm"));
+    // On PATH as `dvm`: the bare name.
+    t.env("PATH", format!("{}:{}", spaced.display(), t.path_var()));
+    let script = run_by_path(&t);
+    assert!(!script.contains("my tools"), "{script}");
+    assert!(script.contains("DVM_COMPLETE"), "{script}");
+}
+
+#[test]
 fn an_unrelated_complete_variable_does_not_change_normal_runs() {
     let mut t = TestEnv::new();
     t.env("COMPLETE", "1");

@@ -59,12 +59,29 @@ fn completer_program() -> String {
         return BIN.to_string();
     };
     let mut program = std::path::PathBuf::from(arg0);
-    if program.components().count() > 1
-        && let Ok(cwd) = std::env::current_dir()
-    {
-        program = cwd.join(program);
+    if program.components().count() > 1 {
+        // The same dvm is found on PATH by name: use the name, which needs no quoting (the
+        // bash script clap_complete writes mis-quotes a path with spaces).
+        if is_dvm_on_path(&program) {
+            return BIN.to_string();
+        }
+        if let Ok(cwd) = std::env::current_dir() {
+            program = cwd.join(program);
+        }
     }
     program.to_string_lossy().into_owned()
+}
+
+/// Whether `dvm` on PATH is the very file `program` names.
+fn is_dvm_on_path(program: &std::path::Path) -> bool {
+    let Ok(this) = std::fs::canonicalize(program) else {
+        return false;
+    };
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path)
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .any(|dir| std::fs::canonicalize(dir.join(BIN)).is_ok_and(|found| found == this))
+    })
 }
 
 /// Answers a completion request and exits when `DVM_COMPLETE` is set; returns at once when not.
