@@ -501,6 +501,11 @@ fn a_project_dvm_toml_sits_between_the_environment_and_the_user_config() {
     assert_eq!(t.dvm_in(&deep, ["config", "get", "retries"]).stdout, "2\n");
     assert_eq!(t.dvm_in(&deep, ["config", "get", "source"]).stdout, "rpm\n");
     assert!(!deep.join(".dvm.toml").exists());
+    // `unset --project` edits an existing file and never creates one.
+    t.dvm(["config", "unset", "--project", "retries"])
+        .failure(3)
+        .stderr_has("no .dvm.toml in");
+    assert!(!t.cwd.join(".dvm.toml").exists());
 
     // A broken project file is an error that names it, wherever below it dvm runs.
     std::fs::write(project.join(".dvm.toml"), "retries = \"lots\"\n").unwrap();

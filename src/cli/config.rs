@@ -86,13 +86,12 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
                 .info(format!("{key} = {value} ({})", file.display()));
         }
         Action::Unset { key, project } => {
-            let file = target(project);
-            if project && !file.is_file() {
-                return Err(Error::not_found(format!(
-                    "no {PROJECT_FILE} in {} or a folder above it",
-                    app.ctx.cwd.display()
-                )));
-            }
+            // Unlike `set`, never creates a project file: there must be one to edit.
+            let file = if project {
+                project_file_arg(app, None)?
+            } else {
+                user_file.clone()
+            };
             let trust_after = project && trusted_as_far_as_the_user_knows(&trust, &file)?;
             config::write_key(&file, &key, None)?;
             if project {
@@ -205,7 +204,8 @@ fn project_file_arg(app: &App, path: Option<PathBuf>) -> Result<PathBuf> {
                 app.ctx.cwd.display()
             ))
             .with_hint(format!(
-                "name the file: dvm config trust PATH/{PROJECT_FILE}"
+                "name the file (PATH/{PROJECT_FILE}), or create one here with \
+                 `dvm config set --project KEY VALUE`"
             ))
         }),
     }
