@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn main() {
-    for input in ["shims/shim.rs", "src/version.rs", "src/resolve.rs"] {
+    for input in ["shims/shim.rs", "src/select"] {
         println!("cargo::rerun-if-changed={input}");
     }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("dvm-shim");
@@ -43,5 +43,4 @@ fn main() {
     if !linked_statically && !build(false) {
         panic!("could not compile shims/shim.rs for {target}");
     }
-    println!("cargo::rustc-env=DVM_SHIM_STATIC={linked_statically}");
 }

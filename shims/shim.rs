@@ -13,12 +13,10 @@
 //! - 127: there is nothing to run (version not installed, no system docker, a loop stopped),
 //!   like a shell's "command not found".
 
-#[path = "../src/resolve.rs"]
+// The library's `select` unit, the only code the shim shares with dvm.
+#[path = "../src/select/mod.rs"]
 #[allow(dead_code)]
-mod resolve;
-#[path = "../src/version.rs"]
-#[allow(dead_code)]
-mod version;
+mod select;
 
 use std::cell::OnceCell;
 use std::convert::Infallible;
@@ -28,8 +26,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use resolve::{RECURSION_GUARD_VAR, Request, ResolveError, VERSION_VAR};
-use version::VersionSpec;
+use select::resolve::{self, RECURSION_GUARD_VAR, Request, ResolveError, VERSION_VAR};
+use select::version::VersionSpec;
 
 const HOME_VAR: &str = "DVM_HOME";
 /// When truthy, a missing version is installed with `dvm install` before running it.

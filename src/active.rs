@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::resolve::{self, Origin, VERSION_VAR};
+use crate::select::resolve::{self, Origin, VERSION_VAR};
+use crate::select::version::{DockerVersion, VersionSpec};
 use crate::store::Store;
-use crate::version::{DockerVersion, VersionSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -360,7 +360,7 @@ impl ProjectTrust {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).with_path("create", dir)?;
         }
-        crate::store::write_atomic(&self.path, text.as_bytes())
+        crate::fsutil::write_atomic(&self.path, text.as_bytes())
     }
 }
 
@@ -461,5 +461,5 @@ pub fn write_key(path: &Path, name: &str, value: Option<&str>) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_path("create", dir)?;
     }
-    crate::store::write_atomic(path, text.as_bytes())
+    crate::fsutil::write_atomic(path, text.as_bytes())
 }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::version::DockerVersion;
+use crate::select::version::DockerVersion;
 
 pub const HOME_VAR: &str = "DVM_HOME";
 

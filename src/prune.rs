@@ -11,7 +11,7 @@
 //! it (its sha256 is that manifest's `archive_sha256`): that is what makes `dvm install --force`
 //! work offline. Every other download goes, whatever its age. A `.part` (an interrupted
 //! download) goes once it has not been written for [`STALE_PARTIAL_AFTER`], unless a download
-//! is running (see [`crate::fetch::folder`]).
+//! is running (see [`crate::http::folder`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -21,12 +21,12 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use crate::context::Context;
+use crate::digest::HashingReader;
 use crate::error::{Error, IoContext, Result};
-use crate::fetch;
-use crate::install::HashingReader;
+use crate::http;
 use crate::layout::Layout;
+use crate::select::version::{DockerVersion, VersionSpec};
 use crate::store::Store;
-use crate::version::{DockerVersion, VersionSpec};
 
 pub const SECONDS_PER_DAY: u64 = 24 * 60 * 60;
 
@@ -169,7 +169,7 @@ pub fn prune(ctx: &Context, store: &Store, opts: &PruneOptions) -> Result<PruneR
         let downloads = store.layout().downloads_dir();
         // Held while removing: a download starting meanwhile waits for it.
         let _no_download_runs = if downloads.is_dir() {
-            let lock = fetch::folder::try_lock_exclusive(&downloads)?;
+            let lock = http::folder::try_lock_exclusive(&downloads)?;
             if lock.is_none() {
                 // A running download's `.part` may look stale (resumed from an old one):
                 // partial files wait for a prune when no download runs.
@@ -260,7 +260,7 @@ fn unneeded_downloads(
 /// For a `.part` or one of its sidecars (`.part.meta`, `.part.meta.tmp`), the `.part` it
 /// belongs to.
 fn partial_of(dir: &Path, name: &str) -> Option<PathBuf> {
-    let stem = fetch::folder::partial_stem(name)?;
+    let stem = http::folder::partial_stem(name)?;
     Some(dir.join(format!("{stem}.part")))
 }
 
@@ -290,13 +290,13 @@ pub fn clean_cache(layout: &Layout) -> Result<CacheCleaned> {
     let mut cleaned = CacheCleaned::default();
     let downloads = layout.downloads_dir();
     if downloads.is_dir() {
-        let no_download_runs = fetch::folder::try_lock_exclusive(&downloads)?;
+        let no_download_runs = http::folder::try_lock_exclusive(&downloads)?;
         let entries = fs::read_dir(&downloads).with_path("list", &downloads)?;
         for entry in entries {
             let entry = entry.with_path("list", &downloads)?;
             let path = entry.path();
             let name = entry.file_name();
-            let partial = name.to_str().is_some_and(fetch::folder::is_partial);
+            let partial = name.to_str().is_some_and(http::folder::is_partial);
             if partial && no_download_runs.is_none() {
                 cleaned.in_use.push(path);
                 continue;
@@ -606,7 +606,7 @@ mod tests {
         let f = Fixture::new();
         let downloads = f.store.layout().downloads_dir();
         fs::create_dir_all(&downloads).unwrap();
-        let now = crate::store::now_unix();
+        let now = crate::fsutil::now_unix();
         let old = SystemTime::UNIX_EPOCH + Duration::from_secs(now)
             - STALE_PARTIAL_AFTER
             - Duration::from_secs(60);
@@ -634,7 +634,7 @@ mod tests {
         assert_eq!(report.files.len(), 3);
     }
 
-    /// A download holds its folder's lock shared while it runs (see `fetch::folder`).
+    /// A download holds its folder's lock shared while it runs (see `http::folder`).
     #[cfg(unix)]
     fn download_running(downloads: &Path) -> File {
         let dir = File::open(downloads).unwrap();

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256, Sha512};
 use super::cpio::CpioReader;
 use super::{ClientSink, MAX_SKIPPED_BYTES, RpmInfo, corrupt, list_entries, match_client_path};
 use crate::error::{Error, ErrorKind, Result};
-use crate::version::DockerVersion;
+use crate::select::version::DockerVersion;
 
 const LEAD_LEN: usize = 96;
 const LEAD_MAGIC: [u8; 4] = [0xed, 0xab, 0xee, 0xdb];

@@ -3,8 +3,8 @@
 use clap_complete::ArgValueCandidates;
 
 use dvm::error::{Error, Result};
-use dvm::resolve::{Origin, VERSION_VAR};
-use dvm::version::{VersionSpec, is_alias_name};
+use dvm::select::resolve::{Origin, VERSION_VAR};
+use dvm::select::version::{VersionSpec, is_alias_name};
 
 use super::App;
 
@@ -60,7 +60,7 @@ pub fn run_unalias(app: &App, args: UnaliasArgs) -> Result<i32> {
         if app.ctx.var(VERSION_VAR) == Some(args.name.as_str()) {
             users.push(format!("{VERSION_VAR} in this shell"));
         }
-        if let Ok(Some(request)) = dvm::resolve::nearest_version_file(&app.ctx.cwd)
+        if let Ok(Some(request)) = dvm::select::resolve::nearest_version_file(&app.ctx.cwd)
             && request.spec == alias
             && let Origin::File { path, .. } = &request.origin
         {

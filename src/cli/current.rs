@@ -1,7 +1,7 @@
 //! `dvm current`: the version `docker` runs here, and why.
 
 use dvm::error::{Error, Result};
-use dvm::resolve::VERSION_VAR;
+use dvm::select::resolve::VERSION_VAR;
 
 use super::output::shell_set_var;
 use super::{App, Shell};
@@ -19,7 +19,7 @@ pub struct Args {
 pub fn run(app: &App, args: Args) -> Result<i32> {
     if let Some(shell) = args.shell_eval {
         // The cd hook: follow the nearest version file, ignoring what the shell already set.
-        let found = dvm::resolve::nearest_version_file(&app.ctx.cwd)
+        let found = dvm::select::resolve::nearest_version_file(&app.ctx.cwd)
             .map_err(|e| Error::usage(e.to_string()))?;
         let value = found.map(|r| r.spec.to_string());
         app.out

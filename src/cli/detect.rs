@@ -5,8 +5,8 @@ use serde::Serialize;
 use dvm::detect::{Choice, ChoiceReason, DaemonTarget, DaemonVersion, Timeouts};
 use dvm::error::{Error, Result};
 use dvm::install::InstallOptions;
-use dvm::resolve::VERSION_VAR;
-use dvm::version::{DockerVersion, VersionSpec};
+use dvm::select::resolve::VERSION_VAR;
+use dvm::select::version::{DockerVersion, VersionSpec};
 
 use super::output::{shell_quote, shell_set_var};
 use super::{App, Shell};
@@ -136,7 +136,7 @@ fn put_to_use(app: &App, args: &Args, v: DockerVersion) -> Result<Option<Saved>>
     }
     if args.local {
         let path = app.ctx.cwd.join(".docker-version");
-        dvm::store::write_atomic(&path, format!("{v}\n").as_bytes())?;
+        dvm::fsutil::write_atomic(&path, format!("{v}\n").as_bytes())?;
         tell(format!("wrote {} ({v})", path.display()));
         return Ok(Some(Saved {
             scope: "local",
@@ -236,7 +236,7 @@ fn install(app: &App, v: &DockerVersion, offline: bool, announce: bool) -> Resul
         super::ls_remote::remote_setup(app, &super::ls_remote::SourceArgs::offline(offline))?;
     let progress = super::ls_remote::progress_renderer(app);
     let opts = InstallOptions::default();
-    let report = dvm::remote::install_remote(
+    let report = dvm::install::install_remote(
         &remote,
         &app.store,
         &VersionSpec::Exact(*v),

@@ -6,7 +6,7 @@ use std::process::Command;
 use clap_complete::ArgValueCandidates;
 
 use dvm::error::{Error, Result};
-use dvm::resolve::VERSION_VAR;
+use dvm::select::resolve::VERSION_VAR;
 
 use super::App;
 

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use dvm::config::Settings;
 use dvm::error::{Error, Result};
 use dvm::install::{InstallOptions, InstallReport};
-use dvm::verify::VerifiedBy;
-use dvm::version::DockerVersion;
+use dvm::select::version::DockerVersion;
+use dvm::trust::VerifiedBy;
 
 use super::App;
 use super::output::Output;
@@ -73,7 +73,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         if from.starts_with("http://") || from.starts_with("https://") {
             let remote = super::ls_remote::remote_setup(app, &args.sources)?;
             let progress = super::ls_remote::progress_renderer(app);
-            dvm::remote::install_from_url(&remote, &app.store, from, &opts, &progress)?
+            dvm::install::install_from_url(&remote, &app.store, from, &opts, &progress)?
         } else {
             dvm::install::install_from_file(&app.store, &PathBuf::from(from), &opts)?
         }
@@ -86,7 +86,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         let spec = app.store.resolve_alias(&spec)?;
         let remote = super::ls_remote::remote_setup(app, &args.sources)?;
         let progress = super::ls_remote::progress_renderer(app);
-        dvm::remote::install_remote(&remote, &app.store, &spec, &opts, &progress)?
+        dvm::install::install_remote(&remote, &app.store, &spec, &opts, &progress)?
     };
     app.ensure_shim()?;
     render(app, &report);

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use dvm::error::Result;
-use dvm::verify::VerifiedBy;
+use dvm::trust::VerifiedBy;
 
 use super::App;
 

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use dvm::config::Settings;
 use dvm::error::{Error, Result};
-use dvm::fetch::ProgressEvent;
-use dvm::remote::{InstallEvent, Remote, RemoteOptions};
-use dvm::version::DockerVersion;
+use dvm::http::ProgressEvent;
+use dvm::install::{InstallEvent, Remote, RemoteOptions};
+use dvm::select::version::DockerVersion;
 
 use super::App;
 

@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<i32> {
-    let now = dvm::store::now_unix();
+    let now = dvm::fsutil::now_unix();
     let report = dvm::prune::prune(
         &app.ctx,
         &app.store,

@@ -3,7 +3,7 @@
 use clap_complete::ArgValueCandidates;
 
 use dvm::error::{Error, Result};
-use dvm::version::{DockerVersion, VersionSpec};
+use dvm::select::version::{DockerVersion, VersionSpec};
 
 use super::App;
 

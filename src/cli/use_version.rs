@@ -4,8 +4,8 @@
 use clap_complete::ArgValueCandidates;
 
 use dvm::error::{Error, Result};
-use dvm::resolve::VERSION_VAR;
-use dvm::version::VersionSpec;
+use dvm::select::resolve::VERSION_VAR;
+use dvm::select::version::VersionSpec;
 
 use super::output::shell_set_var;
 use super::{App, Shell};
@@ -102,7 +102,7 @@ fn set_global(app: &App, spec: &VersionSpec) -> Result<()> {
 pub fn run_local(app: &App, args: LocalArgs) -> Result<i32> {
     let spec = checked_spec(app, &args.version)?;
     let path = app.ctx.cwd.join(".docker-version");
-    dvm::store::write_atomic(&path, format!("{spec}\n").as_bytes())?;
+    dvm::fsutil::write_atomic(&path, format!("{spec}\n").as_bytes())?;
     app.out.info(format!("wrote {} ({spec})", path.display()));
     Ok(0)
 }

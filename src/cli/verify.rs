@@ -2,7 +2,7 @@
 
 use dvm::error::{Error, Result};
 use dvm::store::ClientCheck;
-use dvm::verify::VerifiedBy;
+use dvm::trust::VerifiedBy;
 
 use super::App;
 

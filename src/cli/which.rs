@@ -54,7 +54,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
 }
 
 fn system_client(app: &App) -> Result<(String, std::path::PathBuf)> {
-    let path = dvm::resolve::find_system_docker(
+    let path = dvm::select::resolve::find_system_docker(
         app.ctx.var_os("PATH"),
         &app.layout.shims_dir(),
         &app.layout.shim_path(),

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde::{Serialize, Serializer};
 
-use crate::version::DockerVersion;
+use crate::select::version::DockerVersion;
 
 const TABLE_TSV: &str = include_str!("../../data/engine-api-versions.tsv");
 

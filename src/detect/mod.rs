@@ -20,7 +20,7 @@ use serde::{Serialize, Serializer};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::version::DockerVersion;
+use crate::select::version::DockerVersion;
 
 /// What a daemon's `GET /version` said. Daemons before 1.12 may send only `ApiVersion`;
 /// Swarm sends a `Version` such as `swarm/1.2.8`.

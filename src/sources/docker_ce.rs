@@ -11,7 +11,7 @@ use super::{
     Artifact, Channel, Distro, Hosts, Http, Os, Platform, SourceKind, autoindex, repodata,
 };
 use crate::error::{Error, Result};
-use crate::index::ListingCache;
+use crate::sources::ListingCache;
 
 /// Package names holding the client, preferred first.
 const CLIENT_PACKAGES: [&str; 2] = ["docker-ce-cli", "docker-ce"];

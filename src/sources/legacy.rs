@@ -8,10 +8,11 @@
 //! for another path and never for a file that is not on a legacy base (local files included).
 //! Paths never repeat between get.docker.com and test.docker.com, so the path alone is a key.
 
+use super::legacy_table::{LegacyBuild, legacy_table};
 use super::{Artifact, Channel, Expected, Hosts, Http, Os, Platform, SourceKind};
+use crate::digest::parse_sha256_file;
 use crate::error::{Error, Result};
-use crate::verify::{self, LegacyBuild};
-use crate::version::DockerVersion;
+use crate::select::version::DockerVersion;
 
 /// A `.sha256` file is one line; anything bigger is not one.
 const SHA256_FILE_LIMIT: u64 = 4096;
@@ -99,10 +100,10 @@ pub fn artifact(
 /// Linux x86_64 files; for other platforms the same releases are offered at their constructed
 /// URLs without a checksum (the `.sha256` sibling supplies it at install time).
 pub fn list(hosts: &Hosts, channel: Channel, platform: Platform) -> Vec<Artifact> {
-    verify::legacy_table()
+    legacy_table()
         .iter()
         .filter(|b| {
-            let from_test = b.url.starts_with(super::OFFICIAL_LEGACY_TEST);
+            let from_test = b.url.starts_with(super::hosts::OFFICIAL_LEGACY_TEST);
             from_test == (channel == Channel::Test)
         })
         .filter_map(|b| artifact(hosts, &b.version, channel, platform))
@@ -115,7 +116,7 @@ fn table_evidence(entry: &LegacyBuild) -> String {
 
 /// The table entry for a path below the legacy host.
 pub fn table_entry(path: &str) -> Option<&'static LegacyBuild> {
-    verify::legacy_table()
+    legacy_table()
         .iter()
         .find(|b| official_path(&b.url) == Some(path))
 }
@@ -136,10 +137,21 @@ pub fn table_entry_for_url(hosts: &Hosts, url: &str) -> Option<&'static LegacyBu
     table_entry(path)
 }
 
+/// What the embedded table says `url` must hash to, if `url` is on a legacy base.
+pub fn expected_for_url(hosts: &Hosts, url: &str) -> Option<Expected> {
+    table_entry_for_url(hosts, url).map(|entry| Expected::Published {
+        sha256: entry.sha256.clone(),
+        evidence: vec![table_evidence(entry)],
+    })
+}
+
 fn official_path(url: &str) -> Option<&str> {
-    [super::OFFICIAL_LEGACY, super::OFFICIAL_LEGACY_TEST]
-        .iter()
-        .find_map(|b| url.strip_prefix(b).and_then(|r| r.strip_prefix('/')))
+    [
+        super::hosts::OFFICIAL_LEGACY,
+        super::hosts::OFFICIAL_LEGACY_TEST,
+    ]
+    .iter()
+    .find_map(|b| url.strip_prefix(b).and_then(|r| r.strip_prefix('/')))
 }
 
 /// Fetches `<url>.sha256` and reconciles it with the embedded table (already in
@@ -148,7 +160,7 @@ pub fn confirm_expected(http: &dyn Http, artifact: &Artifact) -> Result<Expected
     let sibling = format!("{}.sha256", artifact.url);
     let published = match http.get_bytes(&sibling, SHA256_FILE_LIMIT)? {
         Some(bytes) => Some(
-            verify::parse_sha256_file(&String::from_utf8_lossy(&bytes))
+            parse_sha256_file(&String::from_utf8_lossy(&bytes))
                 .map_err(|e| e.context(format!("reading {sibling}")))?,
         ),
         None => None,

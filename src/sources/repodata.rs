@@ -10,7 +10,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::{Arch, DigestAlgo, Expected, Http};
 use crate::error::{Error, Result};
-use crate::index::ListingCache;
+use crate::sources::ListingCache;
 
 /// Decompressed primary.xml larger than this is refused (Docker's are a few MiB).
 pub const MAX_PRIMARY_SIZE: u64 = 256 * 1024 * 1024;

@@ -4,8 +4,8 @@
 
 use super::{Arch, Artifact, Channel, Expected, Hosts, Http, Os, Platform, SourceKind, autoindex};
 use crate::error::{Error, Result};
-use crate::index::ListingCache;
-use crate::version::DockerVersion;
+use crate::select::version::DockerVersion;
+use crate::sources::ListingCache;
 
 /// An autoindex page bigger than this is not an autoindex page.
 const LISTING_LIMIT: u64 = 8 * 1024 * 1024;

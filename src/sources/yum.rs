@@ -4,7 +4,7 @@
 
 use super::{Artifact, Channel, Distro, Hosts, Http, Os, Platform, SourceKind, repodata};
 use crate::error::Result;
-use crate::index::ListingCache;
+use crate::sources::ListingCache;
 
 pub fn default_distro() -> Distro {
     Distro::new("centos", 7)

@@ -6,8 +6,8 @@
 //! exchanges the two folders in one step where the system allows, so the version never
 //! disappears in between.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::fs::{self, File};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -16,10 +16,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{ArchiveKind, RpmInfo};
 use crate::error::{Error, IoContext, Result};
+use crate::fsutil::{
+    exchange, lock_file, remove_dead_temp_files, remove_entries_of_dead_processes, sync_dir,
+    write_atomic, write_atomic_as, write_synced,
+};
 use crate::layout::{Layout, client_file_name};
-use crate::resolve;
-use crate::verify::VerifiedBy;
-use crate::version::{DockerVersion, VersionSpec};
+use crate::select::resolve;
+use crate::select::version::{DockerVersion, VersionSpec};
+use crate::trust::VerifiedBy;
 
 pub const MANIFEST_NAME: &str = "manifest.json";
 
@@ -389,43 +393,6 @@ fn is_writable_by_others(_: &Path) -> bool {
     false
 }
 
-/// Removes `write_atomic` temp files in `dir` left by processes that no longer run (a
-/// `kill -9` mid-write); a live process's temp file is about to be renamed, so it stays.
-pub fn remove_dead_temp_files(dir: &Path) {
-    remove_entries_of_dead_processes(dir, temp_file_pid, |p| fs::remove_file(p));
-}
-
-/// Removes each entry of `dir` whose name carries (per `pid_of`) the pid of a process that no
-/// longer runs. Failures are ignored: this is tidying, and the next run tries again.
-fn remove_entries_of_dead_processes(
-    dir: &Path,
-    pid_of: fn(&str) -> Option<u32>,
-    remove: impl Fn(&Path) -> std::io::Result<()>,
-) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(pid_of) else {
-            continue;
-        };
-        if pid != std::process::id() && !process_alive(pid) {
-            let _ = remove(&entry.path());
-        }
-    }
-}
-
-/// `.<name>.<pid>.<n>.tmp` → pid.
-fn temp_file_pid(name: &str) -> Option<u32> {
-    let stem = name.strip_prefix('.')?.strip_suffix(".tmp")?;
-    let mut parts = stem.rsplitn(3, '.');
-    let _n: u64 = parts.next()?.parse().ok()?;
-    let pid = parts.next()?.parse().ok()?;
-    parts.next().filter(|rest| !rest.is_empty())?;
-    Some(pid)
-}
-
 /// The shim program, compiled by build.rs (statically linked where the target allows).
 pub const SHIM_BINARY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/dvm-shim"));
 
@@ -452,130 +419,12 @@ fn file_has_content(path: &Path, want: &[u8]) -> bool {
     }
 }
 
-/// Blocks until this process holds an exclusive lock on `path` (created if missing); the
-/// lock lasts as long as the returned file is open, and the OS drops it if the process dies.
-pub fn lock_file(path: &Path) -> Result<File> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .with_path("open the lock", path)?;
-    file.lock().with_path("lock", path)?;
-    Ok(file)
-}
-
-/// Atomically exchanges two existing paths. `Ok(false)` when this system or file system
-/// cannot (the caller falls back to remove-then-rename).
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
-    use rustix::fs::{CWD, RenameFlags, renameat_with};
-    use rustix::io::Errno;
-    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
-        Ok(()) => Ok(true),
-        // An old kernel, or a file system without exchange (some network and FUSE ones).
-        Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
-    Ok(false)
-}
-
 /// `<label>.<pid>.<n>.<nanos>` → pid.
 fn staging_pid(name: &str) -> Option<u32> {
     let mut parts = name.rsplitn(4, '.');
     let _nanos = parts.next()?;
     let _n = parts.next()?;
     parts.next()?.parse().ok()
-}
-
-#[cfg(target_os = "linux")]
-fn process_alive(pid: u32) -> bool {
-    Path::new("/proc").join(pid.to_string()).exists()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn process_alive(_pid: u32) -> bool {
-    // Without /proc we cannot tell cheaply; keep the folder (it only costs disk).
-    true
-}
-
-pub fn set_executable(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o755))
-            .with_path("set permissions on", path)?;
-    }
-    let _ = path;
-    Ok(())
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = File::create(path).with_path("create", path)?;
-    f.write_all(bytes).with_path("write", path)?;
-    f.sync_all().with_path("sync", path)
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so
-/// readers see the old content or the new, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_as(path, bytes, false)
-}
-
-/// As [`write_atomic`]; `executable` makes the file 0755 before it becomes visible. The temp
-/// name is `.<name>.<pid>.<n>.tmp`, so [`remove_dead_temp_files`] can tell whose it was.
-fn write_atomic_as(path: &Path, bytes: &[u8], executable: bool) -> Result<()> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::internal(format!("{} has no parent folder", path.display())))?;
-    std::fs::create_dir_all(dir).with_path("create", dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .with_path("create", &tmp)?;
-        f.write_all(bytes).with_path("write", &tmp)?;
-        f.sync_all().with_path("sync", &tmp)?;
-        if executable {
-            set_executable(&tmp)?;
-        }
-        std::fs::rename(&tmp, path).with_path("replace", path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .with_path("sync", dir)?;
-    }
-    let _ = dir;
-    Ok(())
-}
-
-pub fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// The result of re-hashing an installed client.
@@ -603,7 +452,7 @@ impl Store {
         let Ok(file) = File::open(&path) else {
             return ClientCheck::Missing;
         };
-        let (actual, _) = match crate::install::HashingReader::new(file).finish() {
+        let (actual, _) = match crate::digest::HashingReader::new(file).finish() {
             Ok(done) => done,
             Err(_) => return ClientCheck::Missing,
         };

@@ -1,6 +1,4 @@
-//! ls-remote: listings from autoindex pages, yum repodata and the embedded legacy table, cached with a TTL.
-//!
-//! Every listing document (autoindex page, repomd.xml, primary.xml, a legacy `.sha256`) is
+//! The listing cache: every listing document (autoindex page, repomd.xml, primary.xml, a legacy `.sha256`) is
 //! cached as one file under the cache folder, named after its URL, but only once its parser
 //! accepted it: a login page served with status 200 must not stand in for a listing for a day.
 //! The file's mtime is its fetch time. A 404 is cached
@@ -13,11 +11,9 @@ use std::time::{Duration, SystemTime};
 
 use sha1::Digest as _;
 
+use super::Http;
+use crate::digest::{DigestAlgo, check_digest, digest};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sources::{
-    self, Channel, DigestAlgo, Distro, Expected, Hosts, Http, Platform, SourceKind,
-};
-use crate::version::DockerVersion;
 
 #[derive(Debug, Clone)]
 pub struct ListingCache {
@@ -98,11 +94,11 @@ impl ListingCache {
         let (data, marker) = (self.file_for(url), self.marker_for(url));
         match found {
             Some(bytes) => {
-                crate::store::write_atomic(&data, bytes)?;
+                crate::fsutil::write_atomic(&data, bytes)?;
                 remove_if_present(&marker)
             }
             None => {
-                crate::store::write_atomic(&marker, b"")?;
+                crate::fsutil::write_atomic(&marker, b"")?;
                 remove_if_present(&data)
             }
         }
@@ -195,7 +191,7 @@ impl ListingCache {
             return Ok(None);
         };
         let actual = digest(algo, &bytes);
-        crate::verify::check_digest(hex, &actual, &format!("{algo} named in repomd.xml"), url)?;
+        check_digest(hex, &actual, &format!("{algo} named in repomd.xml"), url)?;
         let parsed = parse(&bytes).map_err(|e| not_kept(e, &bytes))?;
         self.store(url, Some(&bytes))?;
         Ok(Some(parsed))
@@ -242,117 +238,4 @@ fn remove_if_present(path: &Path) -> Result<()> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", path, e)),
         _ => Ok(()),
     }
-}
-
-fn digest(algo: DigestAlgo, bytes: &[u8]) -> String {
-    match algo {
-        DigestAlgo::Sha1 => hex::encode(sha1::Sha1::digest(bytes)),
-        DigestAlgo::Sha256 => hex::encode(sha2::Sha256::digest(bytes)),
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct ListQuery {
-    /// Only this source.
-    pub source: Option<SourceKind>,
-    /// Default: stable.
-    pub channel: Option<Channel>,
-    /// Repository for yum/rpm (default centos/7 for yum, centos/7 and centos/9 for rpm).
-    pub distro: Option<Distro>,
-    pub platform: Platform,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteEntry {
-    pub version: DockerVersion,
-    pub source: SourceKind,
-    pub channel: Channel,
-    pub url: String,
-    /// A published or repodata sha256, when there is one.
-    pub sha256: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct RemoteListing {
-    /// Oldest first; one entry per version and source, sources in dvm's preference order.
-    pub entries: Vec<RemoteEntry>,
-    /// Sources that could not be read (`<source>: <reason>`); the others are still listed.
-    pub skipped: Vec<String>,
-}
-
-/// The union of what every source lists for `query`. A source that fails is noted in
-/// `skipped`; it is an error when every networked source fails (or the one forced with
-/// `source`), and always for an integrity failure.
-pub fn list_remote(
-    http: &dyn Http,
-    hosts: &Hosts,
-    query: &ListQuery,
-    cache: &ListingCache,
-) -> Result<RemoteListing> {
-    let channel = query.channel.unwrap_or(Channel::Stable);
-    let wanted: Vec<SourceKind> = match query.source {
-        Some(s) => vec![s],
-        None => SourceKind::ALL.to_vec(),
-    };
-    let mut listing = RemoteListing::default();
-    let mut first_error = None;
-    let mut any_ok = false;
-    for source in wanted {
-        let read = sources::list_source(
-            http,
-            hosts,
-            source,
-            channel,
-            query.distro.as_ref(),
-            query.platform,
-            cache,
-        );
-        match read {
-            Ok(artifacts) => {
-                // The embedded legacy table cannot fail, so it does not count as a source read.
-                any_ok |= source != SourceKind::Legacy;
-                listing
-                    .entries
-                    .extend(artifacts.into_iter().map(|a| RemoteEntry {
-                        sha256: match &a.expected {
-                            Expected::Published { sha256, .. } => Some(sha256.clone()),
-                            Expected::Repodata {
-                                algo: DigestAlgo::Sha256,
-                                hex,
-                            } => Some(hex.clone()),
-                            _ => None,
-                        },
-                        version: a.version,
-                        source: a.source,
-                        channel: a.channel,
-                        url: a.url,
-                    }));
-            }
-            Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
-            Err(e) => {
-                listing.skipped.push(format!("{source}: {}", e.message()));
-                first_error.get_or_insert(e);
-            }
-        }
-    }
-    if let Some(e) = first_error
-        && !any_ok
-    {
-        return Err(e);
-    }
-    let rank = |s: SourceKind| {
-        SourceKind::ALL
-            .iter()
-            .position(|x| *x == s)
-            .unwrap_or(usize::MAX)
-    };
-    listing.entries.sort_by(|a, b| {
-        a.version
-            .cmp(&b.version)
-            .then_with(|| rank(a.source).cmp(&rank(b.source)))
-    });
-    listing
-        .entries
-        .dedup_by(|a, b| a.version == b.version && a.source == b.source);
-    Ok(listing)
 }

@@ -6,24 +6,23 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
 
+use super::checks::refuse_foreign_client;
+use super::{InstallOptions, InstallReport, Provenance, finish_locked};
 use crate::archive::{self, ExtractedClient};
 use crate::config::Settings;
 use crate::context::Context;
+use crate::digest::{HashingReader, parse_sha256_file};
 use crate::error::{Error, ErrorKind, Result};
-use crate::fetch::{Fetcher, NetConfig, ProgressEvent};
-use crate::index::{self, ListQuery, ListingCache, RemoteListing};
-use crate::install::{
-    HashingReader, InstallOptions, InstallReport, Provenance, check_pin, finish, finish_locked,
-    host_os, refuse_foreign_client,
-};
+use crate::http::{Fetcher, NetConfig, ProgressEvent};
 use crate::layout::Layout;
+use crate::platform::{Platform, host_os};
+use crate::select::version::{DockerVersion, VersionSpec};
 use crate::sources::{
-    self, Artifact, Channel, DigestAlgo, Distro, Expected, Hosts, Platform, Query, SourceKind,
-    SourceOverrides,
+    self, Artifact, Catalog, Channel, Distro, Hosts, ListQuery, ListingCache, Query, RemoteListing,
+    Resolution, SourceKind, SourceOverrides,
 };
 use crate::store::Store;
-use crate::verify::{TofuStore, VerifiedBy, check_digest};
-use crate::version::{DockerVersion, VersionSpec};
+use crate::trust::{self, Evidence, TofuStore};
 
 /// What the user chose on the command line (flags win over env and config).
 #[derive(Debug, Clone, Default)]
@@ -121,24 +120,28 @@ impl Remote {
         })
     }
 
+    /// The sources as this configuration reaches them.
+    pub fn catalog(&self) -> Catalog<'_> {
+        Catalog {
+            http: &self.fetcher,
+            hosts: &self.hosts,
+            cache: &self.listings,
+        }
+    }
+
     /// `dvm ls-remote`.
     pub fn list(&self) -> Result<RemoteListing> {
-        index::list_remote(
-            &self.fetcher,
-            &self.hosts,
-            &ListQuery {
-                source: self.options.source,
-                channel: self.options.channel,
-                distro: self.options.distro.clone(),
-                platform: self.platform,
-            },
-            &self.listings,
-        )
+        self.catalog().list(&ListQuery {
+            source: self.options.source,
+            channel: self.options.channel,
+            distro: self.options.distro.clone(),
+            platform: self.platform,
+        })
     }
 
     /// The cached archive for a URL: keyed by its path below the source base, so every mirror
     /// of one file shares a cache entry.
-    fn cache_file(&self, url: &str) -> PathBuf {
+    pub(super) fn cache_file(&self, url: &str) -> PathBuf {
         let key = self.hosts.trust_key(url);
         let safe: String = key
             .chars()
@@ -178,7 +181,8 @@ pub fn install_remote(
         distro: remote.options.distro.clone(),
         platform: remote.platform,
     };
-    let mut resolved = sources::resolve(&remote.fetcher, &remote.hosts, &query, &remote.listings)?;
+    let catalog = remote.catalog();
+    let mut resolved = catalog.resolve(&query)?;
     let v = resolved.version;
     progress(InstallEvent::Resolved {
         spec: spec.to_string(),
@@ -198,19 +202,13 @@ pub fn install_remote(
     }
     store.clean_stale_staging();
     let mut missing = Vec::new();
-    let mut batch = std::mem::take(&mut resolved.candidates);
-    loop {
+    while let Some(batch) = resolved.next_batch(&catalog)? {
         for artifact in &batch {
             match install_artifact(remote, store, artifact, opts, progress)? {
                 Some(report) => return Ok(report),
                 None => missing.push(artifact.url.clone()),
             }
         }
-        // The RPM repositories are read only when nothing before them had the version.
-        if resolved.pending.is_empty() {
-            break;
-        }
-        batch = resolved.read_pending(&remote.fetcher, &remote.hosts, &remote.listings)?;
     }
     Err(not_found_everywhere(remote, &v, &missing, &resolved))
 }
@@ -238,7 +236,7 @@ fn not_found_everywhere(
     remote: &Remote,
     v: &DockerVersion,
     missing: &[String],
-    resolved: &sources::Resolved,
+    resolved: &Resolution,
 ) -> Error {
     let mut message = format!("docker {v} was not found for {}", remote.platform);
     if remote.options.offline {
@@ -318,11 +316,20 @@ fn install_artifact(
             remote.platform
         ))
     })?;
-    let verified =
-        verify_artifact(remote, artifact, &expected, &fetched, opts).inspect_err(|_| {
-            // A download that fails verification must not be reused from the cache.
-            let _ = std::fs::remove_file(&cache_file);
-        })?;
+    let key = remote.hosts.trust_key(&artifact.url);
+    let verified = trust::check(&Evidence {
+        shown: &artifact.url,
+        sha256: &fetched.sha256,
+        sha1: &fetched.sha1,
+        expected: Some(&expected),
+        pin: opts.pinned_sha256.as_deref(),
+        rpm_digests: fetched.client.rpm.is_some(),
+        tofu: Some((&remote.trust, &key)),
+    })
+    .inspect_err(|_| {
+        // A download that fails verification must not be reused from the cache.
+        let _ = std::fs::remove_file(&cache_file);
+    })?;
     let provenance = Provenance {
         version: artifact.version,
         source: artifact.source.to_string(),
@@ -347,7 +354,7 @@ impl sources::Http for PublishedChecksums<'_> {
         };
         // Only a real checksum file is kept: an error page must not stand in for it offline.
         let checksum_file = |bytes: &[u8]| {
-            crate::verify::parse_sha256_file(&String::from_utf8_lossy(bytes))
+            parse_sha256_file(&String::from_utf8_lossy(bytes))
                 .map(|_| bytes.to_vec())
                 .map_err(|e| e.context(format!("reading {url}")))
         };
@@ -355,14 +362,14 @@ impl sources::Http for PublishedChecksums<'_> {
     }
 }
 
-struct Fetched {
-    client: ExtractedClient,
-    sha256: String,
-    sha1: String,
+pub(super) struct Fetched {
+    pub client: ExtractedClient,
+    pub sha256: String,
+    pub sha1: String,
 }
 
 /// From the cache when the archive is there; otherwise download it while extracting.
-fn fetch_and_extract(
+pub(super) fn fetch_and_extract(
     remote: &Remote,
     url: &str,
     cache_file: &std::path::Path,
@@ -430,123 +437,4 @@ fn fetch_and_extract(
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// Checks the archive against what its source publishes, the user's pin, and trust on first
-/// use; returns how it was verified.
-fn verify_artifact(
-    remote: &Remote,
-    artifact: &Artifact,
-    expected: &Expected,
-    fetched: &Fetched,
-    opts: &InstallOptions,
-) -> Result<Vec<VerifiedBy>> {
-    let url = &artifact.url;
-    let mut verified = Vec::new();
-    if let Some(pin) = &opts.pinned_sha256 {
-        check_pin(pin, &fetched.sha256, url)?;
-        verified.push(VerifiedBy::Pinned);
-    }
-    match expected {
-        Expected::Published { sha256, evidence } => {
-            check_digest(
-                sha256,
-                &fetched.sha256,
-                &format!("sha256 (published: {})", evidence.join(", ")),
-                url,
-            )?;
-            verified.push(VerifiedBy::PublishedSha256);
-        }
-        Expected::Repodata { algo, hex } => {
-            let actual = match algo {
-                DigestAlgo::Sha256 => &fetched.sha256,
-                DigestAlgo::Sha1 => &fetched.sha1,
-            };
-            check_digest(hex, actual, &format!("{} (repodata)", algo.as_str()), url)?;
-            verified.push(VerifiedBy::Repodata);
-        }
-        Expected::Tofu => {
-            let key = remote.hosts.trust_key(url);
-            match remote.trust.get(&key)? {
-                Some(recorded) => {
-                    check_digest(
-                        &recorded,
-                        &fetched.sha256,
-                        "sha256 (recorded at first install)",
-                        url,
-                    )?;
-                }
-                None => remote.trust.record(&key, &fetched.sha256)?,
-            }
-            verified.push(VerifiedBy::Tofu);
-        }
-    }
-    if fetched.client.rpm.is_some() {
-        verified.push(VerifiedBy::RpmDigests);
-    }
-    Ok(verified)
-}
-
-/// `dvm install --from URL`: like a local file, but downloaded (and cached) first.
-pub fn install_from_url(
-    remote: &Remote,
-    store: &Store,
-    url: &str,
-    opts: &InstallOptions,
-    progress: &(dyn Fn(InstallEvent) + Sync),
-) -> Result<InstallReport> {
-    let staging = store.stage("url")?;
-    let cache_file = remote.cache_file(url);
-    let fetched = fetch_and_extract(remote, url, &cache_file, &staging.client_path(), progress)?
-        .ok_or_else(|| {
-            if remote.options.offline {
-                Error::network(format!(
-                    "offline, and {url} was never downloaded (it is not in the download cache)"
-                ))
-                .with_hint("run the command without --offline to download it")
-            } else {
-                Error::not_found(format!("{url} was not found (HTTP 404)"))
-                    .with_hint("check the URL, or download the file and use --from FILE")
-            }
-        })?;
-    let name = url
-        .split(['?', '#'])
-        .next()
-        .and_then(|u| u.rsplit('/').next())
-        .unwrap_or("");
-    let version = crate::install::choose_version_named(opts, &fetched.client, name, url);
-    refuse_foreign_client(&fetched.client, host_os(), url, version.as_ref().ok())?;
-    let version = version?;
-    let mut verified_by = Vec::new();
-    if let Some(pin) = &opts.pinned_sha256 {
-        check_pin(pin, &fetched.sha256, url).inspect_err(|_| {
-            let _ = std::fs::remove_file(&cache_file);
-        })?;
-        verified_by.push(VerifiedBy::Pinned);
-    }
-    // A URL on a legacy base is a file dvm's table knows: hold it to the table like
-    // `dvm install VERSION` would.
-    if let Some(entry) = sources::legacy::table_entry_for_url(&remote.hosts, url) {
-        check_digest(
-            &entry.sha256,
-            &fetched.sha256,
-            &format!("sha256 (published: dvm's embedded table ({}))", entry.url),
-            url,
-        )
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&cache_file);
-        })?;
-        verified_by.push(VerifiedBy::PublishedSha256);
-    }
-    if fetched.client.rpm.is_some() {
-        verified_by.push(VerifiedBy::RpmDigests);
-    }
-    let provenance = Provenance {
-        version,
-        source: "url".into(),
-        origin: url.to_string(),
-        archive_sha256: Some(fetched.sha256),
-        verified_by,
-    };
-    finish(store, staging, fetched.client, provenance, opts)
 }

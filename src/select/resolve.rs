@@ -1,6 +1,5 @@
 //! Which docker client a bare `docker` runs here, and why. The one source of truth for the
-//! resolution order, shared by the library and the shim (which includes this file by `#[path]`,
-//! so it is std-only and reads no more files than the order needs).
+//! resolution order, shared by the library and the shim (see [`crate::select`]).
 //!
 //! Order: `DVM_DOCKER_VERSION`, then the nearest version file walking up from the working
 //! directory (`.docker-version`, `.dockerversion`, then a `docker` line in `.tool-versions`),

@@ -5,7 +5,7 @@
 //! `-rc1`, `-ce-rc1`, `-beta1`, `-rc.1` or `-tp1`. One type parses all of them, prints them the
 //! way Docker wrote them, and orders them totally with prereleases before their release.
 //!
-//! This file is std-only: the shim includes it by `#[path]`.
+//! Std-only: the shim includes it (see [`crate::select`]).
 
 use std::cmp::Ordering;
 use std::fmt;

@@ -1,0 +1,99 @@
+//! Installing a client: from a local archive (`--from FILE`), a URL (`--from URL`), or the
+//! remote sources (`dvm install VERSION`). Every path ends the same way: extract into a private
+//! staging folder, verify, take the version's lock, and rename into place.
+
+mod checks;
+mod file;
+mod naming;
+mod remote;
+mod url;
+
+use std::path::PathBuf;
+
+pub use file::install_from_file;
+pub use naming::infer_version_from_file_name;
+pub use remote::{InstallEvent, Remote, RemoteOptions, install_remote};
+pub use url::install_from_url;
+
+use crate::archive::ExtractedClient;
+use crate::error::Result;
+use crate::fsutil::now_unix;
+use crate::select::version::DockerVersion;
+use crate::store::{Committed, Manifest, Staging, Store};
+use crate::trust::VerifiedBy;
+
+#[derive(Debug, Clone, Default)]
+pub struct InstallOptions {
+    /// Install under this version whatever the archive says (`--as`).
+    pub as_version: Option<DockerVersion>,
+    /// Replace an installed copy.
+    pub force: bool,
+    /// Expected archive sha256 (`--sha256`).
+    pub pinned_sha256: Option<String>,
+}
+
+/// What an install did.
+#[derive(Debug, Clone)]
+pub struct InstallReport {
+    pub version: DockerVersion,
+    pub client_path: PathBuf,
+    /// False when the version was already installed and nothing changed.
+    pub installed: bool,
+    pub verified_by: Vec<VerifiedBy>,
+    pub source: String,
+    pub origin: String,
+}
+
+/// Everything about an install except the extracted bytes.
+pub struct Provenance {
+    pub version: DockerVersion,
+    pub source: String,
+    pub origin: String,
+    pub archive_sha256: Option<String>,
+    pub verified_by: Vec<VerifiedBy>,
+}
+
+/// Takes the version's lock and renames the staged client into place.
+pub fn finish(
+    store: &Store,
+    staging: Staging,
+    extracted: ExtractedClient,
+    provenance: Provenance,
+    opts: &InstallOptions,
+) -> Result<InstallReport> {
+    let _lock = store.lock(&provenance.version)?;
+    store.clean_stale_staging();
+    finish_locked(store, staging, extracted, provenance, opts)
+}
+
+/// Renames the staged client into place; the caller holds the version's lock.
+pub(crate) fn finish_locked(
+    store: &Store,
+    staging: Staging,
+    extracted: ExtractedClient,
+    provenance: Provenance,
+    opts: &InstallOptions,
+) -> Result<InstallReport> {
+    let v = provenance.version;
+    let manifest = Manifest {
+        version: v.to_string(),
+        source: provenance.source.clone(),
+        origin: provenance.origin.clone(),
+        archive_kind: extracted.kind,
+        archive_sha256: provenance.archive_sha256,
+        client_sha256: extracted.sha256,
+        client_size: extracted.size,
+        verified_by: provenance.verified_by.clone(),
+        installed_at: now_unix(),
+        rpm: extracted.rpm,
+    };
+    let committed = store.commit(staging, &manifest, &v, opts.force)?;
+    Ok(InstallReport {
+        version: v,
+        client_path: store.layout().client_path(&v),
+        installed: committed == Committed::Installed,
+        verified_by: provenance.verified_by,
+        source: provenance.source,
+        origin: provenance.origin,
+    })
+}

@@ -1,0 +1,152 @@
+//! The one verification policy: every install path (a source, `--from URL`, `--from FILE`)
+//! hands over what it knows about an archive as [`Evidence`], and [`check`] decides, in one
+//! order, whether it may be installed and how it was verified.
+//!
+//! What each source publishes is gathered by `sources` (an [`Expected`]); the digests inside
+//! an RPM are checked while `archive` reads it; this module weighs them.
+
+mod tofu;
+
+use std::fmt;
+
+pub use tofu::TofuStore;
+
+use crate::digest::{DigestAlgo, check_digest};
+use crate::error::{Error, Result};
+use crate::sources::Expected;
+
+/// How an installed client was verified; recorded in manifests and shown by `dvm ls --json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifiedBy {
+    /// A sha256 Docker published (`.sha256` sibling and/or dvm's embedded table).
+    PublishedSha256,
+    /// The checksum in the repository's primary.xml.
+    Repodata,
+    /// The digests inside the RPM itself (header and payload).
+    RpmDigests,
+    /// Nothing published: the digest seen the first time, remembered since.
+    Tofu,
+    /// A digest the user gave (`--sha256`).
+    Pinned,
+}
+
+impl VerifiedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifiedBy::PublishedSha256 => "published-sha256",
+            VerifiedBy::Repodata => "repodata",
+            VerifiedBy::RpmDigests => "rpm-digests",
+            VerifiedBy::Tofu => "tofu",
+            VerifiedBy::Pinned => "pinned",
+        }
+    }
+}
+
+impl fmt::Display for VerifiedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl VerifiedBy {
+    /// Strongest first: what a user pinned, then what Docker published, then the archive's
+    /// own digests, then trust on first use.
+    fn rank(self) -> u8 {
+        match self {
+            VerifiedBy::Pinned => 0,
+            VerifiedBy::PublishedSha256 => 1,
+            VerifiedBy::Repodata => 2,
+            VerifiedBy::RpmDigests => 3,
+            VerifiedBy::Tofu => 4,
+        }
+    }
+}
+
+/// Everything known about one archive when it is about to be committed.
+pub struct Evidence<'a> {
+    /// The archive as messages name it: its URL, or the path of a local file.
+    pub shown: &'a str,
+    pub sha256: &'a str,
+    /// Only computed when repodata names a sha1 checksum.
+    pub sha1: &'a str,
+    /// What the archive's source says it must hash to; `None` when no source vouches for it
+    /// (a local file, or a URL on no known base).
+    pub expected: Option<&'a Expected>,
+    /// `--sha256`.
+    pub pin: Option<&'a str>,
+    /// Whether `archive` checked the RPM's own header and payload digests.
+    pub rpm_digests: bool,
+    /// Where a trust-on-first-use record is kept, and its key, for [`Expected::Tofu`].
+    pub tofu: Option<(&'a TofuStore, &'a str)>,
+}
+
+/// Checks `evidence` and returns every method that passed, strongest first; any mismatch is
+/// an integrity error and nothing may be installed.
+pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
+    let url = evidence.shown;
+    let mut verified = Vec::new();
+    if let Some(pin) = evidence.pin {
+        check_pin(pin, evidence.sha256, url)?;
+        verified.push(VerifiedBy::Pinned);
+    }
+    match evidence.expected {
+        Some(Expected::Published {
+            sha256,
+            evidence: from,
+        }) => {
+            let what = format!("sha256 (published: {})", from.join(", "));
+            check_digest(sha256, evidence.sha256, &what, url)?;
+            verified.push(VerifiedBy::PublishedSha256);
+        }
+        Some(Expected::Repodata { algo, hex }) => {
+            let actual = match algo {
+                DigestAlgo::Sha256 => evidence.sha256,
+                DigestAlgo::Sha1 => evidence.sha1,
+            };
+            check_digest(hex, actual, &format!("{} (repodata)", algo.as_str()), url)?;
+            verified.push(VerifiedBy::Repodata);
+        }
+        Some(Expected::Tofu) => {
+            if let Some((store, key)) = evidence.tofu {
+                match store.get(key)? {
+                    Some(recorded) => check_digest(
+                        &recorded,
+                        evidence.sha256,
+                        "sha256 (recorded at first install)",
+                        url,
+                    )?,
+                    None => store.record(key, evidence.sha256)?,
+                }
+                verified.push(VerifiedBy::Tofu);
+            }
+        }
+        None => {}
+    }
+    if evidence.rpm_digests {
+        verified.push(VerifiedBy::RpmDigests);
+    }
+    verified.sort_by_key(|m| m.rank());
+    Ok(verified)
+}
+
+/// The method a source's expectation will be verified by.
+pub fn method_for(expected: &Expected) -> VerifiedBy {
+    match expected {
+        Expected::Published { .. } => VerifiedBy::PublishedSha256,
+        Expected::Repodata { .. } => VerifiedBy::Repodata,
+        Expected::Tofu => VerifiedBy::Tofu,
+    }
+}
+
+fn check_pin(pin: &str, actual: &str, origin: &str) -> Result<()> {
+    if pin.eq_ignore_ascii_case(actual) {
+        Ok(())
+    } else {
+        Err(Error::integrity(format!(
+            "sha256 mismatch for {origin}: expected {} (--sha256), got {actual}",
+            pin.to_ascii_lowercase()
+        ))
+        .with_hint("the archive is not the one you pinned; nothing was installed"))
+    }
+}
