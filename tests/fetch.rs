@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use dvm::fetch::{Downloaded, Fetcher, NetConfig, ProgressEvent};
+use dvm::http::{Downloaded, Fetcher, NetConfig, ProgressEvent};
 use dvm::{Context, Error, ErrorKind};
 use server::{Fault, FixtureServer, Route};
 use sha1::Sha1;
@@ -861,9 +861,9 @@ fn plain_http_to_a_public_host_is_refused_before_connecting() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.hint().unwrap().contains("mirror"));
-    assert!(dvm::fetch::policy::check_url("http://get.docker.com/x", &[]).is_err());
+    assert!(dvm::http::policy::check_url("http://get.docker.com/x", &[]).is_err());
     assert!(
-        dvm::fetch::policy::check_url(
+        dvm::http::policy::check_url(
             "http://get.docker.com/x",
             &["http://get.docker.com/".to_string()]
         )

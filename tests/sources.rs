@@ -6,16 +6,71 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::time::Duration;
 
+use dvm::digest;
 use dvm::error::{Error, ErrorKind, Result};
-use dvm::index::{ListQuery, ListingCache, list_remote};
 use dvm::sources::{
-    self, Arch, Artifact, Channel, DigestAlgo, Distro, Expected, Hosts, Http, Os, Platform, Query,
-    SourceKind, SourceOverrides, autoindex, docker_ce, find_artifacts, legacy, repodata,
-    static_builds, yum,
+    self, Arch, Artifact, Catalog, Channel, DigestAlgo, Distro, Expected, Hosts, Http, ListQuery,
+    ListingCache, Os, Platform, Query, RemoteListing, Resolution, SourceKind, SourceOverrides,
+    autoindex, docker_ce, legacy, repodata, static_builds, yum,
 };
-use dvm::verify::{self, TofuStore, VerifiedBy};
+use dvm::trust::{self, TofuStore, VerifiedBy};
 use dvm::{DockerVersion, VersionSpec};
 use sha2::Digest;
+
+// The catalog's operations, taking its parts one by one as the tests hold them.
+fn find_artifacts(
+    http: &dyn Http,
+    hosts: &Hosts,
+    q: &Query,
+    c: &ListingCache,
+) -> Result<Resolution> {
+    Catalog {
+        http,
+        hosts,
+        cache: c,
+    }
+    .find_all(q)
+}
+
+fn resolve(http: &dyn Http, hosts: &Hosts, q: &Query, c: &ListingCache) -> Result<Resolution> {
+    Catalog {
+        http,
+        hosts,
+        cache: c,
+    }
+    .resolve(q)
+}
+
+fn list_remote(
+    http: &dyn Http,
+    hosts: &Hosts,
+    q: &ListQuery,
+    c: &ListingCache,
+) -> Result<RemoteListing> {
+    Catalog {
+        http,
+        hosts,
+        cache: c,
+    }
+    .list(q)
+}
+
+fn list_source(
+    http: &dyn Http,
+    hosts: &Hosts,
+    source: SourceKind,
+    channel: Channel,
+    distro: Option<&Distro>,
+    platform: Platform,
+    c: &ListingCache,
+) -> Result<Vec<Artifact>> {
+    Catalog {
+        http,
+        hosts,
+        cache: c,
+    }
+    .list_source(source, channel, distro, platform)
+}
 
 #[derive(Default)]
 struct MockHttp {
@@ -550,7 +605,7 @@ fn yum_fedora_24_is_found_through_repodata() {
             hex: sha256_hex(b"docker-engine-1.12.6-1.fc24.x86_64.rpm")
         }
     );
-    assert_eq!(a.expected.verified_by(), VerifiedBy::Repodata);
+    assert_eq!(trust::method_for(&a.expected), VerifiedBy::Repodata);
 }
 
 // ---------------------------------------------------------------- mirrors
@@ -1183,19 +1238,19 @@ fn legacy_sibling_and_table_must_agree() {
 fn sha256_files_and_digest_checks() {
     let hex = "ab".repeat(32);
     assert_eq!(
-        verify::parse_sha256_file(&format!("{hex}  docker-1.12.6.tgz\n")).unwrap(),
+        digest::parse_sha256_file(&format!("{hex}  docker-1.12.6.tgz\n")).unwrap(),
         hex
     );
     assert_eq!(
-        verify::parse_sha256_file(&format!("{hex} *docker.exe")).unwrap(),
+        digest::parse_sha256_file(&format!("{hex} *docker.exe")).unwrap(),
         hex
     );
-    assert_eq!(verify::parse_sha256_file(&hex.to_uppercase()).unwrap(), hex);
+    assert_eq!(digest::parse_sha256_file(&hex.to_uppercase()).unwrap(), hex);
     for bad in ["", "abc", &"g".repeat(64), &"a".repeat(65)] {
-        assert!(verify::parse_sha256_file(bad).is_err(), "{bad}");
+        assert!(digest::parse_sha256_file(bad).is_err(), "{bad}");
     }
-    verify::check_digest(&hex, &hex.to_uppercase(), "published sha256", "https://x/y").unwrap();
-    let e = verify::check_digest(
+    digest::check_digest(&hex, &hex.to_uppercase(), "published sha256", "https://x/y").unwrap();
+    let e = digest::check_digest(
         &hex,
         &"cd".repeat(32),
         "sha256 published at https://x/y.sha256",
@@ -1569,7 +1624,7 @@ fn a_listing_that_does_not_parse_is_never_cached() {
     let c = cache(&dir);
     let h = Hosts::official();
     let rpm_c7 = |http: &MockHttp| {
-        sources::list_source(
+        list_source(
             http,
             &h,
             SourceKind::Rpm,
@@ -1580,7 +1635,7 @@ fn a_listing_that_does_not_parse_is_never_cached() {
         )
     };
     let stable = |http: &MockHttp| {
-        sources::list_source(
+        list_source(
             http,
             &h,
             SourceKind::Static,
@@ -1703,7 +1758,7 @@ fn a_primary_that_does_not_parse_is_not_cached_even_when_its_digest_matches() {
     );
     let dir = tempfile::tempdir().unwrap();
     let c = cache(&dir);
-    let e = sources::list_source(
+    let e = list_source(
         &http,
         &Hosts::official(),
         SourceKind::Rpm,
@@ -1739,7 +1794,7 @@ fn an_exact_version_reads_no_rpm_listing_until_asked() {
     let dir = tempfile::tempdir().unwrap();
     let c = cache(&dir);
     let h = Hosts::official();
-    let mut r = sources::resolve(&http, &h, &query("20.10.24"), &c).unwrap();
+    let mut r = resolve(&http, &h, &query("20.10.24"), &c).unwrap();
     assert_eq!(
         urls(&r.candidates),
         ["https://download.docker.com/linux/static/stable/x86_64/docker-20.10.24.tgz"]
@@ -1750,13 +1805,26 @@ fn an_exact_version_reads_no_rpm_listing_until_asked() {
 
     // Only when static turns out not to have it is the repository read, and then its
     // failed checksum is fatal.
-    let e = r.read_pending(&http, &h, &c).unwrap_err();
+    let catalog = Catalog {
+        http: &http,
+        hosts: &h,
+        cache: &c,
+    };
+    let first = r
+        .next_batch(&catalog)
+        .unwrap()
+        .expect("the static candidate comes first");
+    assert_eq!(
+        urls(&first),
+        ["https://download.docker.com/linux/static/stable/x86_64/docker-20.10.24.tgz"]
+    );
+    let e = r.next_batch(&catalog).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Integrity);
     assert!(e.message().contains(&primary_url), "{}", e.message());
     assert!(r.pending.is_empty());
 
     // Old versions: legacy first, yum pending.
-    let r = sources::resolve(&http, &h, &query("1.12.6"), &c).unwrap();
+    let r = resolve(&http, &h, &query("1.12.6"), &c).unwrap();
     assert_eq!(
         urls(&r.candidates),
         ["https://get.docker.com/builds/Linux/x86_64/docker-1.12.6.tgz"]
@@ -1767,7 +1835,7 @@ fn an_exact_version_reads_no_rpm_listing_until_asked() {
     let mut q = query("20.10.24");
     q.source = Some(SourceKind::Rpm);
     assert_eq!(
-        sources::resolve(&http, &h, &q, &c).unwrap_err().kind(),
+        resolve(&http, &h, &q, &c).unwrap_err().kind(),
         ErrorKind::Integrity
     );
 }
@@ -1778,7 +1846,7 @@ fn a_partial_spec_resolves_past_a_repository_that_fails_its_checksum() {
     let dir = tempfile::tempdir().unwrap();
     let c = cache(&dir);
     let h = Hosts::official();
-    let mut r = sources::resolve(&http, &h, &query("20.10"), &c).unwrap();
+    let mut r = resolve(&http, &h, &query("20.10"), &c).unwrap();
     assert_eq!(r.version.to_string(), "20.10.24");
     assert_eq!(
         urls(&r.candidates),
@@ -1789,20 +1857,26 @@ fn a_partial_spec_resolves_past_a_repository_that_fails_its_checksum() {
     assert!(r.warnings[0].contains(&primary_url), "{:?}", r.warnings);
     // The tampered repository is never a source of candidates: needing it is fatal.
     assert_eq!(r.pending, [SourceKind::Rpm]);
+    let catalog = Catalog {
+        http: &http,
+        hosts: &h,
+        cache: &c,
+    };
+    assert!(r.next_batch(&catalog).unwrap().is_some(), "static first");
     assert_eq!(
-        r.read_pending(&http, &h, &c).unwrap_err().kind(),
+        r.next_batch(&catalog).unwrap_err().kind(),
         ErrorKind::Integrity
     );
 
     // 17.03: static lists 17.03.2-ce, so the corrupted repository is not needed to resolve it.
-    let r = sources::resolve(&http, &h, &query("17.03"), &c).unwrap();
+    let r = resolve(&http, &h, &query("17.03"), &c).unwrap();
     assert_eq!(r.version.to_string(), "17.03.2-ce");
 
     // When no other source resolves the spec, the integrity error is the answer.
     let mut q = query("20.10");
     q.source = Some(SourceKind::Rpm);
     assert_eq!(
-        sources::resolve(&http, &h, &q, &c).unwrap_err().kind(),
+        resolve(&http, &h, &q, &c).unwrap_err().kind(),
         ErrorKind::Integrity
     );
 }

@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use dvm::version::{DockerVersion, Edition, PreKind, Prerelease, VersionSpec};
+use dvm::select::version::{DockerVersion, Edition, PreKind, Prerelease, VersionSpec};
 use proptest::prelude::*;
 
 fn any_version() -> impl Strategy<Value = DockerVersion> {
