@@ -54,80 +54,29 @@ pub struct Resolution {
     listing_error: Option<Error>,
 }
 
-/// Where to look for `query` and in which order, reading no more than it must.
-///
-/// Partial specs and `latest` resolve against the listings (through `cache`) to the newest
-/// stable match; a listing that cannot be read is noted in `tried`, one that fails its checksum
-/// is left out with a warning (and its source stays pending, so the version can still not be
-/// installed from it). An exact version is tried at its constructed URL on static and legacy
-/// even when no listing names it; RPM candidates only ever come from repodata, and for an exact
-/// version those listings are left pending: installing a version static or legacy has costs no
-/// RPM request, and a broken RPM repository cannot block it.
 impl Catalog<'_> {
+    /// Where to look for `query` and in which order, reading no more than it must.
+    ///
+    /// Partial specs and `latest` resolve against the listings (through `cache`) to the newest
+    /// stable match; a listing that cannot be read is noted in `tried`, one that fails its
+    /// checksum is left out with a warning (and its source stays pending, so the version can
+    /// still not be installed from it). An exact version is tried at its constructed URL on
+    /// static and legacy even when no listing names it; RPM candidates only ever come from
+    /// repodata, and for an exact version those listings are left pending: installing a
+    /// version static or legacy has costs no RPM request, and a broken RPM repository cannot
+    /// block it.
     pub fn resolve(&self, query: &Query) -> Result<Resolution> {
-        let hosts = self.hosts;
         let sources = applicable_sources(query)?;
         let channel = query.channel.unwrap_or(if query.spec.wants_prerelease() {
             Channel::Test
         } else {
             Channel::Stable
         });
-        let mut tried = Vec::new();
-        let mut warnings = Vec::new();
-        let mut listings = Listings::default();
-        // Sources whose listing could not be read while resolving, and those that failed a checksum.
-        let mut unreadable = Vec::new();
-        let mut unverified = Vec::new();
-        let mut listing_error = None;
-
+        let mut read = ListingsRead::default();
         let version = match &query.spec {
             VersionSpec::Exact(v) => canonical(v),
             VersionSpec::Latest | VersionSpec::Partial { .. } => {
-                let mut found: Vec<DockerVersion> = Vec::new();
-                let mut integrity_error = None;
-                for &source in &sources {
-                    match listings.get(self, query, source, channel) {
-                        Ok(list) => found.extend(list.iter().map(|a| a.version)),
-                        Err(e) if e.kind() == ErrorKind::Integrity => {
-                            warnings
-                                .push(format!("left out the {source} listing: {}", e.message()));
-                            unverified.push(source);
-                            integrity_error.get_or_insert(e);
-                        }
-                        Err(e) => {
-                            tried.push(format!("{source} listing: {}", e.message()));
-                            unreadable.push(source);
-                            listing_error.get_or_insert(e);
-                        }
-                    }
-                }
-                // On a test channel the user asked for prereleases; on stable they never count.
-                let best = if channel == Channel::Test {
-                    found
-                        .iter()
-                        .filter(|v| query.spec.matches_with_prereleases(v))
-                        .max()
-                } else {
-                    query.spec.best_match(found.iter())
-                };
-                match best {
-                    Some(v) => *v,
-                    None => {
-                        return Err(integrity_error.or(listing_error).unwrap_or_else(|| {
-                        Error::not_found(format!(
-                            "no {channel} release matches '{}' for {} (looked at: {})",
-                            query.spec,
-                            query.platform,
-                            join(&sources)
-                        ))
-                        .with_hint(if channel == Channel::Stable {
-                            "run `dvm ls-remote` to see what is available (prereleases: add --channel test)"
-                        } else {
-                            "run `dvm ls-remote --channel test` to see what is available"
-                        })
-                    }));
-                    }
-                }
+                self.newest_listed(query, &sources, channel, &mut read)?
             }
             VersionSpec::System | VersionSpec::Alias(_) => {
                 return Err(Error::usage(format!(
@@ -137,46 +86,18 @@ impl Catalog<'_> {
                 .with_hint("give a version such as 20.10.24, 20.10 or latest"));
             }
         };
-
         let mut resolved = Resolution {
             version,
             candidates: Vec::new(),
             pending: Vec::new(),
-            tried,
+            tried: std::mem::take(&mut read.tried),
             searched: Vec::new(),
-            warnings,
+            warnings: std::mem::take(&mut read.warnings),
             query: query.clone(),
             channel,
-            listing_error,
+            listing_error: read.listing_error.take(),
         };
-        let exact = matches!(query.spec, VersionSpec::Exact(_));
-        for &source in &sources {
-            match source {
-                SourceKind::Static => resolved.candidates.extend(static_builds::artifact(
-                    hosts,
-                    &version,
-                    channel,
-                    query.platform,
-                )),
-                SourceKind::Legacy => resolved.candidates.extend(legacy::artifact(
-                    hosts,
-                    &version,
-                    channel,
-                    query.platform,
-                )),
-                SourceKind::Yum | SourceKind::Rpm if unreadable.contains(&source) => {}
-                SourceKind::Yum | SourceKind::Rpm if exact || unverified.contains(&source) => {
-                    resolved.pending.push(source);
-                }
-                // Read while resolving: its matches cost nothing more.
-                SourceKind::Yum | SourceKind::Rpm => {
-                    let list = listings.get(self, query, source, channel)?;
-                    let matching = resolved.matching(list);
-                    resolved.note_if_none(&matching, self, source);
-                    resolved.candidates.extend(matching);
-                }
-            }
-        }
+        self.add_candidates(&mut resolved, &sources, &mut read)?;
         // Nothing to try first: the pending listings are all there is.
         if resolved.candidates.is_empty() {
             let listed = resolved.read_pending(self)?;
@@ -184,19 +105,124 @@ impl Catalog<'_> {
         }
         if resolved.candidates.is_empty() {
             return Err(resolved.listing_error.take().unwrap_or_else(|| {
-            let mut message = format!(
-                "no source has docker {version} for {} on the {channel} channel (looked at: {})",
-                query.platform,
-                join(&sources)
-            );
-            for url in &resolved.searched {
-                message.push_str(&format!("\n  searched {url}/repodata"));
-            }
-            Error::not_found(message).with_hint("run `dvm ls-remote` to see what is available")
-        }));
+                let mut message = format!(
+                    "no source has docker {version} for {} on the {channel} channel (looked at: {})",
+                    query.platform,
+                    join(&sources)
+                );
+                for url in &resolved.searched {
+                    message.push_str(&format!("\n  searched {url}/repodata"));
+                }
+                Error::not_found(message).with_hint("run `dvm ls-remote` to see what is available")
+            }));
         }
         Ok(resolved)
     }
+
+    /// The newest release matching a partial spec or `latest` across the listings of
+    /// `sources`; what could not be read goes into `read`.
+    fn newest_listed(
+        &self,
+        query: &Query,
+        sources: &[SourceKind],
+        channel: Channel,
+        read: &mut ListingsRead,
+    ) -> Result<DockerVersion> {
+        let mut found: Vec<DockerVersion> = Vec::new();
+        let mut integrity_error = None;
+        for &source in sources {
+            match read.listings.get(self, query, source, channel) {
+                Ok(list) => found.extend(list.iter().map(|a| a.version)),
+                Err(e) if e.kind() == ErrorKind::Integrity => {
+                    read.warnings
+                        .push(format!("left out the {source} listing: {}", e.message()));
+                    read.unverified.push(source);
+                    integrity_error.get_or_insert(e);
+                }
+                Err(e) => {
+                    read.tried
+                        .push(format!("{source} listing: {}", e.message()));
+                    read.unreadable.push(source);
+                    read.listing_error.get_or_insert(e);
+                }
+            }
+        }
+        // On a test channel the user asked for prereleases; on stable they never count.
+        let best = if channel == Channel::Test {
+            found
+                .iter()
+                .filter(|v| query.spec.matches_with_prereleases(v))
+                .max()
+        } else {
+            query.spec.best_match(found.iter())
+        };
+        if let Some(v) = best {
+            return Ok(*v);
+        }
+        Err(integrity_error
+            .or(read.listing_error.take())
+            .unwrap_or_else(|| {
+                Error::not_found(format!(
+                    "no {channel} release matches '{}' for {} (looked at: {})",
+                    query.spec,
+                    query.platform,
+                    join(sources)
+                ))
+                .with_hint(if channel == Channel::Stable {
+                    "run `dvm ls-remote` to see what is available (prereleases: add --channel test)"
+                } else {
+                    "run `dvm ls-remote --channel test` to see what is available"
+                })
+            }))
+    }
+
+    /// Each source's candidates for the resolved version, in order; RPM listings not read yet
+    /// are left pending (see [`Catalog::resolve`]).
+    fn add_candidates(
+        &self,
+        resolved: &mut Resolution,
+        sources: &[SourceKind],
+        read: &mut ListingsRead,
+    ) -> Result<()> {
+        let (version, channel, platform) =
+            (resolved.version, resolved.channel, resolved.query.platform);
+        let exact = matches!(resolved.query.spec, VersionSpec::Exact(_));
+        for &source in sources {
+            match source {
+                SourceKind::Static => resolved.candidates.extend(static_builds::artifact(
+                    self.hosts, &version, channel, platform,
+                )),
+                SourceKind::Legacy => resolved
+                    .candidates
+                    .extend(legacy::artifact(self.hosts, &version, channel, platform)),
+                SourceKind::Yum | SourceKind::Rpm if read.unreadable.contains(&source) => {}
+                SourceKind::Yum | SourceKind::Rpm if exact || read.unverified.contains(&source) => {
+                    resolved.pending.push(source);
+                }
+                // Read while resolving: its matches cost nothing more.
+                SourceKind::Yum | SourceKind::Rpm => {
+                    let query = resolved.query.clone();
+                    let list = read.listings.get(self, &query, source, channel)?;
+                    let matching = resolved.matching(list);
+                    resolved.note_if_none(&matching, self, source);
+                    resolved.candidates.extend(matching);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one resolution read, and what it could not.
+#[derive(Default)]
+struct ListingsRead {
+    listings: Listings,
+    tried: Vec<String>,
+    warnings: Vec<String>,
+    /// Sources whose listing could not be read, and those that failed a checksum.
+    unreadable: Vec<SourceKind>,
+    unverified: Vec<SourceKind>,
+    listing_error: Option<Error>,
 }
 
 impl Resolution {
