@@ -22,6 +22,7 @@ pub mod remote;
 pub mod resolve;
 pub mod sources;
 pub mod store;
+pub mod uninstall;
 pub mod verify;
 pub mod version;
 
