@@ -158,6 +158,12 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         self.kind.exit_code()
     }
+
+    /// "docker V is not installed" (not found), for a version or spec the store lacks. Callers
+    /// add the hint that fits what the user was doing.
+    pub fn not_installed(version: impl fmt::Display) -> Self {
+        Self::not_found(format!("docker {version} is not installed"))
+    }
 }
 
 impl fmt::Display for Error {

@@ -37,6 +37,7 @@ pub mod select;
 pub mod sources;
 pub mod store;
 pub mod trust;
+pub mod uninstall;
 
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};

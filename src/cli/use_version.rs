@@ -45,8 +45,9 @@ fn checked_spec(app: &App, text: &str) -> Result<VersionSpec> {
     }
     let resolved = app.store.resolve_alias(&spec)?;
     if app.store.find(&resolved)?.is_none() {
-        return Err(Error::not_found(format!("docker {spec} is not installed"))
-            .with_hint(format!("install it first: dvm install {spec}")));
+        return Err(
+            Error::not_installed(&spec).with_hint(format!("install it first: dvm install {spec}"))
+        );
     }
     Ok(spec)
 }

@@ -30,7 +30,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             vec![
                 app.store
                     .find(&spec)?
-                    .ok_or_else(|| Error::not_found(format!("docker {spec} is not installed")))?,
+                    .ok_or_else(|| Error::not_installed(&spec))?,
             ]
         }
         None => app.store.installed(),

@@ -25,8 +25,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
                 system_client(app)?
             } else {
                 let v = app.store.find(&spec)?.ok_or_else(|| {
-                    Error::not_found(format!("docker {spec} is not installed"))
-                        .with_hint(format!("run: dvm install {spec}"))
+                    Error::not_installed(&spec).with_hint(format!("run: dvm install {spec}"))
                 })?;
                 (v.to_string(), app.layout.client_path(&v))
             }
