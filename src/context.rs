@@ -64,14 +64,6 @@ impl Context {
         self.vars.get(OsStr::new(key)).map(|v| v.as_os_str())
     }
 
-    /// True when a boolean-ish variable is set to 1/true/yes/on.
-    pub fn flag(&self, key: &str) -> bool {
-        matches!(
-            self.var(key).map(|v| v.to_ascii_lowercase()).as_deref(),
-            Some("1" | "true" | "yes" | "on")
-        )
-    }
-
     pub fn vars(&self) -> impl Iterator<Item = (&OsStr, &OsStr)> {
         self.vars
             .iter()

@@ -42,21 +42,6 @@ impl ErrorKind {
             ErrorKind::Internal => 70,
         }
     }
-
-    /// A short stable name, used in `--json` error output.
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorKind::Usage => "usage",
-            ErrorKind::NotFound => "not-found",
-            ErrorKind::Network => "network",
-            ErrorKind::Integrity => "integrity",
-            ErrorKind::Archive => "archive",
-            ErrorKind::Io => "io",
-            ErrorKind::Config => "config",
-            ErrorKind::Daemon => "daemon",
-            ErrorKind::Internal => "internal",
-        }
-    }
 }
 
 #[derive(Debug)]

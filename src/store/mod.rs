@@ -245,15 +245,6 @@ impl Store {
         write_atomic(&path, format!("{spec}\n").as_bytes())
     }
 
-    pub fn clear_default(&self) -> Result<()> {
-        let path = self.layout.default_file();
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::io("remove", &path, e)),
-        }
-    }
-
     /// Resolves an alias to the spec it names (one level); other specs pass through.
     pub fn resolve_alias(&self, spec: &VersionSpec) -> Result<VersionSpec> {
         let VersionSpec::Alias(name) = spec else {

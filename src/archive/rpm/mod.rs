@@ -19,8 +19,8 @@ use super::{ClientSink, RpmInfo, corrupt};
 use crate::error::{Error, ErrorKind, Result};
 use crate::select::version::DockerVersion;
 use header::{
-    LEAD_LEN, LEAD_MAGIC, Parsed, PayloadAlgo, check_digest, parse, payload_algo, read_exact,
-    read_header, unverifiable, verify_header,
+    LEAD_LEN, LEAD_MAGIC, Parsed, PayloadAlgo, RawHeader, check_digest, parse, payload_algo,
+    read_exact, read_header, unverifiable, verify_header,
 };
 use payload::extract_payload;
 
@@ -55,22 +55,7 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result<RpmInfo> {
-    let mut lead = [0u8; LEAD_LEN];
-    read_exact(input, &mut lead, "the RPM lead")?;
-    if lead.get(..4) != Some(&LEAD_MAGIC[..]) {
-        return Err(Error::archive("not an RPM: the lead magic is wrong"));
-    }
-    let signature = read_header(input, "signature")?;
-    let padding = (8 - signature.store_len % 8) % 8;
-    let mut pad = [0u8; 8];
-    read_exact(
-        input,
-        pad.get_mut(..padding as usize).unwrap_or_default(),
-        "the signature header padding",
-    )?;
-    let main = read_header(input, "main")?;
-
-    let parsed = parse(&lead, &signature, padding, &main)?;
+    let (parsed, main) = read_headers(input)?;
     let package = format!(
         "{}-{}-{}.{}",
         parsed.name, parsed.version, parsed.release, parsed.arch
@@ -138,6 +123,27 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         payload_compressor: compressor.name().to_string(),
         digests_verified: verified,
     })
+}
+
+/// The lead and both headers, parsed; the main header's bytes are kept for the MD5.
+fn read_headers(input: &mut dyn Read) -> Result<(Parsed, RawHeader)> {
+    let mut lead = [0u8; LEAD_LEN];
+    read_exact(input, &mut lead, "the RPM lead")?;
+    if lead.get(..4) != Some(&LEAD_MAGIC[..]) {
+        return Err(Error::archive("not an RPM: the lead magic is wrong"));
+    }
+    let signature = read_header(input, "signature")?;
+    let padding = (8 - signature.store_len % 8) % 8;
+    let mut pad = [0u8; 8];
+    read_exact(
+        input,
+        pad.get_mut(..padding as usize).unwrap_or_default(),
+        "the signature header padding",
+    )?;
+    let main = read_header(input, "main")?;
+
+    let parsed = parse(&lead, &signature, padding, &main)?;
+    Ok((parsed, main))
 }
 
 /// Checks the size and the digests covering the payload, once it has been read to the end.
@@ -221,6 +227,7 @@ pub fn rpm_version_to_docker(version: &str, release: &str) -> Option<DockerVersi
 
 #[cfg(test)]
 mod tests {
+    use super::header::{HEADER_MAGIC, check_index};
     use super::*;
 
     fn mapped(version: &str, release: &str) -> Option<String> {

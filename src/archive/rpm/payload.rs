@@ -94,32 +94,7 @@ pub(super) fn extract_payload<R: Read>(
         })?,
     };
     let source = Cursor::new(magic).chain(&mut *hashing);
-    let decoder: Box<dyn Read + '_> = match compressor {
-        Compressor::None => Box::new(source),
-        Compressor::Gzip => Box::new(flate2::read::MultiGzDecoder::new(source)),
-        Compressor::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(source)),
-        Compressor::Xz | Compressor::Lzma => {
-            let stream = if compressor == Compressor::Xz {
-                // xz's own check (a CRC64 of the decompressed bytes, about a tenth of the
-                // decoding time) adds nothing here: every package we accept carries an MD5 or
-                // payload digest over the compressed bytes, checked before anything is kept,
-                // and decoding stops once the client is out, usually before xz would even
-                // compare its check.
-                liblzma::stream::Stream::new_stream_decoder(
-                    XZ_MEMLIMIT,
-                    liblzma::stream::CONCATENATED | liblzma::stream::IGNORE_CHECK,
-                )
-            } else {
-                liblzma::stream::Stream::new_lzma_decoder(XZ_MEMLIMIT)
-            }
-            .map_err(|e| Error::internal(format!("could not start the xz decoder: {e}")))?;
-            Box::new(liblzma::read::XzDecoder::new_stream(source, stream))
-        }
-        Compressor::Zstd => Box::new(
-            zstd::stream::read::Decoder::new(source)
-                .map_err(|e| Error::internal(format!("could not start the zstd decoder: {e}")))?,
-        ),
-    };
+    let decoder = decoder(compressor, source)?;
 
     let mut cpio = CpioReader::new(decoder, MAX_SKIPPED_BYTES);
     let mut seen = Vec::new();
@@ -153,4 +128,34 @@ pub(super) fn extract_payload<R: Read>(
          docker-ce-cli package",
         ),
     )
+}
+
+/// A reader of the decompressed payload.
+fn decoder<'a>(compressor: Compressor, source: impl Read + 'a) -> Result<Box<dyn Read + 'a>> {
+    Ok(match compressor {
+        Compressor::None => Box::new(source),
+        Compressor::Gzip => Box::new(flate2::read::MultiGzDecoder::new(source)),
+        Compressor::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(source)),
+        Compressor::Xz | Compressor::Lzma => {
+            let stream = if compressor == Compressor::Xz {
+                // xz's own check (a CRC64 of the decompressed bytes, about a tenth of the
+                // decoding time) adds nothing here: every package we accept carries an MD5 or
+                // payload digest over the compressed bytes, checked before anything is kept,
+                // and decoding stops once the client is out, usually before xz would even
+                // compare its check.
+                liblzma::stream::Stream::new_stream_decoder(
+                    XZ_MEMLIMIT,
+                    liblzma::stream::CONCATENATED | liblzma::stream::IGNORE_CHECK,
+                )
+            } else {
+                liblzma::stream::Stream::new_lzma_decoder(XZ_MEMLIMIT)
+            }
+            .map_err(|e| Error::internal(format!("could not start the xz decoder: {e}")))?;
+            Box::new(liblzma::read::XzDecoder::new_stream(source, stream))
+        }
+        Compressor::Zstd => Box::new(
+            zstd::stream::read::Decoder::new(source)
+                .map_err(|e| Error::internal(format!("could not start the zstd decoder: {e}")))?,
+        ),
+    })
 }
