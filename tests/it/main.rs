@@ -1,0 +1,25 @@
+//! dvm's integration tests, as one test binary (one link, one process): each former
+//! `tests/*.rs` file is a module here, sharing `support`.
+
+mod support;
+
+mod archive;
+mod archive_cli;
+mod bench_smoke;
+mod cli;
+mod completions;
+mod detect;
+mod detect_cli;
+mod e2e_real_client;
+mod fetch;
+mod help;
+mod json_schema;
+mod prune_cli;
+#[cfg(unix)]
+mod reliability;
+mod remote;
+mod shells_e2e;
+#[cfg(unix)]
+mod shim;
+mod sources;
+mod version_props;
