@@ -3,6 +3,7 @@
 
 mod support;
 
+mod architecture;
 mod archive;
 mod archive_cli;
 mod bench_smoke;

@@ -9,8 +9,8 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::support::archives;
 use super::common::*;
+use crate::support::archives;
 use crate::support::env::TestEnv;
 use crate::support::server::FixtureServer;
 

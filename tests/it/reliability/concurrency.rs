@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use crate::support::archives;
 use super::common::*;
+use crate::support::archives;
 use crate::support::env::{Run, TestEnv};
 use crate::support::server::{Fault, FixtureServer, Route};
 

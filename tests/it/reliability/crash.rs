@@ -9,8 +9,8 @@ use std::process::{Child, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::support::archives;
 use super::common::*;
+use crate::support::archives;
 use crate::support::env::TestEnv;
 use crate::support::server::{Fault, FixtureServer, Route};
 

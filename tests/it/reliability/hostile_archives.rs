@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::support::archives::*;
 use super::common::*;
+use crate::support::archives::*;
 use crate::support::env::{Run, TestEnv, fixture_rpm};
 
 const EXIT_INTEGRITY: i32 = 5;

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::support::archives;
 use super::common::*;
+use crate::support::archives;
 use crate::support::env::{Run, TestEnv};
 use crate::support::server::{Fault, FixtureServer, Route};
 

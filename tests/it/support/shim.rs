@@ -34,7 +34,11 @@ fn extract() -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     let placed = home.join("shims/docker");
-    assert!(placed.is_file(), "dvm init placed no shim at {}", placed.display());
+    assert!(
+        placed.is_file(),
+        "dvm init placed no shim at {}",
+        placed.display()
+    );
     // One file per test process: another process (an earlier or concurrent run) may be
     // executing a copy under the fixed name, so write to a unique name and rename over it.
     let target = base.join("dvm-shim-from-dvm");
@@ -48,7 +52,11 @@ fn extract() -> PathBuf {
         .arg(&staging)
         .status()
         .expect("run install");
-    assert!(status.success(), "install the shim to {}", staging.display());
+    assert!(
+        status.success(),
+        "install the shim to {}",
+        staging.display()
+    );
     std::fs::rename(&staging, &target).expect("rename the shim into place");
     target
 }
