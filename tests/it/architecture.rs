@@ -231,6 +231,7 @@ fn check(sources: &[Source]) -> Findings {
                 let used = paths_after(line, "super::")
                     .into_iter()
                     .chain(paths_after(line, "crate::cli::"));
+                let used: BTreeSet<String> = used.collect();
                 for other in used {
                     if other != module
                         && cli_modules.contains(&other)
