@@ -8,12 +8,13 @@
 //! - foundations: `error`, `context`, `select` (version grammar and resolution order, shared
 //!   with the shim), `platform`, `fsutil`, `digest`, `layout`
 //! - capabilities: `http` (streaming downloads), `archive` (finding the client inside an RPM,
-//!   tarball, zip or raw binary), `daemon` (asking a Docker daemon its version)
+//!   tarball, zip or raw binary)
 //! - `sources`: where each release lives, the listings and their cache
 //! - `trust` (the one verification policy) and `config` (settings)
 //! - `store`: the versions on disk, locks, atomic commits, aliases and the default
 //! - `install`: from a source, a URL or a file
-//! - operations: `active`, `prune`, `detect`, `uninstall`
+//! - operations: `active`, `prune`, `detect` (asking the daemon, choosing its client),
+//!   `uninstall`
 //!
 //! An install streams once: `http` downloads into the cache while `archive` extracts the client
 //! into a staging folder and both hash as they go; then `trust` checks the digests against what

@@ -115,29 +115,8 @@ pub(super) fn load(selected: Selected) -> Result<DaemonTarget> {
         ))
         .with_hint(hint));
     };
-    let value = parse_json(&meta, &bytes, &what)?;
-    let Some(docker) = value
-        .get("Endpoints")
-        .and_then(|e| e.get("docker"))
-        .filter(|d| d.is_object())
-    else {
-        return Err(garbage(&meta, "it has no Endpoints.docker"));
-    };
-    let host = match docker.get("Host") {
-        None | Some(serde_json::Value::Null) => "",
-        Some(serde_json::Value::String(host)) => host.trim(),
-        Some(_) => return Err(garbage(&meta, "its Endpoints.docker.Host is not a string")),
-    };
-    let skip_verify = match docker.get("SkipTLSVerify") {
-        None | Some(serde_json::Value::Null) => false,
-        Some(serde_json::Value::Bool(b)) => *b,
-        Some(_) => {
-            return Err(garbage(
-                &meta,
-                "its Endpoints.docker.SkipTLSVerify is not true or false",
-            ));
-        }
-    };
+    let (host, skip_verify) = docker_endpoint(&meta, &bytes, &what)?;
+    let host = host.as_str();
     let context = NamedContext {
         name: name.clone(),
         chosen_by,
@@ -185,6 +164,34 @@ pub(super) fn load(selected: Selected) -> Result<DaemonTarget> {
         endpoint,
         context: Some(context),
     })
+}
+
+/// The `Host` and `SkipTLSVerify` of a context's `Endpoints.docker`.
+fn docker_endpoint(meta: &Path, bytes: &[u8], what: &str) -> Result<(String, bool)> {
+    let value = parse_json(meta, bytes, what)?;
+    let Some(docker) = value
+        .get("Endpoints")
+        .and_then(|e| e.get("docker"))
+        .filter(|d| d.is_object())
+    else {
+        return Err(garbage(meta, "it has no Endpoints.docker"));
+    };
+    let host = match docker.get("Host") {
+        None | Some(serde_json::Value::Null) => "",
+        Some(serde_json::Value::String(host)) => host.trim(),
+        Some(_) => return Err(garbage(meta, "its Endpoints.docker.Host is not a string")),
+    };
+    let skip_verify = match docker.get("SkipTLSVerify") {
+        None | Some(serde_json::Value::Null) => false,
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(garbage(
+                meta,
+                "its Endpoints.docker.SkipTLSVerify is not true or false",
+            ));
+        }
+    };
+    Ok((host.to_string(), skip_verify))
 }
 
 /// The context's ca.pem, cert.pem and key.pem: all three, or none (plain TCP).

@@ -9,6 +9,7 @@ mod api_table;
 mod client;
 mod contexts;
 mod endpoint;
+mod tls;
 
 pub use api_table::{ApiRow, ApiVersion, api_range_for, newest_api, table};
 pub use client::Timeouts;
@@ -262,6 +263,11 @@ pub fn choose_client(daemon: &DaemonVersion, known: &[DockerVersion]) -> Result<
         return Ok(choice(v, ChoiceReason::OlderMaxApi, None));
     }
 
+    Err(no_client_old_enough(daemon_api, known))
+}
+
+/// The error for a daemon older than every client dvm knows.
+fn no_client_old_enough(daemon_api: ApiVersion, known: &[DockerVersion]) -> Error {
     let oldest = known
         .iter()
         .filter(|v| !v.is_prerelease())
@@ -271,13 +277,13 @@ pub fn choose_client(daemon: &DaemonVersion, known: &[DockerVersion]) -> Result<
         Some((v, max)) => format!("the oldest known, {v}, already speaks API {max}"),
         None => "no known release is in dvm's API table".to_string(),
     };
-    Err(Error::not_found(format!(
+    Error::not_found(format!(
         "no known Docker client speaks API {daemon_api} or older: {what}, and the daemon \
          refuses clients newer than itself"
     ))
     .with_hint(
         "upgrade the Docker daemon, or install a client by hand with `dvm install <version>`",
-    ))
+    )
 }
 
 /// Warns when the chosen client is below the daemon's minimum API, which it would refuse.
