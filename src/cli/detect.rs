@@ -34,11 +34,6 @@ pub struct Args {
     pub shell_eval: Option<Shell>,
 }
 
-/// The maximum Engine API version of a release, for `--json` listings.
-pub fn api_version_of(v: &DockerVersion) -> Option<String> {
-    dvm::detect::api_range_for(v).map(|(max, _)| max.to_string())
-}
-
 #[derive(Serialize)]
 struct Report<'a> {
     /// The daemon's address, and the docker context that named it (if any).
@@ -205,9 +200,8 @@ fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
         .into_iter()
         .filter(|v| !v.is_prerelease())
         .collect();
-    let listing =
-        super::ls_remote::remote_setup(app, &super::ls_remote::SourceArgs::offline(offline))
-            .and_then(|remote| remote.list());
+    let listing = super::args::remote_setup(app, &super::args::SourceArgs::offline(offline))
+        .and_then(|remote| remote.list());
     match listing {
         Ok(listing) => known.extend(
             listing
@@ -232,9 +226,8 @@ fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
 }
 
 fn install(app: &App, v: &DockerVersion, offline: bool, announce: bool) -> Result<()> {
-    let remote =
-        super::ls_remote::remote_setup(app, &super::ls_remote::SourceArgs::offline(offline))?;
-    let progress = super::ls_remote::progress_renderer(app);
+    let remote = super::args::remote_setup(app, &super::args::SourceArgs::offline(offline))?;
+    let progress = super::render::progress_renderer(app);
     let opts = InstallOptions::default();
     let report = dvm::install::install_remote(
         &remote,
@@ -245,7 +238,7 @@ fn install(app: &App, v: &DockerVersion, offline: bool, announce: bool) -> Resul
     )?;
     if announce && report.installed {
         app.out
-            .info(super::install::installed_line(&app.out, &report));
+            .info(super::render::installed_line(&app.out, &report));
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use dvm::error::Result;
 use dvm::store::ClientCheck;
 
 use super::App;
+use super::args::{SourceArgs, remote_setup};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -190,18 +191,14 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     }
 
     if args.network {
-        checks.extend(
-            super::ls_remote::mirror_checks(app)
-                .into_iter()
-                .map(|(detail, ok)| {
-                    check(
-                        "mirror",
-                        ok,
-                        detail,
-                        Some("check the mirror URL: dvm config get mirror".into()),
-                    )
-                }),
-        );
+        checks.extend(mirror_checks(app).into_iter().map(|(detail, ok)| {
+            check(
+                "mirror",
+                ok,
+                detail,
+                Some("check the mirror URL: dvm config get mirror".into()),
+            )
+        }));
     }
 
     let healthy = checks.iter().all(|c| c.ok);
@@ -222,4 +219,26 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         }
     }
     Ok(if healthy { 0 } else { 1 })
+}
+
+/// For `dvm doctor --network`: does each configured base answer?
+fn mirror_checks(app: &App) -> Vec<(String, bool)> {
+    let Ok(remote) = remote_setup(app, &SourceArgs::default()) else {
+        return vec![(
+            "the mirror settings are invalid (see `dvm config list`)".into(),
+            false,
+        )];
+    };
+    remote
+        .hosts
+        .configured_prefixes()
+        .into_iter()
+        .map(|base| {
+            let url = format!("{}/", base.trim_end_matches('/'));
+            match dvm::sources::Http::get_bytes(&remote.fetcher, &url, 1 << 20) {
+                Ok(_) => (format!("{base} answers"), true),
+                Err(e) => (format!("{base} is unreachable: {e}"), false),
+            }
+        })
+        .collect()
 }

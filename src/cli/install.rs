@@ -6,10 +6,9 @@ use dvm::config::Settings;
 use dvm::error::{Error, Result};
 use dvm::install::{InstallOptions, InstallReport};
 use dvm::select::version::DockerVersion;
-use dvm::trust::VerifiedBy;
 
 use super::App;
-use super::output::Output;
+use super::render::installed_line;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,7 +27,7 @@ pub struct Args {
     #[arg(long, value_name = "HEX")]
     pub sha256: Option<String>,
     #[command(flatten)]
-    pub sources: super::ls_remote::SourceArgs,
+    pub sources: super::args::SourceArgs,
     /// For the shim: install only when the auto_install setting (project or user config) is
     /// on; otherwise exit 1 saying nothing.
     #[arg(long, hide = true, requires = "version")]
@@ -71,8 +70,8 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     };
     let report = if let Some(from) = &args.from {
         if from.starts_with("http://") || from.starts_with("https://") {
-            let remote = super::ls_remote::remote_setup(app, &args.sources)?;
-            let progress = super::ls_remote::progress_renderer(app);
+            let remote = super::args::remote_setup(app, &args.sources)?;
+            let progress = super::render::progress_renderer(app);
             dvm::install::install_from_url(&remote, &app.store, from, &opts, &progress)?
         } else {
             dvm::install::install_from_file(&app.store, &PathBuf::from(from), &opts)?
@@ -84,24 +83,13 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         };
         let spec = super::parse_spec(text)?;
         let spec = app.store.resolve_alias(&spec)?;
-        let remote = super::ls_remote::remote_setup(app, &args.sources)?;
-        let progress = super::ls_remote::progress_renderer(app);
+        let remote = super::args::remote_setup(app, &args.sources)?;
+        let progress = super::render::progress_renderer(app);
         dvm::install::install_remote(&remote, &app.store, &spec, &opts, &progress)?
     };
     app.ensure_shim()?;
     render(app, &report);
     Ok(0)
-}
-
-/// "installed docker V from ORIGIN (verified by …)", shared with `dvm detect`.
-pub(super) fn installed_line(out: &Output, report: &InstallReport) -> String {
-    format!(
-        "{} docker {} from {} ({})",
-        out.green("installed"),
-        out.bold(&report.version.to_string()),
-        report.origin,
-        verification_text(report)
-    )
 }
 
 fn render(app: &App, report: &InstallReport) {
@@ -121,33 +109,4 @@ fn render(app: &App, report: &InstallReport) {
             report.version
         ));
     }
-}
-
-/// How the install was verified, in words that fit where the file came from.
-fn verification_text(report: &InstallReport) -> String {
-    if report.verified_by.is_empty() {
-        let what = match report.source.as_str() {
-            "url" => "nothing is published for this URL",
-            _ => "no checksum is known for a local file",
-        };
-        return format!("not verified: {what} (pass --sha256 to pin one)");
-    }
-    let names: Vec<String> = report
-        .verified_by
-        .iter()
-        .map(|v| match (v, report.source.as_str()) {
-            // Legacy builds do publish checksums: this one's was missing, and dvm's table
-            // does not know the build.
-            (VerifiedBy::Tofu, "legacy") => format!(
-                "trust on first use only: the published checksum file {}.sha256 was not found \
-                 and dvm's table has no entry for this build",
-                report.origin
-            ),
-            (VerifiedBy::Tofu, "static") => {
-                "trust on first use (nothing is published for static builds)".to_string()
-            }
-            _ => super::verify::verified_by_text(*v),
-        })
-        .collect();
-    format!("verified by {}", names.join(", "))
 }

@@ -55,7 +55,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
                     .unwrap_or_default(),
                 client_sha256: manifest.as_ref().map(|m| m.client_sha256.clone()),
                 installed_at: manifest.as_ref().map(|m| m.installed_at),
-                api_version: super::detect::api_version_of(v),
+                api_version: super::render::api_version_of(v),
             }
         })
         .collect();

@@ -1,17 +1,15 @@
-//! `dvm ls-remote`, and the remote set-up and progress bar shared with `install`.
+//! `dvm ls-remote`.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use serde::Serialize;
 
-use dvm::config::Settings;
 use dvm::error::{Error, Result};
-use dvm::http::ProgressEvent;
-use dvm::install::{InstallEvent, Remote, RemoteOptions};
 use dvm::select::version::DockerVersion;
 
 use super::App;
+use super::args::{SourceArgs, remote_setup};
+use super::render::api_version_of;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,137 +20,6 @@ pub struct Args {
     /// Print JSON (schema in the README).
     #[arg(long)]
     pub json: bool,
-}
-
-/// Where to look: shared by `install` and `ls-remote`.
-#[derive(clap::Args, Default)]
-pub struct SourceArgs {
-    /// Use only this source: legacy, static, yum or rpm.
-    #[arg(long)]
-    pub source: Option<String>,
-    /// Release channel: stable (default) or test (prereleases).
-    #[arg(long)]
-    pub channel: Option<String>,
-    /// RPM tree for the yum and rpm sources, such as centos/7 or fedora/24.
-    #[arg(long)]
-    pub distro: Option<String>,
-    /// Never touch the network: use only cached archives and listings.
-    #[arg(long)]
-    pub offline: bool,
-    /// Refetch listings even if the cache is fresh.
-    #[arg(long, conflicts_with = "offline")]
-    pub refresh: bool,
-}
-
-impl SourceArgs {
-    pub fn offline(offline: bool) -> Self {
-        SourceArgs {
-            offline,
-            ..SourceArgs::default()
-        }
-    }
-}
-
-/// Builds the remote context: config and env, then these flags on top. `refresh` forces
-/// fresh listings whatever `args` say.
-pub fn remote_setup(app: &App, args: &SourceArgs) -> Result<Remote> {
-    let settings = Settings::load(&app.ctx, &app.layout)?;
-    let options = RemoteOptions {
-        source: args.source.as_deref().map(str::parse).transpose()?,
-        channel: args.channel.as_deref().map(str::parse).transpose()?,
-        distro: args.distro.as_deref().map(str::parse).transpose()?,
-        offline: args.offline,
-        refresh: args.refresh,
-    };
-    Remote::new(&app.ctx, &app.layout, &settings, options)
-}
-
-/// Renders install events: a progress bar on a terminal, nothing otherwise (but the result).
-pub fn progress_renderer(app: &App) -> impl Fn(InstallEvent) + Sync + '_ {
-    let bar: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
-    move |event| match event {
-        InstallEvent::Resolved { spec, version } => {
-            if spec != version.to_string() {
-                app.out.info(format!("{spec} resolved to docker {version}"));
-            }
-        }
-        InstallEvent::Warning(text) => app.out.warn(text),
-        InstallEvent::FromCache { path } => {
-            app.out
-                .info(format!("using the cached download {}", path.display()));
-        }
-        InstallEvent::Download(e) => {
-            let Ok(mut slot) = bar.lock() else { return };
-            match e {
-                ProgressEvent::Start {
-                    url,
-                    total,
-                    resumed_from,
-                } => {
-                    if !app.out.progress {
-                        return;
-                    }
-                    let pb = match total {
-                        Some(t) => indicatif::ProgressBar::new(t),
-                        None => indicatif::ProgressBar::new_spinner(),
-                    };
-                    pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                    if let Ok(style) = indicatif::ProgressStyle::with_template(
-                        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-                    ) {
-                        pb.set_style(style.progress_chars("=> "));
-                    }
-                    let name = url.rsplit('/').next().unwrap_or(&url).to_string();
-                    pb.set_message(if resumed_from > 0 {
-                        format!("{name} (resumed)")
-                    } else {
-                        name
-                    });
-                    pb.set_position(resumed_from);
-                    *slot = Some(pb);
-                }
-                ProgressEvent::Advance { bytes } => {
-                    if let Some(pb) = slot.as_ref() {
-                        pb.inc(bytes);
-                    }
-                }
-                ProgressEvent::Retry { attempt, reason } => {
-                    let text = format!("retrying (attempt {attempt}): {reason}");
-                    match slot.as_ref() {
-                        Some(pb) => pb.println(text),
-                        None => app.out.info(text),
-                    }
-                }
-                ProgressEvent::Finish => {
-                    if let Some(pb) = slot.take() {
-                        pb.finish_and_clear();
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// For `dvm doctor --network`: does each configured base answer?
-pub fn mirror_checks(app: &App) -> Vec<(String, bool)> {
-    let Ok(remote) = remote_setup(app, &SourceArgs::default()) else {
-        return vec![(
-            "the mirror settings are invalid (see `dvm config list`)".into(),
-            false,
-        )];
-    };
-    remote
-        .hosts
-        .configured_prefixes()
-        .into_iter()
-        .map(|base| {
-            let url = format!("{}/", base.trim_end_matches('/'));
-            match dvm::sources::Http::get_bytes(&remote.fetcher, &url, 1 << 20) {
-                Ok(_) => (format!("{base} answers"), true),
-                Err(e) => (format!("{base} is unreachable: {e}"), false),
-            }
-        })
-        .collect()
 }
 
 #[derive(Serialize)]
@@ -200,7 +67,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             .or_insert_with(|| VersionEntry {
                 version: v.to_string(),
                 installed: installed.contains(&v),
-                api_version: super::detect::api_version_of(&v),
+                api_version: api_version_of(&v),
                 sources: Vec::new(),
             })
             .sources

@@ -2,6 +2,7 @@
 //! and errors. Commands call the library; the library never prints.
 
 mod alias;
+mod args;
 mod cache;
 mod completions;
 mod config;
@@ -16,6 +17,7 @@ mod ls_remote;
 mod man;
 mod output;
 mod prune;
+mod render;
 mod setup;
 mod uninstall;
 mod use_version;

@@ -2,7 +2,6 @@
 
 use dvm::error::{Error, Result};
 use dvm::store::ClientCheck;
-use dvm::trust::VerifiedBy;
 
 use super::App;
 
@@ -10,17 +9,6 @@ use super::App;
 pub struct Args {
     /// One version; every installed version when omitted.
     pub version: Option<String>,
-}
-
-pub fn verified_by_text(v: VerifiedBy) -> String {
-    match v {
-        VerifiedBy::PublishedSha256 => "the published sha256",
-        VerifiedBy::Repodata => "the repository's checksum (repodata)",
-        VerifiedBy::RpmDigests => "the RPM's own digests",
-        VerifiedBy::Tofu => "trust on first use (nothing is published for this source)",
-        VerifiedBy::Pinned => "your --sha256 pin",
-    }
-    .to_string()
 }
 
 pub fn run(app: &App, args: Args) -> Result<i32> {

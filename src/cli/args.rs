@@ -1,0 +1,51 @@
+//! Arguments several commands share: where to look for releases (`install`, `ls-remote`,
+//! `detect`, `doctor`), and the remote set-up they imply.
+
+use dvm::config::Settings;
+use dvm::error::Result;
+use dvm::install::{Remote, RemoteOptions};
+
+use super::App;
+
+/// Where to look: shared by `install` and `ls-remote`.
+#[derive(clap::Args, Default)]
+pub struct SourceArgs {
+    /// Use only this source: legacy, static, yum or rpm.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Release channel: stable (default) or test (prereleases).
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// RPM tree for the yum and rpm sources, such as centos/7 or fedora/24.
+    #[arg(long)]
+    pub distro: Option<String>,
+    /// Never touch the network: use only cached archives and listings.
+    #[arg(long)]
+    pub offline: bool,
+    /// Refetch listings even if the cache is fresh.
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
+}
+
+impl SourceArgs {
+    pub fn offline(offline: bool) -> Self {
+        SourceArgs {
+            offline,
+            ..SourceArgs::default()
+        }
+    }
+}
+
+/// Builds the remote context: config and env, then these flags on top. `refresh` forces
+/// fresh listings whatever `args` say.
+pub fn remote_setup(app: &App, args: &SourceArgs) -> Result<Remote> {
+    let settings = Settings::load(&app.ctx, &app.layout)?;
+    let options = RemoteOptions {
+        source: args.source.as_deref().map(str::parse).transpose()?,
+        channel: args.channel.as_deref().map(str::parse).transpose()?,
+        distro: args.distro.as_deref().map(str::parse).transpose()?,
+        offline: args.offline,
+        refresh: args.refresh,
+    };
+    Remote::new(&app.ctx, &app.layout, &settings, options)
+}
