@@ -112,49 +112,54 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             app.out
                 .info(format!("no longer trusting {}", file.display()));
         }
-        Action::List { json } => {
-            let settings = Settings::load(&app.ctx, &app.layout)?;
-            let rows: Vec<_> = KEYS
-                .iter()
-                .map(|k| {
-                    serde_json::json!({
-                        "key": k.name,
-                        "env": env_var_name(k.name),
-                        "value": settings.get(k.name),
-                        "origin": settings.origin(k.name),
-                        "help": k.help,
-                        "project_value_untrusted": settings.untrusted.contains(&k.name),
-                    })
-                })
-                .collect();
-            if json {
-                app.out.json(&rows)?;
-            } else {
-                for k in KEYS {
-                    let value = settings.get(k.name).unwrap_or("");
-                    let origin = match settings.origin(k.name) {
-                        Some(config::ValueOrigin::Env) => {
-                            format!(" (from {})", env_var_name(k.name))
-                        }
-                        Some(config::ValueOrigin::Project) => match &settings.project_file {
-                            Some(path) => format!(" ({})", path.display()),
-                            None => format!(" ({PROJECT_FILE})"),
-                        },
-                        Some(config::ValueOrigin::File) => format!(" ({})", user_file.display()),
-                        None => String::new(),
-                    };
-                    let ignored = if settings.untrusted.contains(&k.name) {
-                        "; the project's value is ignored: run `dvm config trust` after reading it"
-                    } else {
-                        ""
-                    };
-                    app.out
-                        .line(format!("{:<16} = {value}{origin}{ignored}", k.name));
-                }
-            }
-        }
+        Action::List { json } => list(app, json)?,
     }
     Ok(0)
+}
+
+/// `dvm config list`: every setting with its effective value and where it comes from.
+fn list(app: &App, json: bool) -> Result<()> {
+    let user_file = app.layout.config_file();
+    let settings = Settings::load(&app.ctx, &app.layout)?;
+    let rows: Vec<_> = KEYS
+        .iter()
+        .map(|k| {
+            serde_json::json!({
+                "key": k.name,
+                "env": env_var_name(k.name),
+                "value": settings.get(k.name),
+                "origin": settings.origin(k.name),
+                "help": k.help,
+                "project_value_untrusted": settings.untrusted.contains(&k.name),
+            })
+        })
+        .collect();
+    if json {
+        app.out.json(&rows)?;
+    } else {
+        for k in KEYS {
+            let value = settings.get(k.name).unwrap_or("");
+            let origin = match settings.origin(k.name) {
+                Some(config::ValueOrigin::Env) => {
+                    format!(" (from {})", env_var_name(k.name))
+                }
+                Some(config::ValueOrigin::Project) => match &settings.project_file {
+                    Some(path) => format!(" ({})", path.display()),
+                    None => format!(" ({PROJECT_FILE})"),
+                },
+                Some(config::ValueOrigin::File) => format!(" ({})", user_file.display()),
+                None => String::new(),
+            };
+            let ignored = if settings.untrusted.contains(&k.name) {
+                "; the project's value is ignored: run `dvm config trust` after reading it"
+            } else {
+                ""
+            };
+            app.out
+                .line(format!("{:<16} = {value}{origin}{ignored}", k.name));
+        }
+    }
+    Ok(())
 }
 
 /// Whether every download URL in `file` is one the user chose: no file yet, a trusted one, or

@@ -38,158 +38,12 @@ fn check(name: &'static str, ok: bool, detail: String, fix: Option<String>) -> C
 
 pub fn run(app: &App, args: Args) -> Result<i32> {
     let mut checks = Vec::new();
-    let shims = app.layout.shims_dir();
-    let shim = app.layout.shim_path();
-
-    let shim_fresh = !app.store.shim_is_stale();
-    checks.push(check(
-        "shim",
-        shim.is_file() && shim_fresh,
-        if shim.is_file() {
-            format!(
-                "{} is {}",
-                shim.display(),
-                if shim_fresh {
-                    "current"
-                } else {
-                    "stale or unverifiable"
-                }
-            )
-        } else {
-            format!("{} is missing", shim.display())
-        },
-        Some("dvm setup".into()),
-    ));
-
-    let path_dirs: Vec<_> = app
-        .ctx
-        .var_os("PATH")
-        .map(|p| std::env::split_paths(p).collect())
-        .unwrap_or_default();
-    let shims_pos = path_dirs.iter().position(|d| d == &shims);
-    let first_docker = path_dirs.iter().position(|d| d.join("docker").is_file());
-    let on_path_first = matches!((shims_pos, first_docker), (Some(s), Some(f)) if s <= f)
-        || (shims_pos.is_some() && first_docker.is_none());
-    checks.push(check(
-        "path",
-        on_path_first,
-        match (shims_pos, first_docker) {
-            (None, _) => format!("{} is not on PATH", shims.display()),
-            (Some(_), Some(f)) if !on_path_first => format!(
-                "{} comes before dvm's shims on PATH",
-                path_dirs[f].join("docker").display()
-            ),
-            _ => format!("{} is first on PATH for docker", shims.display()),
-        },
-        Some("add `eval \"$(dvm init bash)\"` to your shell rc (or run `dvm setup`)".into()),
-    ));
-
-    // What a bare `docker` runs: the shim's choice only when the shim comes first.
-    let bare_docker = if on_path_first {
-        String::new()
-    } else {
-        match first_docker {
-            Some(f) => format!(
-                "a bare `docker` runs {}, not dvm's shim; through the shim, ",
-                path_dirs[f].join("docker").display()
-            ),
-            None => "a bare `docker` finds nothing on PATH; through the shim, ".into(),
-        }
-    };
-    match dvm::active::active(&app.ctx, &app.store) {
-        Ok(active) => checks.push(check(
-            "active",
-            !active.missing,
-            match &active.client_path {
-                Some(p) => format!(
-                    "{bare_docker}docker runs {} ({})",
-                    p.display(),
-                    active.explain()
-                ),
-                None => format!(
-                    "{bare_docker}docker {} is selected ({}) but cannot run",
-                    active.requested.clone().unwrap_or_else(|| "system".into()),
-                    active.explain()
-                ),
-            },
-            Some(match &active.requested {
-                Some(r) if r != "system" => format!("dvm install {r}"),
-                _ => "dvm install latest && dvm use --global latest".into(),
-            }),
-        )),
-        Err(e) => checks.push(check(
-            "active",
-            false,
-            e.to_string(),
-            e.hint().map(str::to_owned),
-        )),
-    }
-
-    for v in app.store.installed() {
-        let result = app.store.check_client(&v);
-        let ok = result == ClientCheck::Ok;
-        checks.push(check(
-            "store",
-            ok,
-            format!(
-                "{v}: {}",
-                match &result {
-                    ClientCheck::Ok => "sha256 matches the manifest".to_string(),
-                    ClientCheck::Modified { .. } => "client changed since install".into(),
-                    ClientCheck::Missing => "client missing".into(),
-                    ClientCheck::ManifestUnreadable { reason } => reason.clone(),
-                }
-            ),
-            Some(app.store.reinstall_command(&v)),
-        ));
-    }
-
-    let user_file = app.layout.config_file();
-    let settings = Settings::load(&app.ctx, &app.layout)
-        .and_then(|settings| settings.require_trusted_project().map(|()| settings));
-    checks.push(match settings {
-        Ok(settings) => {
-            let files: Vec<String> = std::iter::once(user_file)
-                .filter(|f| f.is_file())
-                .chain(settings.project_file)
-                .map(|f| f.display().to_string())
-                .collect();
-            let detail = if files.is_empty() {
-                "no settings file; defaults and environment only".to_string()
-            } else {
-                format!("settings read from {}", files.join(" and "))
-            };
-            check("config", true, detail, None)
-        }
-        Err(e) => check(
-            "config",
-            false,
-            e.to_string(),
-            Some(e.hint().unwrap_or("fix the file it names").to_owned()),
-        ),
-    });
-
-    let open = app.store.writable_by_others(true);
-    if open.is_empty() {
-        checks.push(check(
-            "permissions",
-            true,
-            "no dvm folder, shim or client is writable by others".into(),
-            None,
-        ));
-    }
-    for path in open {
-        checks.push(check(
-            "permissions",
-            false,
-            format!(
-                "{} is writable by others, who could replace the docker you run",
-                path.display()
-            ),
-            Some(format!("chmod go-w {}", path.display())),
-        ));
-    }
-
+    check_shim(app, &mut checks);
+    let bare_docker = check_path(app, &mut checks);
+    check_active(app, &bare_docker, &mut checks);
+    check_store(app, &mut checks);
+    check_config(app, &mut checks);
+    check_permissions(app, &mut checks);
     if args.network {
         checks.extend(mirror_checks(app).into_iter().map(|(detail, ok)| {
             check(
@@ -219,6 +73,172 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         }
     }
     Ok(if healthy { 0 } else { 1 })
+}
+
+fn check_shim(app: &App, checks: &mut Vec<Check>) {
+    let shim = app.layout.shim_path();
+    let shim_fresh = !app.store.shim_is_stale();
+    checks.push(check(
+        "shim",
+        shim.is_file() && shim_fresh,
+        if shim.is_file() {
+            format!(
+                "{} is {}",
+                shim.display(),
+                if shim_fresh {
+                    "current"
+                } else {
+                    "stale or unverifiable"
+                }
+            )
+        } else {
+            format!("{} is missing", shim.display())
+        },
+        Some("dvm setup".into()),
+    ));
+}
+
+/// Whether the shims come first on PATH; returns how to say what a bare `docker` runs when
+/// they do not (empty when they do).
+fn check_path(app: &App, checks: &mut Vec<Check>) -> String {
+    let shims = app.layout.shims_dir();
+    let path_dirs: Vec<_> = app
+        .ctx
+        .var_os("PATH")
+        .map(|p| std::env::split_paths(p).collect())
+        .unwrap_or_default();
+    let shims_pos = path_dirs.iter().position(|d| d == &shims);
+    let first_docker = path_dirs.iter().position(|d| d.join("docker").is_file());
+    let on_path_first = matches!((shims_pos, first_docker), (Some(s), Some(f)) if s <= f)
+        || (shims_pos.is_some() && first_docker.is_none());
+    checks.push(check(
+        "path",
+        on_path_first,
+        match (shims_pos, first_docker) {
+            (None, _) => format!("{} is not on PATH", shims.display()),
+            (Some(_), Some(f)) if !on_path_first => format!(
+                "{} comes before dvm's shims on PATH",
+                path_dirs[f].join("docker").display()
+            ),
+            _ => format!("{} is first on PATH for docker", shims.display()),
+        },
+        Some("add `eval \"$(dvm init bash)\"` to your shell rc (or run `dvm setup`)".into()),
+    ));
+
+    // What a bare `docker` runs: the shim's choice only when the shim comes first.
+    if on_path_first {
+        String::new()
+    } else {
+        match first_docker {
+            Some(f) => format!(
+                "a bare `docker` runs {}, not dvm's shim; through the shim, ",
+                path_dirs[f].join("docker").display()
+            ),
+            None => "a bare `docker` finds nothing on PATH; through the shim, ".into(),
+        }
+    }
+}
+
+fn check_active(app: &App, bare_docker: &str, checks: &mut Vec<Check>) {
+    match dvm::active::active(&app.ctx, &app.store) {
+        Ok(active) => checks.push(check(
+            "active",
+            !active.missing,
+            match &active.client_path {
+                Some(p) => format!(
+                    "{bare_docker}docker runs {} ({})",
+                    p.display(),
+                    active.explain()
+                ),
+                None => format!(
+                    "{bare_docker}docker {} is selected ({}) but cannot run",
+                    active.requested.clone().unwrap_or_else(|| "system".into()),
+                    active.explain()
+                ),
+            },
+            Some(match &active.requested {
+                Some(r) if r != "system" => format!("dvm install {r}"),
+                _ => "dvm install latest && dvm use --global latest".into(),
+            }),
+        )),
+        Err(e) => checks.push(check(
+            "active",
+            false,
+            e.to_string(),
+            e.hint().map(str::to_owned),
+        )),
+    }
+}
+
+fn check_store(app: &App, checks: &mut Vec<Check>) {
+    for v in app.store.installed() {
+        let result = app.store.check_client(&v);
+        let ok = result == ClientCheck::Ok;
+        checks.push(check(
+            "store",
+            ok,
+            format!(
+                "{v}: {}",
+                match &result {
+                    ClientCheck::Ok => "sha256 matches the manifest".to_string(),
+                    ClientCheck::Modified { .. } => "client changed since install".into(),
+                    ClientCheck::Missing => "client missing".into(),
+                    ClientCheck::ManifestUnreadable { reason } => reason.clone(),
+                }
+            ),
+            Some(app.store.reinstall_command(&v)),
+        ));
+    }
+}
+
+fn check_config(app: &App, checks: &mut Vec<Check>) {
+    let user_file = app.layout.config_file();
+    let settings = Settings::load(&app.ctx, &app.layout)
+        .and_then(|settings| settings.require_trusted_project().map(|()| settings));
+    checks.push(match settings {
+        Ok(settings) => {
+            let files: Vec<String> = std::iter::once(user_file)
+                .filter(|f| f.is_file())
+                .chain(settings.project_file)
+                .map(|f| f.display().to_string())
+                .collect();
+            let detail = if files.is_empty() {
+                "no settings file; defaults and environment only".to_string()
+            } else {
+                format!("settings read from {}", files.join(" and "))
+            };
+            check("config", true, detail, None)
+        }
+        Err(e) => check(
+            "config",
+            false,
+            e.to_string(),
+            Some(e.hint().unwrap_or("fix the file it names").to_owned()),
+        ),
+    });
+}
+
+fn check_permissions(app: &App, checks: &mut Vec<Check>) {
+    let open = app.store.writable_by_others(true);
+    if open.is_empty() {
+        checks.push(check(
+            "permissions",
+            true,
+            "no dvm folder, shim or client is writable by others".into(),
+            None,
+        ));
+    }
+    for path in open {
+        checks.push(check(
+            "permissions",
+            false,
+            format!(
+                "{} is writable by others, who could replace the docker you run",
+                path.display()
+            ),
+            Some(format!("chmod go-w {}", path.display())),
+        ));
+    }
 }
 
 /// For `dvm doctor --network`: does each configured base answer?

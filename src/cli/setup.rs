@@ -173,7 +173,15 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             return Ok(1);
         }
     }
-    for rc in &pending {
+    append_lines(app, &pending)?;
+    app.out
+        .info("open a new shell (or eval the line above) to start using dvm");
+    Ok(0)
+}
+
+/// Appends each rc file's line, creating the file (and its folder) where needed.
+fn append_lines(app: &App, pending: &[RcFile]) -> Result<()> {
+    for rc in pending {
         let path = &rc.path;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_path("create", dir)?;
@@ -186,7 +194,5 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         writeln!(file, "\n# dvm: docker version manager\n{}", rc.line).with_path("write", path)?;
         app.out.info(format!("updated {}", path.display()));
     }
-    app.out
-        .info("open a new shell (or eval the line above) to start using dvm");
-    Ok(0)
+    Ok(())
 }
