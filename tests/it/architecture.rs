@@ -96,7 +96,7 @@ fn code_lines(text: &str) -> Vec<String> {
                         }
                         code.push_str("' '");
                     } else if rest.starts_with('\\') {
-                        while let Some(n) = chars.next() {
+                        for n in chars.by_ref() {
                             if n == '\'' {
                                 break;
                             }
