@@ -54,7 +54,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         .env(VERSION_VAR, &selected)
         .current_dir(&app.ctx.cwd);
     let not_run = |e: std::io::Error| {
-        super::output::print_error(
+        app.out.error(
             &Error::not_found(format!("cannot run {}: {e}", program.to_string_lossy()))
                 .with_hint("check the command name and that it is on PATH"),
         );

@@ -69,7 +69,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         &exe.display().to_string(),
         args.use_on_cd,
     );
-    print!("{text}");
+    app.out.raw(&text);
     Ok(0)
 }
 

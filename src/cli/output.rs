@@ -2,17 +2,22 @@
 //! terminal (and never with NO_COLOR or `--color never`).
 
 use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
 
 use dvm::context::Context;
 use dvm::error::Error;
 
 use super::ColorChoice;
 
+/// Where a command writes: results to `out` (stdout), messages to `err` (stderr). Commands
+/// write only through this, so a test can hand it buffers and read what a command said.
 pub struct Output {
     color: bool,
     quiet: bool,
     /// Progress bars only when stderr is a terminal.
     pub progress: bool,
+    out: Mutex<Box<dyn Write + Send>>,
+    err: Mutex<Box<dyn Write + Send>>,
 }
 
 impl Output {
@@ -30,6 +35,28 @@ impl Output {
             color,
             quiet,
             progress: ctx.stderr_is_terminal && !quiet,
+            out: Mutex::new(Box::new(std::io::stdout())),
+            err: Mutex::new(Box::new(std::io::stderr())),
+        }
+    }
+
+    /// Output into the given writers: no colour, no progress bars.
+    #[cfg(test)]
+    pub fn to_writers(out: Box<dyn Write + Send>, err: Box<dyn Write + Send>, quiet: bool) -> Self {
+        Output {
+            color: false,
+            quiet,
+            progress: false,
+            out: Mutex::new(out),
+            err: Mutex::new(err),
+        }
+    }
+
+    fn write(stream: &Mutex<Box<dyn Write + Send>>, text: &str) {
+        // A closed pipe or a poisoned lock loses the line; a command's result does not change.
+        if let Ok(mut w) = stream.lock() {
+            let _ = w.write_all(text.as_bytes());
+            let _ = w.flush();
         }
     }
 
@@ -57,18 +84,28 @@ impl Output {
     /// A status line on stderr (suppressed by --quiet).
     pub fn info(&self, text: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", text.as_ref());
+            Self::write(&self.err, &format!("{}\n", text.as_ref()));
         }
     }
 
     pub fn warn(&self, text: impl AsRef<str>) {
-        eprintln!("{} {}", self.yellow("dvm: warning:"), text.as_ref());
+        let line = format!("{} {}\n", self.yellow("dvm: warning:"), text.as_ref());
+        Self::write(&self.err, &line);
+    }
+
+    /// An error with its hint, on stderr.
+    pub fn error(&self, e: &Error) {
+        Self::write(&self.err, &error_text(e));
     }
 
     /// A result line on stdout.
     pub fn line(&self, text: impl AsRef<str>) {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{}", text.as_ref());
+        Self::write(&self.out, &format!("{}\n", text.as_ref()));
+    }
+
+    /// Text for stdout exactly as given (a script for `eval`).
+    pub fn raw(&self, text: &str) {
+        Self::write(&self.out, text);
     }
 
     pub fn json<T: serde::Serialize>(&self, value: &T) -> dvm::Result<()> {
@@ -79,11 +116,15 @@ impl Output {
     }
 }
 
+/// An error that ended the command, before any [`Output`] exists or after it is gone.
 pub fn print_error(e: &Error) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "dvm: error: {e}");
-    if let Some(hint) = e.hint() {
-        let _ = writeln!(err, "  hint: {hint}");
+    let _ = std::io::stderr().lock().write_all(error_text(e).as_bytes());
+}
+
+fn error_text(e: &Error) -> String {
+    match e.hint() {
+        Some(hint) => format!("dvm: error: {e}\n  hint: {hint}\n"),
+        None => format!("dvm: error: {e}\n"),
     }
 }
 
@@ -119,5 +160,61 @@ pub fn shell_set_var(shell: super::Shell, name: &str, value: Option<&str>) -> St
         (Fish, None) => format!("set -e {name}"),
         (Powershell, Some(v)) => format!("$env:{name} = {}", shell_quote(shell, v)),
         (Powershell, None) => format!("Remove-Item Env:{name} -ErrorAction SilentlyContinue"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// A writer whose bytes the test can read afterwards.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    #[test]
+    fn results_go_to_stdout_and_messages_to_stderr() {
+        let (out, err) = (Captured::default(), Captured::default());
+        let o = Output::to_writers(Box::new(out.clone()), Box::new(err.clone()), false);
+        o.line("1.12.6");
+        o.info("installed docker 1.12.6");
+        o.warn("careful");
+        o.error(
+            &Error::not_found("docker 1.12.6 is not installed").with_hint("dvm install 1.12.6"),
+        );
+        assert_eq!(out.text(), "1.12.6\n");
+        assert_eq!(
+            err.text(),
+            "installed docker 1.12.6\ndvm: warning: careful\n\
+             dvm: error: docker 1.12.6 is not installed\n  hint: dvm install 1.12.6\n"
+        );
+    }
+
+    #[test]
+    fn quiet_keeps_results_warnings_and_errors() {
+        let (out, err) = (Captured::default(), Captured::default());
+        let o = Output::to_writers(Box::new(out.clone()), Box::new(err.clone()), true);
+        o.info("resolved");
+        o.line("ok");
+        o.warn("w");
+        assert_eq!(out.text(), "ok\n");
+        assert_eq!(err.text(), "dvm: warning: w\n");
     }
 }
