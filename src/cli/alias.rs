@@ -7,6 +7,7 @@ use dvm::select::resolve::{Origin, VERSION_VAR};
 use dvm::select::version::{VersionSpec, is_alias_name};
 
 use super::App;
+use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
 pub struct AliasArgs {
@@ -33,7 +34,7 @@ pub struct AliasesArgs {
     pub json: bool,
 }
 
-pub fn run_alias(app: &App, args: AliasArgs) -> Result<i32> {
+pub fn run_alias(app: &App, args: AliasArgs) -> Result<ExitStatus> {
     if !is_alias_name(&args.name) {
         return Err(Error::usage(format!("'{}' cannot be an alias name", args.name))
             .with_hint("start with a letter; use letters, digits, '-', '_' or '.'; not latest/stable/system"));
@@ -41,10 +42,10 @@ pub fn run_alias(app: &App, args: AliasArgs) -> Result<i32> {
     let spec = super::parse_spec(&args.version)?;
     app.store.set_alias(&args.name, &spec)?;
     app.out.info(format!("{} -> {spec}", args.name));
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
-pub fn run_unalias(app: &App, args: UnaliasArgs) -> Result<i32> {
+pub fn run_unalias(app: &App, args: UnaliasArgs) -> Result<ExitStatus> {
     let alias = VersionSpec::Alias(args.name.clone());
     if !args.force {
         // The selections dvm can see; version files elsewhere are the user's to check.
@@ -82,20 +83,20 @@ pub fn run_unalias(app: &App, args: UnaliasArgs) -> Result<i32> {
         return Err(Error::not_found(format!("no alias named '{}'", args.name)));
     }
     app.out.info(format!("removed alias {}", args.name));
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
-pub fn run_aliases(app: &App, args: AliasesArgs) -> Result<i32> {
+pub fn run_aliases(app: &App, args: AliasesArgs) -> Result<ExitStatus> {
     let aliases = app.store.aliases()?;
     if args.json {
         let list: Vec<_> = aliases
             .iter()
             .map(|(n, s)| serde_json::json!({ "name": n, "version": s.to_string() }))
             .collect();
-        return app.out.json(&list).map(|_| 0);
+        return app.out.json(&list).map(|()| ExitStatus::Success);
     }
     for (name, spec) in aliases {
         app.out.line(format!("{name} -> {spec}"));
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

@@ -3,6 +3,7 @@
 use dvm::error::Result;
 
 use super::App;
+use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,7 +19,7 @@ pub enum Action {
     Clean,
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     match args.action {
         Action::Dir => app.out.line(app.layout.cache.display().to_string()),
         Action::Clean => {
@@ -34,5 +35,5 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             }
         }
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

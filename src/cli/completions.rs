@@ -9,6 +9,7 @@ use clap::CommandFactory;
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{CompleteEnv, Shells};
 
+use super::exit::ExitStatus;
 use dvm::context::Context;
 use dvm::error::{Error, Result};
 use dvm::layout::Layout;
@@ -27,7 +28,7 @@ pub struct Args {
 }
 
 /// Prints the registration script for `args.shell`: it asks dvm for candidates at each <TAB>.
-pub fn run(args: &Args) -> Result<i32> {
+pub fn run(args: &Args) -> Result<ExitStatus> {
     let name = args.shell.to_string();
     let shells = Shells::builtins();
     let shell = shells.completer(&name).ok_or_else(|| {
@@ -48,7 +49,7 @@ pub fn run(args: &Args) -> Result<i32> {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`dvm completions bash | head`) is not an error worth reporting.
     let _ = stdout.write_all(&script).and_then(|()| stdout.flush());
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 /// How the script calls dvm back: as dvm was called now, made absolute when it was a relative

@@ -6,6 +6,7 @@ use dvm::config::{self, KEYS, PROJECT_FILE, ProjectTrust, Settings, env_var_name
 use dvm::error::{Error, Result};
 
 use super::App;
+use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -48,7 +49,7 @@ pub enum Action {
     },
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let user_file = app.layout.config_file();
     let target = |project: bool| -> PathBuf {
         if project {
@@ -68,7 +69,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             let settings = Settings::load(&app.ctx, &app.layout)?;
             match settings.get(&key) {
                 Some(v) => app.out.line(v),
-                None => return Ok(1),
+                None => return Ok(ExitStatus::CheckFailed),
             }
         }
         Action::Set {
@@ -114,7 +115,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         }
         Action::List { json } => list(app, json)?,
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 /// `dvm config list`: every setting with its effective value and where it comes from.

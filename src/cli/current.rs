@@ -3,6 +3,7 @@
 use dvm::error::{Error, Result};
 use dvm::select::resolve::VERSION_VAR;
 
+use super::exit::ExitStatus;
 use super::output::shell_set_var;
 use super::{App, Shell};
 
@@ -16,7 +17,7 @@ pub struct Args {
     pub shell_eval: Option<Shell>,
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     if let Some(shell) = args.shell_eval {
         // The cd hook: follow the nearest version file, ignoring what the shell already set.
         let found = dvm::select::resolve::nearest_version_file(&app.ctx.cwd)
@@ -24,14 +25,14 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         let value = found.map(|r| r.spec.to_string());
         app.out
             .line(shell_set_var(shell, VERSION_VAR, value.as_deref()));
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     let active = dvm::active::active(&app.ctx, &app.store)?;
     let problem = active.not_runnable();
     if args.json {
         // The JSON says what is missing; the exit code agrees with the human form.
         app.out.json(&active)?;
-        return Ok(problem.map_or(0, |e| e.kind().exit_code()));
+        return Ok(problem.map_or(ExitStatus::Success, |e| ExitStatus::Failed(e.kind())));
     }
     if let Some(e) = problem {
         return Err(e);
@@ -41,5 +42,5 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         active.version.as_deref().unwrap_or("system"),
         active.explain()
     ));
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

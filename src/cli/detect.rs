@@ -8,6 +8,7 @@ use dvm::install::InstallOptions;
 use dvm::select::resolve::VERSION_VAR;
 use dvm::select::version::{DockerVersion, VersionSpec};
 
+use super::exit::ExitStatus;
 use super::output::{shell_quote, shell_set_var};
 use super::{App, Shell};
 
@@ -55,7 +56,7 @@ struct Saved {
     path: String,
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let target = DaemonTarget::from_context(&app.ctx)?;
     let daemon = dvm::detect::query_target(&target, Timeouts::default())?;
     let quiet_mode = args.print || args.json;
@@ -77,7 +78,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     }
     if args.print {
         emit(app, &args, &v.to_string());
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     // --json alone only reports; every other mode installs the choice.
     let mut installed_now = false;
@@ -104,7 +105,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             .map_err(|e| Error::internal(format!("cannot encode JSON: {e}")))?;
         emit(app, &args, &text);
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 /// Saves the installed choice as --global or --local asks, else uses it in this shell or says

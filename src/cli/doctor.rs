@@ -8,6 +8,7 @@ use dvm::store::ClientCheck;
 
 use super::App;
 use super::args::{SourceArgs, remote_setup};
+use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,7 +37,7 @@ fn check(name: &'static str, ok: bool, detail: String, fix: Option<String>) -> C
     }
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let mut checks = Vec::new();
     check_shim(app, &mut checks);
     let bare_docker = check_path(app, &mut checks);
@@ -72,7 +73,11 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             }
         }
     }
-    Ok(if healthy { 0 } else { 1 })
+    Ok(if healthy {
+        ExitStatus::Success
+    } else {
+        ExitStatus::CheckFailed
+    })
 }
 
 fn check_shim(app: &App, checks: &mut Vec<Check>) {

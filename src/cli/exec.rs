@@ -9,6 +9,7 @@ use dvm::error::{Error, Result};
 use dvm::select::resolve::VERSION_VAR;
 
 use super::App;
+use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,10 +21,7 @@ pub struct Args {
     pub command: Vec<OsString>,
 }
 
-/// Like `env` and shells: the command could not be run at all.
-const COMMAND_NOT_RUN: i32 = 127;
-
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let spec = super::parse_spec(&args.version)?;
     let spec = app.store.resolve_alias(&spec)?;
     // `system` needs no folder of its own: the shims hand over to it when told to.
@@ -58,7 +56,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
             &Error::not_found(format!("cannot run {}: {e}", program.to_string_lossy()))
                 .with_hint("check the command name and that it is on PATH"),
         );
-        COMMAND_NOT_RUN
+        ExitStatus::CommandNotRun
     };
     #[cfg(unix)]
     {
@@ -68,7 +66,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     #[cfg(not(unix))]
     {
         match cmd.status() {
-            Ok(status) => Ok(status.code().unwrap_or(1)),
+            Ok(status) => Ok(ExitStatus::Child(status.code().unwrap_or(1))),
             Err(e) => Ok(not_run(e)),
         }
     }

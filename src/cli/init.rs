@@ -2,6 +2,7 @@
 
 use dvm::error::{Error, Result};
 
+use super::exit::ExitStatus;
 use super::output::escape_single_quoted;
 use super::{App, Shell};
 
@@ -58,7 +59,7 @@ pub fn render(shell: Shell, shims: &str, exe: &str, use_on_cd: bool) -> String {
         .join(&shims)
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     app.ensure_shim()?;
     let exe = std::env::current_exe()
         .map_err(|e| Error::internal(format!("cannot find the dvm executable: {e}")))?;
@@ -70,7 +71,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         args.use_on_cd,
     );
     app.out.raw(&text);
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 #[cfg(test)]

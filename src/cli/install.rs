@@ -8,6 +8,7 @@ use dvm::install::{InstallOptions, InstallReport};
 use dvm::select::version::DockerVersion;
 
 use super::App;
+use super::exit::ExitStatus;
 use super::render::installed_line;
 
 #[derive(clap::Args)]
@@ -34,17 +35,17 @@ pub struct Args {
     pub if_auto_install: bool,
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     if args.if_auto_install {
         match Settings::load(&app.ctx, &app.layout) {
             Ok(settings) if settings.auto_install() => {}
-            Ok(_) => return Ok(1),
+            Ok(_) => return Ok(ExitStatus::CheckFailed),
             Err(e) => {
                 // The shim then reports the missing version as usual.
                 app.out.warn(format!(
                     "auto-install is off because the settings cannot be read: {e}"
                 ));
-                return Ok(1);
+                return Ok(ExitStatus::CheckFailed);
             }
         }
     }
@@ -89,7 +90,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     };
     app.ensure_shim()?;
     render(app, &report);
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 fn render(app: &App, report: &InstallReport) {

@@ -6,6 +6,7 @@ use dvm::error::Result;
 use dvm::trust::VerifiedBy;
 
 use super::App;
+use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,7 +28,7 @@ struct Entry {
     api_version: Option<String>,
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let installed = app.store.installed();
     // A broken version file must not hide the list; the marker is just absent then.
     let active = dvm::active::active(&app.ctx, &app.store)
@@ -61,12 +62,12 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         .collect();
     if args.json {
         app.out.json(&entries)?;
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     if entries.is_empty() {
         app.out
             .info("no docker versions installed; try: dvm install latest (or dvm ls-remote)");
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     let width = entries.iter().map(|e| e.version.len()).max().unwrap_or(0);
     for e in &entries {
@@ -78,5 +79,5 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         let line = if e.active { app.out.green(&line) } else { line };
         app.out.line(line.trim_end());
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

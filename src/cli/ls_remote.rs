@@ -9,6 +9,7 @@ use dvm::select::version::DockerVersion;
 
 use super::App;
 use super::args::{SourceArgs, remote_setup};
+use super::exit::ExitStatus;
 use super::render::api_version_of;
 
 #[derive(clap::Args)]
@@ -38,7 +39,7 @@ struct VersionEntry {
     sources: Vec<SourceEntry>,
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let filter = match &args.version {
         Some(text) => Some(app.store.resolve_alias(&super::parse_spec(text)?)?),
         None => None,
@@ -84,7 +85,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     }
     if args.json {
         app.out.json(&versions)?;
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     if versions.is_empty() {
         return Err(match &filter {
@@ -105,5 +106,5 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         }
         app.out.line(line);
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

@@ -2,6 +2,7 @@
 
 use clap::CommandFactory;
 
+use super::exit::ExitStatus;
 use dvm::error::{Error, Result};
 
 #[derive(clap::Args)]
@@ -10,7 +11,7 @@ pub struct Args {
     pub command: Option<String>,
 }
 
-pub fn run(args: &Args) -> Result<i32> {
+pub fn run(args: &Args) -> Result<ExitStatus> {
     let mut dvm = super::Cli::command().disable_help_subcommand(true);
     // Building fills in the names subcommand pages use ("dvm-install", "dvm install").
     dvm.build();
@@ -34,5 +35,5 @@ pub fn run(args: &Args) -> Result<i32> {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`dvm man | head`) is not an error worth reporting.
     let _ = stdout.write_all(&page).and_then(|()| stdout.flush());
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

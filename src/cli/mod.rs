@@ -10,6 +10,7 @@ mod current;
 mod detect;
 mod doctor;
 mod exec;
+mod exit;
 mod init;
 mod install;
 mod ls;
@@ -32,6 +33,7 @@ use dvm::layout::Layout;
 use dvm::store::Store;
 
 pub use completions::serve_completion_request;
+use exit::ExitStatus;
 pub use output::Output;
 
 const AFTER_HELP: &str = "\
@@ -208,7 +210,7 @@ pub fn main() -> i32 {
     let quiet = cli.quiet;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(ctx, cli)));
     match result {
-        Ok(Ok(code)) => code,
+        Ok(Ok(status)) => status.code(),
         Ok(Err(e)) => {
             output::print_error(&e);
             e.exit_code()
@@ -239,7 +241,7 @@ fn parse_command_line() -> std::result::Result<Cli, i32> {
     }
 }
 
-fn run(ctx: Context, cli: Cli) -> Result<i32> {
+fn run(ctx: Context, cli: Cli) -> Result<ExitStatus> {
     if let Command::Completions(args) = &cli.command {
         return completions::run(args);
     }

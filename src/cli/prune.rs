@@ -4,6 +4,7 @@ use dvm::error::Result;
 use dvm::prune::{FileKind, KeepReason, PruneOptions, PruneReport, SECONDS_PER_DAY};
 
 use super::App;
+use super::exit::ExitStatus;
 
 /// How the command decides, for `dvm prune --help`.
 pub const AFTER_HELP: &str = "\
@@ -34,7 +35,7 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let now = dvm::fsutil::now_unix();
     let report = dvm::prune::prune(
         &app.ctx,
@@ -50,7 +51,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     } else {
         render(app, &report, now);
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 fn render(app: &App, report: &PruneReport, now: u64) {

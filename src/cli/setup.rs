@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use dvm::error::{Error, IoContext, Result};
 
+use super::exit::ExitStatus;
 use super::{App, Shell};
 
 #[derive(clap::Args)]
@@ -103,7 +104,7 @@ fn rc_files_in_use(app: &App, home: &Path) -> Vec<RcFile> {
         .collect()
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     for dir in [
         app.layout.versions_dir(),
         app.layout.shims_dir(),
@@ -131,20 +132,20 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         {
             app.out.line(format!("{}: {}", rc.path.display(), rc.line));
         }
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     let pending: Vec<_> = rc_files.into_iter().filter(|rc| !rc.loads_dvm()).collect();
     if pending.is_empty() {
         app.out
             .info("your shells already load dvm; nothing to change");
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     if args.no_modify_path {
         app.out.info("add these lines to load dvm in your shells:");
         for rc in &pending {
             app.out.line(format!("{}: {}", rc.path.display(), rc.line));
         }
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     app.out.info("dvm setup will add:");
     for rc in &pending {
@@ -170,13 +171,13 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
         let _ = std::io::stdin().lock().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             app.out.info("nothing changed");
-            return Ok(1);
+            return Ok(ExitStatus::CheckFailed);
         }
     }
     append_lines(app, &pending)?;
     app.out
         .info("open a new shell (or eval the line above) to start using dvm");
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 /// Appends each rc file's line, creating the file (and its folder) where needed.

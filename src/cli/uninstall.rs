@@ -5,6 +5,7 @@ use clap_complete::ArgValueCandidates;
 use dvm::error::Result;
 
 use super::App;
+use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -17,10 +18,10 @@ pub struct Args {
     pub force: bool,
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let requested = super::parse_spec(&args.version)?;
     let v = dvm::uninstall::select(&app.store, &requested, args.force)?;
     dvm::uninstall::remove(&app.store, &v)?;
     app.out.info(format!("uninstalled docker {v}"));
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

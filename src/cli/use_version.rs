@@ -7,6 +7,7 @@ use dvm::error::{Error, Result};
 use dvm::select::resolve::VERSION_VAR;
 use dvm::select::version::VersionSpec;
 
+use super::exit::ExitStatus;
 use super::output::shell_set_var;
 use super::{App, Shell};
 
@@ -52,12 +53,12 @@ fn checked_spec(app: &App, text: &str) -> Result<VersionSpec> {
     Ok(spec)
 }
 
-pub fn run_use(app: &App, args: UseArgs) -> Result<i32> {
+pub fn run_use(app: &App, args: UseArgs) -> Result<ExitStatus> {
     let spec = checked_spec(app, &args.version)?;
     app.ensure_shim()?;
     if args.global {
         set_global(app, &spec)?;
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     let Some(shell) = args.shell_eval else {
         return Err(Error::usage(
@@ -78,14 +79,14 @@ pub fn run_use(app: &App, args: UseArgs) -> Result<i32> {
         .unwrap_or(value);
     app.out
         .info(format!("now using docker {shown} in this shell"));
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
-pub fn run_default(app: &App, args: DefaultArgs) -> Result<i32> {
+pub fn run_default(app: &App, args: DefaultArgs) -> Result<ExitStatus> {
     let spec = checked_spec(app, &args.version)?;
     app.ensure_shim()?;
     set_global(app, &spec)?;
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 fn set_global(app: &App, spec: &VersionSpec) -> Result<()> {
@@ -100,10 +101,10 @@ fn set_global(app: &App, spec: &VersionSpec) -> Result<()> {
     Ok(())
 }
 
-pub fn run_local(app: &App, args: LocalArgs) -> Result<i32> {
+pub fn run_local(app: &App, args: LocalArgs) -> Result<ExitStatus> {
     let spec = checked_spec(app, &args.version)?;
     let path = app.ctx.cwd.join(".docker-version");
     dvm::fsutil::write_atomic(&path, format!("{spec}\n").as_bytes())?;
     app.out.info(format!("wrote {} ({spec})", path.display()));
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

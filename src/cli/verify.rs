@@ -4,6 +4,7 @@ use dvm::error::{Error, Result};
 use dvm::store::ClientCheck;
 
 use super::App;
+use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -11,7 +12,7 @@ pub struct Args {
     pub version: Option<String>,
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let versions = match &args.version {
         Some(text) => {
             let spec = app.store.resolve_alias(&super::parse_spec(text)?)?;
@@ -52,5 +53,5 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
                 .with_hint("reinstall each with the command shown beside it"),
         );
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

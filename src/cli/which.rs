@@ -5,6 +5,7 @@ use clap_complete::ArgValueCandidates;
 use dvm::error::{Error, Result};
 
 use super::App;
+use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -16,7 +17,7 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(app: &App, args: Args) -> Result<i32> {
+pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let (version, path) = match &args.version {
         Some(text) => {
             let spec = super::parse_spec(text)?;
@@ -49,7 +50,7 @@ pub fn run(app: &App, args: Args) -> Result<i32> {
     } else {
         app.out.line(path.display().to_string());
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 fn system_client(app: &App) -> Result<(String, std::path::PathBuf)> {
