@@ -10,6 +10,7 @@ use super::App;
 use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  dvm alias legacy 1.12.6")]
 pub struct AliasArgs {
     /// The alias name (a letter first, then letters, digits, - _ .).
     pub name: String,
@@ -19,6 +20,7 @@ pub struct AliasArgs {
 }
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  dvm unalias legacy")]
 pub struct UnaliasArgs {
     #[arg(add = ArgValueCandidates::new(super::completions::alias_names))]
     pub name: String,
@@ -28,6 +30,7 @@ pub struct UnaliasArgs {
 }
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  dvm aliases")]
 pub struct AliasesArgs {
     /// Print JSON: [{"name": ..., "version": ...}].
     #[arg(long)]

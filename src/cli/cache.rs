@@ -6,6 +6,7 @@ use super::App;
 use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dvm cache dir\n  dvm cache clean")]
 pub struct Args {
     #[command(subcommand)]
     pub action: Action,

@@ -21,6 +21,7 @@ const COMPLETE_VAR: &str = "DVM_COMPLETE";
 const BIN: &str = "dvm";
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  dvm completions zsh > ~/.zfunc/_dvm")]
 pub struct Args {
     /// bash, zsh, fish, powershell or elvish.
     #[arg(value_enum)]

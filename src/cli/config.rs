@@ -9,6 +9,9 @@ use super::App;
 use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  dvm config list\n  dvm config set mirror https://mirror.example\n  dvm config get retries"
+)]
 pub struct Args {
     #[command(subcommand)]
     pub action: Action,

@@ -8,6 +8,7 @@ use super::output::shell_set_var;
 use super::{App, Shell};
 
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dvm current\n  dvm current --json")]
 pub struct Args {
     /// Print JSON (schema in the README).
     #[arg(long)]

@@ -13,6 +13,9 @@ use super::output::{shell_quote, shell_set_var};
 use super::{App, Shell};
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  dvm detect\n  dvm detect --print\n  DOCKER_HOST=tcp://old-host:2376 dvm detect --global"
+)]
 pub struct Args {
     /// Only print the chosen version: installs and changes nothing, so it cannot be combined
     /// with --global or --local.

@@ -11,6 +11,7 @@ use super::args::{SourceArgs, remote_setup};
 use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dvm doctor\n  dvm doctor --json --network")]
 pub struct Args {
     /// Print JSON: {"healthy": bool, "checks": [{"name", "ok", "detail", "fix"}]}.
     #[arg(long)]

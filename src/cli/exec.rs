@@ -12,6 +12,7 @@ use super::App;
 use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  dvm exec 1.12.6 -- docker version")]
 pub struct Args {
     /// The version whose client comes first on PATH.
     #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases))]

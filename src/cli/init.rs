@@ -7,6 +7,9 @@ use super::output::escape_single_quoted;
 use super::{App, Shell};
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  eval \"$(dvm init bash)\"      # ~/.bashrc\n  eval \"$(dvm init zsh)\"       # ~/.zshrc\n  dvm init fish | source        # ~/.config/fish/config.fish\n  dvm init powershell | Out-String | Invoke-Expression"
+)]
 pub struct Args {
     /// bash, zsh, fish or powershell.
     #[arg(value_enum)]

@@ -12,6 +12,9 @@ use super::exit::ExitStatus;
 use super::render::installed_line;
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  dvm install 1.12.6\n  dvm install 17.3 --source static\n  dvm install 1.12.6 --source yum --distro fedora/24\n  dvm install --from ./docker-17.03.0-ce.tgz\n  dvm install --from https://mirror.example/docker-1.12.6.tgz --as 1.12.6"
+)]
 pub struct Args {
     /// The version to install: 1.12.6, 20.10, 17.3, latest, 23.0.0-rc.1.
     pub version: Option<String>,

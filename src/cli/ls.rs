@@ -9,6 +9,7 @@ use super::App;
 use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dvm ls\n  dvm ls --json")]
 pub struct Args {
     /// Print JSON (schema in the README).
     #[arg(long)]

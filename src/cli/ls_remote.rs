@@ -13,6 +13,9 @@ use super::exit::ExitStatus;
 use super::render::api_version_of;
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  dvm ls-remote\n  dvm ls-remote 20.10 --json\n  dvm ls-remote --source static --channel test"
+)]
 pub struct Args {
     /// Only versions matching this spec (1.12, 20.10, latest).
     pub version: Option<String>,

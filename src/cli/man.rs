@@ -6,6 +6,9 @@ use super::exit::ExitStatus;
 use dvm::error::{Error, Result};
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  dvm man > ~/.local/share/man/man1/dvm.1\n  dvm man install | man -l -"
+)]
 pub struct Args {
     /// A subcommand, for its own page (dvm-install(1)); dvm(1) when omitted.
     pub command: Option<String>,

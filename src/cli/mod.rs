@@ -79,90 +79,51 @@ pub enum Shell {
 #[derive(Subcommand)]
 pub enum Command {
     /// Install a docker client: `dvm install 20.10`, or `dvm install --from FILE|URL`.
-    #[command(
-        after_help = "Examples:\n  dvm install 1.12.6\n  dvm install 17.3 --source static\n  dvm install 1.12.6 --source yum --distro fedora/24\n  dvm install --from ./docker-17.03.0-ce.tgz\n  dvm install --from https://mirror.example/docker-1.12.6.tgz --as 1.12.6"
-    )]
     Install(install::Args),
     /// Remove an installed version: `dvm uninstall 1.12.6`.
-    #[command(after_help = "Example:\n  dvm uninstall 1.12.6")]
     Uninstall(uninstall::Args),
     /// List installed versions, marking the active one and the default.
-    #[command(after_help = "Examples:\n  dvm ls\n  dvm ls --json")]
     Ls(ls::Args),
     /// List versions available for download.
-    #[command(
-        name = "ls-remote",
-        after_help = "Examples:\n  dvm ls-remote\n  dvm ls-remote 20.10 --json\n  dvm ls-remote --source static --channel test"
-    )]
+    #[command(name = "ls-remote")]
     LsRemote(ls_remote::Args),
     /// Use a version in this shell (`--global` sets the default for every shell).
-    #[command(
-        after_help = "Examples:\n  dvm use 1.12.6\n  dvm use --global 20.10\n  dvm use system"
-    )]
     Use(use_version::UseArgs),
     /// Set the global default version (same as `dvm use --global`).
-    #[command(after_help = "Example:\n  dvm default 20.10")]
     Default(use_version::DefaultArgs),
     /// Pin the current folder: writes `.docker-version` here.
-    #[command(after_help = "Example:\n  dvm local 1.12")]
     Local(use_version::LocalArgs),
     /// Show the version `docker` runs here, and why.
-    #[command(after_help = "Examples:\n  dvm current\n  dvm current --json")]
     Current(current::Args),
     /// Print the path of a version's client (the active one by default).
-    #[command(after_help = "Examples:\n  dvm which\n  dvm which 1.12")]
     Which(which::Args),
     /// Run a command with a version's client first on PATH.
-    #[command(after_help = "Example:\n  dvm exec 1.12.6 -- docker version")]
     Exec(exec::Args),
     /// Print the shell integration, for eval in your shell's rc file.
-    #[command(
-        after_help = "Examples:\n  eval \"$(dvm init bash)\"      # ~/.bashrc\n  eval \"$(dvm init zsh)\"       # ~/.zshrc\n  dvm init fish | source        # ~/.config/fish/config.fish\n  dvm init powershell | Out-String | Invoke-Expression"
-    )]
     Init(init::Args),
     /// Ask the Docker daemon for its API version and use the matching client.
-    #[command(
-        after_help = "Examples:\n  dvm detect\n  dvm detect --print\n  DOCKER_HOST=tcp://old-host:2376 dvm detect --global"
-    )]
     Detect(detect::Args),
     /// Create dvm's folders, place the shim and add the shell integration to your rc files.
-    #[command(
-        after_help = "Examples:\n  dvm setup\n  dvm setup --yes\n  dvm setup --no-modify-path"
-    )]
     Setup(setup::Args),
     /// Check the installation and say how to fix each problem.
-    #[command(after_help = "Examples:\n  dvm doctor\n  dvm doctor --json --network")]
     Doctor(doctor::Args),
     /// Re-check installed clients against the sha256 recorded at install time.
-    #[command(after_help = "Examples:\n  dvm verify\n  dvm verify 1.12.6")]
     Verify(verify::Args),
     /// Name a version: `dvm alias work 1.12.6`, then `dvm use work`.
-    #[command(after_help = "Example:\n  dvm alias legacy 1.12.6")]
     Alias(alias::AliasArgs),
     /// Remove an alias.
-    #[command(after_help = "Example:\n  dvm unalias legacy")]
     Unalias(alias::UnaliasArgs),
     /// List aliases.
-    #[command(after_help = "Example:\n  dvm aliases")]
     Aliases(alias::AliasesArgs),
     /// Read and write settings (config.toml).
-    #[command(
-        after_help = "Examples:\n  dvm config list\n  dvm config set mirror https://mirror.example\n  dvm config get retries"
-    )]
     Config(config::Args),
     /// Downloaded archives and listings: `dvm cache dir`, `dvm cache clean`.
-    #[command(after_help = "Examples:\n  dvm cache dir\n  dvm cache clean")]
     Cache(cache::Args),
     /// Print shell completions.
-    #[command(after_help = "Example:\n  dvm completions zsh > ~/.zfunc/_dvm")]
     Completions(completions::Args),
     /// Remove versions installed long ago and cached downloads nothing needs.
-    #[command(after_help = prune::AFTER_HELP)]
     Prune(prune::Args),
     /// Print the manual page (roff): `dvm man > dvm.1`, or one command's: `dvm man install`.
-    #[command(
-        after_help = "Examples:\n  dvm man > ~/.local/share/man/man1/dvm.1\n  dvm man install | man -l -"
-    )]
     Man(man::Args),
 }
 

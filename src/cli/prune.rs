@@ -23,6 +23,7 @@ Examples:
   dvm prune --days 30";
 
 #[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub struct Args {
     /// Remove versions installed at least this many days ago.
     #[arg(long, value_name = "N", default_value_t = 90)]

@@ -9,6 +9,7 @@ use super::exit::ExitStatus;
 use super::{App, Shell};
 
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dvm setup\n  dvm setup --yes\n  dvm setup --no-modify-path")]
 pub struct Args {
     /// Do not ask; make the changes.
     #[arg(long, short)]

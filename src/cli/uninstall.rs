@@ -8,6 +8,7 @@ use super::App;
 use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  dvm uninstall 1.12.6")]
 pub struct Args {
     /// The version to remove: an exact version, or a spec or alias that matches exactly one
     /// installed version.

@@ -12,6 +12,7 @@ use super::output::shell_set_var;
 use super::{App, Shell};
 
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dvm use 1.12.6\n  dvm use --global 20.10\n  dvm use system")]
 pub struct UseArgs {
     /// A version (1.12.6, 20.10), an alias, or `system`.
     #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]
@@ -25,6 +26,7 @@ pub struct UseArgs {
 }
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  dvm default 20.10")]
 pub struct DefaultArgs {
     /// A version (1.12.6, 20.10), an alias, or `system`.
     #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]
@@ -32,6 +34,7 @@ pub struct DefaultArgs {
 }
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  dvm local 1.12")]
 pub struct LocalArgs {
     /// A version (1.12.6, 20.10), an alias, or `system`.
     #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]

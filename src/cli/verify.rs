@@ -7,6 +7,7 @@ use super::App;
 use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dvm verify\n  dvm verify 1.12.6")]
 pub struct Args {
     /// One version; every installed version when omitted.
     pub version: Option<String>,

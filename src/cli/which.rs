@@ -8,6 +8,7 @@ use super::App;
 use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  dvm which\n  dvm which 1.12")]
 pub struct Args {
     /// A version or spec; the active version when omitted.
     #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]
