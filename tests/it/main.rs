@@ -12,6 +12,7 @@ mod completions;
 mod detect;
 mod detect_cli;
 mod e2e_real_client;
+mod error_snapshots;
 mod fetch;
 mod help;
 mod json_schema;
