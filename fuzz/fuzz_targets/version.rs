@@ -1,6 +1,6 @@
 //! Version and spec parsing: never panics, and whatever parses prints back to itself.
 #![no_main]
-use dvm::version::{DockerVersion, VersionSpec, is_alias_name};
+use dvm::select::version::{DockerVersion, VersionSpec, is_alias_name};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

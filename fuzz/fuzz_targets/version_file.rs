@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         } else {
             ".docker-version"
         });
-        match dvm::resolve::parse_version_file(path, data, tool_versions) {
+        match dvm::select::resolve::parse_version_file(path, data, tool_versions) {
             Ok(Some((_, line))) => assert!((1..=lines).contains(&line), "line {line} of {lines}"),
             Ok(None) => {}
             Err(e) => {
