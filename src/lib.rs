@@ -25,6 +25,7 @@ pub mod active;
 pub mod archive;
 pub mod config;
 pub mod context;
+pub mod daemon;
 pub mod detect;
 pub mod digest;
 pub mod error;

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use dvm::detect::{Choice, ChoiceReason, DaemonTarget, DaemonVersion, Timeouts};
+use dvm::detect::{ApiVersion, Choice, ChoiceReason, DaemonTarget, DaemonVersion, Timeouts};
 use dvm::error::{Error, Result};
 use dvm::install::InstallOptions;
 use dvm::select::resolve::VERSION_VAR;
@@ -63,13 +63,11 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let target = DaemonTarget::from_context(&app.ctx)?;
     let daemon = dvm::detect::query_target(&target, Timeouts::default())?;
     let quiet_mode = args.print || args.json;
-    if !quiet_mode {
-        describe_daemon(app, &target, &daemon);
-    }
     let known = known_releases(app, args.offline);
     let choice = dvm::detect::choose_client(&daemon, &known)?;
     let v = choice.version;
     if !quiet_mode {
+        describe_daemon(app, &target, &daemon, choice.daemon_api);
         app.out.info(format!(
             "chose docker {v}: {}",
             reason_text(&choice, &daemon)
@@ -165,13 +163,16 @@ fn emit(app: &App, args: &Args, text: &str) {
     }
 }
 
-/// One line about the daemon, on stderr.
-fn describe_daemon(app: &App, target: &DaemonTarget, daemon: &DaemonVersion) {
+/// One line about the daemon, on stderr. `api` is the API it speaks, which for a daemon
+/// that sent no `ApiVersion` comes from its release.
+fn describe_daemon(app: &App, target: &DaemonTarget, daemon: &DaemonVersion, api: ApiVersion) {
     let mut line = format!(
-        "daemon at {target}: Docker {} (API {}",
+        "daemon at {target}: Docker {} (API {api}",
         daemon.version.as_deref().unwrap_or("of unknown version"),
-        daemon.api_version
     );
+    if daemon.api_version.is_empty() {
+        line.push_str(", from its release: it sent no ApiVersion");
+    }
     if let Some(min) = &daemon.min_api_version {
         line.push_str(&format!(", accepts API {min} and newer"));
     }

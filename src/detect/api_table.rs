@@ -4,48 +4,14 @@
 //! `20.10.24` under `20.10`. Releases are written with one to three numbers in the file.
 
 use std::cmp::Ordering;
-use std::fmt;
 use std::sync::OnceLock;
 
 use serde::{Serialize, Serializer};
 
+pub use crate::daemon::ApiVersion;
 use crate::select::version::DockerVersion;
 
 const TABLE_TSV: &str = include_str!("../../data/engine-api-versions.tsv");
-
-/// An Engine API version such as `1.41`. Ordered numerically (`1.9 < 1.12`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ApiVersion {
-    pub major: u32,
-    pub minor: u32,
-}
-
-impl ApiVersion {
-    pub const fn new(major: u32, minor: u32) -> Self {
-        ApiVersion { major, minor }
-    }
-
-    /// Parses `1.41` (surrounding whitespace allowed). Anything else is `None`.
-    pub fn parse(s: &str) -> Option<Self> {
-        let (major, minor) = s.trim().split_once('.')?;
-        Some(ApiVersion {
-            major: parse_u32(major)?,
-            minor: parse_u32(minor)?,
-        })
-    }
-}
-
-impl fmt::Display for ApiVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
-    }
-}
-
-impl Serialize for ApiVersion {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
 
 /// One row of the table: releases from `release` onwards speak `max` and accept down to `min`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -6,154 +6,18 @@
 //! newest release with an older API (old daemons accept older clients).
 
 mod api_table;
-mod client;
-mod contexts;
-mod endpoint;
-mod tls;
 
-pub use api_table::{ApiRow, ApiVersion, api_range_for, newest_api, table};
-pub use client::Timeouts;
-pub use endpoint::{
-    ContextChoice, DEFAULT_SOCKET, DaemonEndpoint, DaemonTarget, NamedContext, TlsFiles,
+pub use crate::daemon::{
+    ContextChoice, DEFAULT_SOCKET, DaemonEndpoint, DaemonTarget, NamedContext, Timeouts, TlsFiles,
+    query_daemon, query_daemon_with, query_endpoint, query_target,
 };
+pub use api_table::{ApiRow, ApiVersion, api_range_for, newest_api, table};
 
 use serde::{Serialize, Serializer};
 
-use crate::context::Context;
+pub use crate::daemon::DaemonVersion;
 use crate::error::{Error, Result};
 use crate::select::version::DockerVersion;
-
-/// What a daemon's `GET /version` said. Daemons before 1.12 may send only `ApiVersion`;
-/// Swarm sends a `Version` such as `swarm/1.2.8`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DaemonVersion {
-    pub version: Option<String>,
-    pub api_version: String,
-    pub min_api_version: Option<String>,
-    pub os: Option<String>,
-    pub arch: Option<String>,
-}
-
-impl DaemonVersion {
-    /// Reads the JSON body of `/version`; `source` names the daemon in errors.
-    pub fn from_json(body: &[u8], source: &str) -> Result<Self> {
-        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-            Error::daemon(format!(
-                "{source} answered /version with something that is not JSON ({e}): {}",
-                snippet(body)
-            ))
-            .with_hint("check that DOCKER_HOST points at a Docker daemon")
-            .with_source(e)
-        })?;
-        let field = |name: &str| {
-            value
-                .get(name)
-                .and_then(|v| v.as_str())
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        let version = field("Version");
-        let Some(api_version) = field("ApiVersion") else {
-            let what = match &version {
-                Some(v) => format!("reported Version {v} but no ApiVersion"),
-                None => "has neither ApiVersion nor Version".to_string(),
-            };
-            return Err(not_a_daemon(source, &what));
-        };
-        if ApiVersion::parse(&api_version).is_none() {
-            return Err(not_a_daemon(
-                source,
-                &format!(
-                    "its ApiVersion '{}' is not an API version",
-                    snippet(api_version.as_bytes())
-                ),
-            ));
-        }
-        Ok(DaemonVersion {
-            version,
-            api_version,
-            min_api_version: field("MinAPIVersion"),
-            os: field("Os"),
-            arch: field("Arch"),
-        })
-    }
-
-    /// The parsed `ApiVersion` (always valid for values built by [`DaemonVersion::from_json`]).
-    pub fn api(&self) -> Option<ApiVersion> {
-        ApiVersion::parse(&self.api_version)
-    }
-}
-
-fn not_a_daemon(source: &str, what: &str) -> Error {
-    Error::daemon(format!(
-        "{source} does not look like a Docker daemon: its /version answer {what}"
-    ))
-    .with_hint("check that DOCKER_HOST points at a Docker daemon")
-}
-
-/// The start of a body, printable, for error messages.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(120)]);
-    let mut shown: String = text
-        .chars()
-        .flat_map(char::escape_default)
-        .take(160)
-        .collect();
-    if body.len() > 120 {
-        shown.push('…');
-    }
-    shown
-}
-
-/// Asks the daemon the docker CLI would use (see [`DaemonTarget::from_context`]) for its
-/// version, waiting at most 5 s to connect and 10 s in all.
-pub fn query_daemon(ctx: &Context) -> Result<DaemonVersion> {
-    query_daemon_with(ctx, Timeouts::default())
-}
-
-/// [`query_daemon`] with explicit timeouts.
-pub fn query_daemon_with(ctx: &Context, timeouts: Timeouts) -> Result<DaemonVersion> {
-    query_target(&DaemonTarget::from_context(ctx)?, timeouts)
-}
-
-/// `GET /version` from a target; errors say which docker context chose it.
-pub fn query_target(target: &DaemonTarget, timeouts: Timeouts) -> Result<DaemonVersion> {
-    query_endpoint(&target.endpoint, timeouts).map_err(|e| match &target.context {
-        Some(c) => e.context(format!(
-            "docker context '{}' (from {})",
-            c.name, c.chosen_by
-        )),
-        None => e,
-    })
-}
-
-/// `GET /version` from one endpoint.
-pub fn query_endpoint(endpoint: &DaemonEndpoint, timeouts: Timeouts) -> Result<DaemonVersion> {
-    let response = client::get_version(endpoint, timeouts)?;
-    let source = format!("the daemon at {endpoint}");
-    if response.status != 200 {
-        let detail = serde_json::from_slice::<serde_json::Value>(&response.body)
-            .ok()
-            .and_then(|v| {
-                v.get("message")
-                    .and_then(|m| m.as_str())
-                    .map(str::to_string)
-            })
-            .unwrap_or_else(|| snippet(&response.body));
-        let hint = if !endpoint.uses_tls() && detail.contains("HTTPS") {
-            "this daemon uses TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH"
-        } else {
-            "check that DOCKER_HOST points at a Docker daemon"
-        };
-        return Err(Error::daemon(format!(
-            "{source} answered /version with HTTP {}: {detail}",
-            response.status
-        ))
-        .with_hint(hint));
-    }
-    DaemonVersion::from_json(&response.body, &source)
-}
 
 /// Why a client release was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -180,6 +44,16 @@ pub struct Choice {
     pub note: Option<String>,
 }
 
+/// The start of a string, printable, for error messages.
+fn snippet(text: &[u8]) -> String {
+    let shown: String = String::from_utf8_lossy(&text[..text.len().min(120)])
+        .chars()
+        .flat_map(char::escape_default)
+        .take(160)
+        .collect();
+    shown
+}
+
 fn serialize_display<S: Serializer>(v: &DockerVersion, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
@@ -192,12 +66,7 @@ fn serialize_display<S: Serializer>(v: &DockerVersion, s: S) -> Result<S::Ok, S:
 /// negotiates down). A daemon whose API is below every known release's gets an error: every
 /// such client is newer than the daemon and would be refused, so there is nothing to install.
 pub fn choose_client(daemon: &DaemonVersion, known: &[DockerVersion]) -> Result<Choice> {
-    let daemon_api = daemon.api().ok_or_else(|| {
-        Error::daemon(format!(
-            "the daemon's ApiVersion '{}' is not an API version",
-            snippet(daemon.api_version.as_bytes())
-        ))
-    })?;
+    let (daemon_api, api_note) = daemon_api(daemon)?;
     let newest_known = known.iter().filter(|v| !v.is_prerelease()).max().copied();
     let Some(newest_known) = newest_known else {
         return Err(
@@ -218,7 +87,9 @@ pub fn choose_client(daemon: &DaemonVersion, known: &[DockerVersion]) -> Result<
         version,
         reason,
         daemon_api,
-        note: note.or_else(|| min_api_note(daemon, &version)),
+        note: note
+            .or_else(|| api_note.clone())
+            .or_else(|| min_api_note(daemon, &version)),
     };
 
     // The daemon's own release, unless its API contradicts the table (a patched or
@@ -263,11 +134,11 @@ pub fn choose_client(daemon: &DaemonVersion, known: &[DockerVersion]) -> Result<
         return Ok(choice(v, ChoiceReason::OlderMaxApi, None));
     }
 
-    Err(no_client_old_enough(daemon_api, known))
+    Err(nothing_old_enough(known, daemon_api))
 }
 
-/// The error for a daemon older than every client dvm knows.
-fn no_client_old_enough(daemon_api: ApiVersion, known: &[DockerVersion]) -> Error {
+/// No known client is as old as the daemon: every one would be refused.
+fn nothing_old_enough(known: &[DockerVersion], daemon_api: ApiVersion) -> Error {
     let oldest = known
         .iter()
         .filter(|v| !v.is_prerelease())
@@ -284,6 +155,33 @@ fn no_client_old_enough(daemon_api: ApiVersion, known: &[DockerVersion]) -> Erro
     .with_hint(
         "upgrade the Docker daemon, or install a client by hand with `dvm install <version>`",
     )
+}
+
+/// The daemon's API: its `ApiVersion`, or else the table's for its `Version` (with a note).
+fn daemon_api(daemon: &DaemonVersion) -> Result<(ApiVersion, Option<String>)> {
+    if let Some(api) = daemon.api() {
+        return Ok((api, None));
+    }
+    let version = daemon.version.as_deref().unwrap_or_default();
+    let mapped = DockerVersion::parse(version)
+        .ok()
+        .and_then(|v| api_range_for(&v))
+        .map(|(max, _)| max);
+    match mapped {
+        Some(api) => Ok((
+            api,
+            Some(format!(
+                "the daemon did not report its API version; Docker {version} speaks API {api} \
+                 by dvm's table"
+            )),
+        )),
+        None => Err(Error::daemon(format!(
+            "the daemon reported no usable ApiVersion, and its Version '{}' is not a Docker \
+             release dvm's table knows",
+            snippet(version.as_bytes())
+        ))
+        .with_hint("check that DOCKER_HOST points at a Docker daemon")),
+    }
 }
 
 /// Warns when the chosen client is below the daemon's minimum API, which it would refuse.
@@ -493,7 +391,6 @@ mod tests {
             (b"", "not JSON"),
             (br#"{"hello":"world"}"#, "neither ApiVersion nor Version"),
             (br#"[1,2]"#, "neither ApiVersion nor Version"),
-            (br#"{"Version":"4.0"}"#, "no ApiVersion"),
             (br#"{"ApiVersion":"latest"}"#, "not an API version"),
             (br#"{"ApiVersion":141}"#, "neither"),
         ] {
@@ -502,6 +399,62 @@ mod tests {
             assert!(err.message().contains(expect), "{}", err.message());
             assert!(err.message().contains("tcp://x:1"), "{}", err.message());
         }
+    }
+
+    #[test]
+    fn an_answer_without_api_version_maps_its_version_through_the_table() {
+        let d = DaemonVersion::from_json(br#"{"Version":"1.12.6"}"#, "d").unwrap();
+        let c = choose_client(&d, &known()).unwrap();
+        assert_eq!(
+            (c.version, c.reason),
+            (v("1.12.6"), ChoiceReason::DaemonVersion)
+        );
+        assert_eq!(c.daemon_api.to_string(), "1.24");
+        assert!(
+            c.note.as_deref().unwrap().contains("did not report"),
+            "{:?}",
+            c.note
+        );
+        // A Version the table cannot map is refused.
+        let d = DaemonVersion::from_json(br#"{"Version":"swarm/1.2.8"}"#, "d").unwrap();
+        let err = choose_client(&d, &known()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Daemon);
+        assert!(
+            err.message().contains("no usable ApiVersion"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn api_1_54_gets_29_5_and_api_1_55_gets_29_7() {
+        let mut k = known();
+        k.extend(["29.5.3", "29.6.1", "29.7.2"].map(v));
+        let c = choose_client(&daemon(None, "1.54"), &k).unwrap();
+        assert_eq!(
+            (c.version, c.reason),
+            (v("29.5.3"), ChoiceReason::SameMaxApi)
+        );
+        let c = choose_client(&daemon(Some("29.7.2"), "1.55"), &k).unwrap();
+        assert_eq!(
+            (c.version, c.reason),
+            (v("29.7.2"), ChoiceReason::DaemonVersion)
+        );
+        assert_eq!(c.note, None);
+        // A daemon newer than the table: its own release if known, else the newest, noted.
+        let c = choose_client(&daemon(Some("40.0.0"), "1.99"), &k).unwrap();
+        assert_eq!(
+            (c.version, c.reason),
+            (v("29.7.2"), ChoiceReason::NewerThanTable)
+        );
+        assert!(c.note.as_deref().unwrap().contains("1.99"), "{:?}", c.note);
+        k.push(v("40.0.0"));
+        let c = choose_client(&daemon(Some("40.0.0"), "1.99"), &k).unwrap();
+        assert_eq!(
+            (c.version, c.reason),
+            (v("40.0.0"), ChoiceReason::DaemonVersion)
+        );
+        assert!(c.note.is_some());
     }
 
     #[test]

@@ -15,7 +15,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "error", "context", "select", "platform", "fsutil", "digest", "layout",
         ],
     ),
-    ("capabilities", &["http", "archive"]),
+    ("capabilities", &["http", "archive", "daemon"]),
     ("sources", &["sources"]),
     ("trust and settings", &["trust", "config"]),
     ("store", &["store"]),

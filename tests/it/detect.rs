@@ -120,9 +120,10 @@ fn daemon_fields_are_read_from_the_answer() {
             arch: Some("amd64".into()),
         }
     );
-    let head = &fake.requests()[0];
-    assert!(head.starts_with("GET /version HTTP/1.1\r\n"), "{head}");
-    assert!(head.contains("\r\nConnection: close\r\n"), "{head}");
+    // Header names are case-insensitive; reqwest sends them in lower case.
+    let head = fake.requests()[0].to_ascii_lowercase();
+    assert!(head.starts_with("get /version http/1.1\r\n"), "{head}");
+    assert!(head.contains("\r\nconnection: close\r\n"), "{head}");
 
     let fake = FakeDaemon::tcp(Behaviour::json(eras::SWARM));
     let d = query_daemon(&ctx_for(&fake.docker_host)).unwrap();
@@ -196,9 +197,9 @@ fn eras_over_a_unix_socket() {
     ] {
         let fake = FakeDaemon::unix(dir.path(), Behaviour::json(body));
         assert_choice(&ctx_for(&fake.docker_host), version, reason);
-        let head = &fake.requests()[0];
-        assert!(head.starts_with("GET /version HTTP/1.1\r\n"), "{head}");
-        assert!(head.contains("\r\nHost: docker\r\n"), "{head}");
+        let head = fake.requests()[0].to_ascii_lowercase();
+        assert!(head.starts_with("get /version http/1.1\r\n"), "{head}");
+        assert!(head.contains("\r\nhost: docker\r\n"), "{head}");
         drop(fake);
         std::fs::remove_file(dir.path().join("docker.sock")).unwrap();
     }
@@ -452,6 +453,47 @@ fn a_daemon_that_never_answers_times_out() {
         query_daemon_with(&tls_ctx(&fake.docker_host, &certs), short_timeouts()),
         ErrorKind::Daemon,
         &["did not answer in time"],
+    );
+}
+
+/// The issue: over TLS, a server that accepts and never answers kept `detect` waiting for
+/// minutes. With the default timeouts it must fail as a daemon error (the bound only catches
+/// a hang; the deadline is 10 s).
+#[test]
+fn a_tls_daemon_that_never_answers_fails_within_the_default_deadline() {
+    let pki = Pki::generate();
+    let dir = tempfile::tempdir().unwrap();
+    let certs = pki.write_cert_path(&dir.path().join("certs"));
+    let fake = FakeDaemon::tls(&pki, Behaviour::Silent);
+    let started = std::time::Instant::now();
+    assert_error(
+        query_daemon(&tls_ctx(&fake.docker_host, &certs)),
+        ErrorKind::Daemon,
+        &["did not answer in time", &fake.docker_host],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_daemon_without_api_version_is_mapped_through_its_version() {
+    let fake = FakeDaemon::tcp(Behaviour::json(r#"{"Version":"1.12.6"}"#));
+    let choice = assert_choice(
+        &ctx_for(&fake.docker_host),
+        "1.12.6",
+        ChoiceReason::DaemonVersion,
+    );
+    assert_eq!(choice.daemon_api.to_string(), "1.24");
+    assert!(choice.note.is_some());
+
+    let fake = FakeDaemon::tcp(Behaviour::json("{}"));
+    assert_error(
+        detect(&ctx_for(&fake.docker_host)),
+        ErrorKind::Daemon,
+        &["neither ApiVersion nor Version", &fake.docker_host],
     );
 }
 

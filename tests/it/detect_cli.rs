@@ -234,6 +234,8 @@ fn daemon_failures_exit_with_the_daemon_code() {
         FakeDaemon::tcp(Behaviour::json(eras::NOT_JSON)),
         FakeDaemon::tcp(Behaviour::status(500, r#"{"message":"boom"}"#)),
         FakeDaemon::unix(sock_dir.path(), Behaviour::json(eras::JSON_WITHOUT_FIELDS)),
+        // Neither ApiVersion nor Version.
+        FakeDaemon::tcp(Behaviour::json("{}")),
     ];
     for d in &cases {
         let t = env_for(&srv, d);
