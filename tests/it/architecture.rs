@@ -15,7 +15,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "error", "context", "select", "platform", "fsutil", "digest", "layout",
         ],
     ),
-    ("capabilities", &["http", "archive", "daemon"]),
+    ("capabilities", &["http", "openpgp", "archive", "daemon"]),
     ("sources", &["sources"]),
     ("trust and settings", &["trust", "config"]),
     ("store", &["store"]),
