@@ -30,7 +30,15 @@ enum ValueKind {
     Seconds,
     Count,
     Bool,
+    /// `signature`, `checksum` or `any`.
+    Requirement,
+    /// Files, separated like PATH.
+    Paths,
 }
+
+/// Keys that decide what is trusted: only the user sets them (config.toml or `DVM_*`), never a
+/// project's `.dvm.toml`, which arrives with whatever repository it sits in.
+const USER_ONLY: &[&str] = &["rpm_keys", "allow_unsigned_rpms", "require_verification"];
 
 pub const KEYS: &[Key] = &[
     Key {
@@ -93,6 +101,21 @@ pub const KEYS: &[Key] = &[
         help: "the shim installs a missing version before running it",
         kind: ValueKind::Bool,
     },
+    Key {
+        name: "rpm_keys",
+        help: "OpenPGP public key files (':'-separated) trusted besides Docker's (not in .dvm.toml)",
+        kind: ValueKind::Paths,
+    },
+    Key {
+        name: "allow_unsigned_rpms",
+        help: "accept unsigned RPMs from repositories that sign (not in .dvm.toml)",
+        kind: ValueKind::Bool,
+    },
+    Key {
+        name: "require_verification",
+        help: "signature, checksum or any: what every install must reach (not in .dvm.toml)",
+        kind: ValueKind::Requirement,
+    },
 ];
 
 /// The per-project settings file.
@@ -142,6 +165,11 @@ fn check_value(key: &Key, value: &str) -> Result<()> {
             bad("a whole number of seconds from 1 to 4294967295")
         }
         ValueKind::Bool if parse_bool(value).is_none() => bad("true or false"),
+        ValueKind::Requirement => value
+            .parse::<crate::trust::Requirement>()
+            .map(drop)
+            .or_else(|_| bad("one of signature, checksum, any")),
+        ValueKind::Paths if value.trim().is_empty() => bad("a list of key files"),
         ValueKind::Source => value
             .parse::<crate::sources::SourceKind>()
             .map(drop)
@@ -206,7 +234,10 @@ impl Settings {
                 values.insert(key.name, (v.to_string(), ValueOrigin::Env));
                 continue;
             }
-            if let Some(v) = project.get(key.name) {
+            if let Some(v) = project
+                .get(key.name)
+                .filter(|_| !USER_ONLY.contains(&key.name))
+            {
                 if project_trusted || !matches!(key.kind, ValueKind::Url) {
                     values.insert(key.name, (v.clone(), ValueOrigin::Project));
                     continue;
@@ -276,6 +307,25 @@ impl Settings {
         self.get("auto_install")
             .and_then(parse_bool)
             .unwrap_or(false)
+    }
+    pub fn allow_unsigned_rpms(&self) -> bool {
+        self.get("allow_unsigned_rpms")
+            .and_then(parse_bool)
+            .unwrap_or(false)
+    }
+    pub fn require_verification(&self) -> crate::trust::Requirement {
+        self.get("require_verification")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default()
+    }
+    pub fn rpm_keys(&self) -> Vec<PathBuf> {
+        self.get("rpm_keys")
+            .map(|v| {
+                std::env::split_paths(v)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 

@@ -17,6 +17,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind, IoContext, Result};
+use crate::openpgp::{Keyring, SignedBy};
 
 pub use self::rpm::rpm_version_to_docker;
 
@@ -70,6 +71,9 @@ pub struct RpmInfo {
     pub payload_compressor: String,
     /// e.g. ["header-sha256", "header-sha1", "payload-sha256", "md5"]
     pub digests_verified: Vec<String>,
+    /// The OpenPGP signature that verified over the whole package, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignedBy>,
 }
 
 /// The executable formats Docker shipped clients in, told apart by their first bytes.
@@ -139,17 +143,36 @@ pub fn sniff(prefix: &[u8]) -> Option<ArchiveKind> {
 /// Reads as far as the archive's own checks need: a tarball's gzip stream to its end (its CRC
 /// is the only check it has), an RPM's payload to its end (its digests), a zip entry to its
 /// end (its CRC). Whatever follows (a zip's other entries) is left for the caller to drain.
+/// RPM signatures are checked against Docker's embedded keys.
 pub fn extract_client<R: Read>(input: R, dest: &Path) -> Result<ExtractedClient> {
-    extract_client_with_limit(input, dest, MAX_CLIENT_SIZE)
+    extract_client_with_keys(input, dest, &Keyring::docker()?)
+}
+
+/// [`extract_client`], checking RPM signatures against `keys`.
+pub fn extract_client_with_keys<R: Read>(
+    input: R,
+    dest: &Path,
+    keys: &Keyring,
+) -> Result<ExtractedClient> {
+    extract_with(input, dest, MAX_CLIENT_SIZE, keys)
 }
 
 /// [`extract_client`] with a smaller client size limit, so tests can exercise the limit
 /// without writing half a gigabyte. Not part of the supported API.
 #[doc(hidden)]
 pub fn extract_client_with_limit<R: Read>(
+    input: R,
+    dest: &Path,
+    limit: u64,
+) -> Result<ExtractedClient> {
+    extract_with(input, dest, limit, &Keyring::docker()?)
+}
+
+fn extract_with<R: Read>(
     mut input: R,
     dest: &Path,
     limit: u64,
+    keys: &Keyring,
 ) -> Result<ExtractedClient> {
     let prefix = read_prefix(&mut input)?;
     let Some(kind) = sniff(&prefix) else {
@@ -164,7 +187,7 @@ pub fn extract_client_with_limit<R: Read>(
     };
     let mut stream = Cursor::new(prefix).chain(input);
     let mut sink = ClientSink::new(dest, limit);
-    let rpm = extract_kind(kind, &mut stream, &mut sink).map_err(|e| {
+    let rpm = extract_kind(kind, &mut stream, &mut sink, keys).map_err(|e| {
         if e.hint().is_some() || e.kind() != ErrorKind::Archive {
             return e;
         }
@@ -177,9 +200,10 @@ fn extract_kind(
     kind: ArchiveKind,
     stream: &mut dyn Read,
     sink: &mut ClientSink<'_>,
+    keys: &Keyring,
 ) -> Result<Option<RpmInfo>> {
     Ok(match kind {
-        ArchiveKind::Rpm => Some(rpm::extract(stream, sink)?),
+        ArchiveKind::Rpm => Some(rpm::extract(stream, sink, keys)?),
         ArchiveKind::TarGz => {
             tar::extract(stream, sink)?;
             None

@@ -30,6 +30,13 @@ pub struct Args {
     /// Require the archive to have this sha256.
     #[arg(long, value_name = "HEX")]
     pub sha256: Option<String>,
+    /// Refuse the install unless it is verified this strongly: signature, checksum or any
+    /// (default: the require_verification setting, else any).
+    #[arg(long, value_name = "LEVEL", value_parser = ["signature", "checksum", "any"])]
+    pub require: Option<String>,
+    /// Accept an RPM without a signature from a repository that signs its packages.
+    #[arg(long)]
+    pub allow_unsigned: bool,
     #[command(flatten)]
     pub sources: super::args::SourceArgs,
     /// For the shim: install only when the auto_install setting (project or user config) is
@@ -67,10 +74,18 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
         })?),
         None => None,
     };
+    let settings = Settings::load(&app.ctx, &app.layout)?;
+    let require = match &args.require {
+        Some(level) => level.parse()?,
+        None => settings.require_verification(),
+    };
     let opts = InstallOptions {
         as_version,
         force: args.force,
         pinned_sha256,
+        require,
+        allow_unsigned: args.allow_unsigned || settings.allow_unsigned_rpms(),
+        rpm_keys: settings.rpm_keys(),
     };
     let report = if let Some(from) = &args.from {
         if from.starts_with("http://") || from.starts_with("https://") {

@@ -90,7 +90,7 @@ pub fn installed_line(out: &Output, report: &InstallReport) -> String {
 
 /// How the install was verified, in words that fit where the file came from.
 fn verification_text(report: &InstallReport) -> String {
-    if report.verified_by.is_empty() {
+    if report.verified_by.iter().all(|v| *v == VerifiedBy::None) {
         let what = match report.source.as_str() {
             "url" => "nothing is published for this URL",
             _ => "no checksum is known for a local file",
@@ -125,6 +125,8 @@ pub fn verified_by_text(v: VerifiedBy) -> String {
         VerifiedBy::RpmDigests => "the RPM's own digests",
         VerifiedBy::Tofu => "trust on first use (nothing is published for this source)",
         VerifiedBy::Pinned => "your --sha256 pin",
+        VerifiedBy::Signature => "Docker's OpenPGP signature (or a key you added)",
+        VerifiedBy::None => "nothing",
     }
     .to_string()
 }

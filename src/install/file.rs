@@ -37,7 +37,8 @@ pub fn install_from_file(
     let origin = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let staging = store.stage("from")?;
     let mut reader = HashingReader::new(BufReader::with_capacity(256 * 1024, file));
-    let extracted = archive::extract_client(&mut reader, &staging.client_path())
+    let keys = opts.keyring()?;
+    let extracted = archive::extract_client_with_keys(&mut reader, &staging.client_path(), &keys)
         .map_err(|e| e.context(format!("{}", path.display())))?;
     let (archive_sha256, _) = reader.finish().with_path("read", path)?;
     let version = choose_version(opts, &extracted, path);
@@ -57,6 +58,8 @@ pub fn install_from_file(
         pin: opts.pinned_sha256.as_deref(),
         rpm_digests: extracted.rpm.is_some(),
         tofu: None,
+        signature: extracted.rpm.as_ref().and_then(|r| r.signature.as_ref()),
+        policy: opts.policy(false),
     })?;
     finish(
         store,

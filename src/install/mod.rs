@@ -30,6 +30,29 @@ pub struct InstallOptions {
     pub force: bool,
     /// Expected archive sha256 (`--sha256`).
     pub pinned_sha256: Option<String>,
+    /// The verification the install must reach (`--require`, `require_verification`).
+    pub require: crate::trust::Requirement,
+    /// Accept an unsigned RPM from a repository that signs (`--allow-unsigned`).
+    pub allow_unsigned: bool,
+    /// Public key files whose RPM signatures are accepted besides Docker's (`rpm_keys`).
+    pub rpm_keys: Vec<PathBuf>,
+}
+
+impl InstallOptions {
+    /// Docker's keys and the user's.
+    pub(crate) fn keyring(&self) -> Result<crate::openpgp::Keyring> {
+        let paths: Vec<&std::path::Path> = self.rpm_keys.iter().map(PathBuf::as_path).collect();
+        crate::openpgp::Keyring::with_user_keys(&paths)
+    }
+
+    /// The policy for a file from a source that does (or does not) sign its packages.
+    pub(crate) fn policy(&self, signature_expected: bool) -> crate::trust::Policy {
+        crate::trust::Policy {
+            require: self.require,
+            signature_expected,
+            allow_unsigned: self.allow_unsigned,
+        }
+    }
 }
 
 /// What an install did.

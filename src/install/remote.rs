@@ -298,6 +298,7 @@ fn install_artifact(
         &artifact.url,
         &cache_file,
         &staging.client_path(),
+        &opts.keyring()?,
         progress,
     )?
     else {
@@ -325,6 +326,16 @@ fn install_artifact(
         pin: opts.pinned_sha256.as_deref(),
         rpm_digests: fetched.client.rpm.is_some(),
         tofu: Some((&remote.trust, &key)),
+        signature: fetched
+            .client
+            .rpm
+            .as_ref()
+            .and_then(|r| r.signature.as_ref()),
+        policy: opts.policy(matches!(artifact.source, SourceKind::Yum | SourceKind::Rpm)),
+    })
+    .map_err(|e| match e.hint() {
+        Some(_) => e,
+        None => e.with_hint(stronger_sources_hint(artifact, opts)),
     })
     .inspect_err(|_| {
         // A download that fails verification must not be reused from the cache.
@@ -338,6 +349,25 @@ fn install_artifact(
         verified_by: verified,
     };
     finish_locked(store, staging, fetched.client, provenance, opts).map(Some)
+}
+
+/// Where a refused version could be found verified as the user asked.
+fn stronger_sources_hint(artifact: &Artifact, opts: &InstallOptions) -> String {
+    let v = &artifact.version;
+    match (opts.require, artifact.source) {
+        (trust::Requirement::Signature, SourceKind::Static | SourceKind::Legacy) => format!(
+            "static tarballs are never signed; Docker's RPMs are: dvm install {v} --source rpm \
+             (docker-ce, 17.03 and later) or --source yum (docker-engine, 1.x to 17.05)"
+        ),
+        (trust::Requirement::Signature, _) => format!(
+            "this package is not signed by a key dvm knows; add the key with dvm config set \
+             rpm_keys PATH, or lower the requirement: dvm install {v} --require checksum"
+        ),
+        _ => format!(
+            "nothing vouches for this file; Docker's signed RPMs may have it: dvm install {v} \
+             --source rpm, or pin a digest you trust with --sha256"
+        ),
+    }
 }
 
 /// Published checksum files (`<url>.sha256`): fetched afresh whenever dvm is online, and kept
@@ -374,6 +404,7 @@ pub(super) fn fetch_and_extract(
     url: &str,
     cache_file: &std::path::Path,
     client_dest: &std::path::Path,
+    keys: &crate::openpgp::Keyring,
     progress: &(dyn Fn(InstallEvent) + Sync),
 ) -> Result<Option<Fetched>> {
     // Opened once (no separate existence check), so a `cache clean` in between only means
@@ -389,18 +420,19 @@ pub(super) fn fetch_and_extract(
             path: cache_file.to_path_buf(),
         });
         let mut reader = HashingReader::new(BufReader::with_capacity(256 * 1024, file)).with_sha1();
-        let client = archive::extract_client(&mut reader, client_dest).map_err(|e| {
-            if !matches!(e.kind(), ErrorKind::Archive | ErrorKind::Integrity) {
-                return e.context(url);
-            }
-            // A damaged cached copy must not fail every later install too.
-            let _ = std::fs::remove_file(cache_file);
-            e.context(url).with_hint(format!(
-                "the cached download {} was damaged and has been removed; run the command \
+        let client =
+            archive::extract_client_with_keys(&mut reader, client_dest, keys).map_err(|e| {
+                if !matches!(e.kind(), ErrorKind::Archive | ErrorKind::Integrity) {
+                    return e.context(url);
+                }
+                // A damaged cached copy must not fail every later install too.
+                let _ = std::fs::remove_file(cache_file);
+                e.context(url).with_hint(format!(
+                    "the cached download {} was damaged and has been removed; run the command \
                  again to download it afresh",
-                cache_file.display()
-            ))
-        })?;
+                    cache_file.display()
+                ))
+            })?;
         let (sha256, sha1, _) = reader
             .finish_all()
             .map_err(|e| Error::io("read", cache_file, e))?;
@@ -420,8 +452,10 @@ pub(super) fn fetch_and_extract(
         .download(url, cache_file, &on_progress, &mut |reader| {
             // Called again from byte 0 if the file changed mid-download: start clean.
             let _ = std::fs::remove_file(client_dest);
-            client =
-                Some(archive::extract_client(reader, client_dest).map_err(|e| e.context(url))?);
+            client = Some(
+                archive::extract_client_with_keys(reader, client_dest, keys)
+                    .map_err(|e| e.context(url))?,
+            );
             Ok(())
         });
     match downloaded {

@@ -20,7 +20,9 @@ pub fn install_from_url(
 ) -> Result<InstallReport> {
     let staging = store.stage("url")?;
     let cache_file = remote.cache_file(url);
-    let fetched = fetch_and_extract(remote, url, &cache_file, &staging.client_path(), progress)?
+    let keys = opts.keyring()?;
+    let client_dest = staging.client_path();
+    let fetched = fetch_and_extract(remote, url, &cache_file, &client_dest, &keys, progress)?
         .ok_or_else(|| {
             if remote.options.offline {
                 Error::network(format!(
@@ -49,6 +51,12 @@ pub fn install_from_url(
         pin: opts.pinned_sha256.as_deref(),
         rpm_digests: fetched.client.rpm.is_some(),
         tofu: None,
+        signature: fetched
+            .client
+            .rpm
+            .as_ref()
+            .and_then(|r| r.signature.as_ref()),
+        policy: opts.policy(false),
     })
     .inspect_err(|_| {
         // A download that fails verification must not be reused from the cache.

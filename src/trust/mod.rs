@@ -13,12 +13,15 @@ pub use tofu::TofuStore;
 
 use crate::digest::{DigestAlgo, check_digest};
 use crate::error::{Error, Result};
+use crate::openpgp::SignedBy;
 use crate::sources::Expected;
 
 /// How an installed client was verified; recorded in manifests and shown by `dvm ls --json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VerifiedBy {
+    /// An OpenPGP signature over the whole RPM, by a key in the keyring.
+    Signature,
     /// A sha256 Docker published (`.sha256` sibling and/or dvm's embedded table).
     PublishedSha256,
     /// The checksum in the repository's primary.xml.
@@ -29,6 +32,8 @@ pub enum VerifiedBy {
     Tofu,
     /// A digest the user gave (`--sha256`).
     Pinned,
+    /// Nothing at all: a local file or a URL nobody vouches for.
+    None,
 }
 
 impl VerifiedBy {
@@ -39,6 +44,8 @@ impl VerifiedBy {
             VerifiedBy::RpmDigests => "rpm-digests",
             VerifiedBy::Tofu => "tofu",
             VerifiedBy::Pinned => "pinned",
+            VerifiedBy::Signature => "signature",
+            VerifiedBy::None => "none",
         }
     }
 }
@@ -50,17 +57,76 @@ impl fmt::Display for VerifiedBy {
 }
 
 impl VerifiedBy {
-    /// Strongest first: what a user pinned, then what Docker published, then the archive's
-    /// own digests, then trust on first use.
+    /// Strongest first: a signature, what a user pinned, what Docker published, the
+    /// archive's own digests, trust on first use, nothing.
     fn rank(self) -> u8 {
         match self {
-            VerifiedBy::Pinned => 0,
-            VerifiedBy::PublishedSha256 => 1,
-            VerifiedBy::Repodata => 2,
-            VerifiedBy::RpmDigests => 3,
-            VerifiedBy::Tofu => 4,
+            VerifiedBy::Signature => 0,
+            VerifiedBy::Pinned => 1,
+            VerifiedBy::PublishedSha256 => 2,
+            VerifiedBy::Repodata => 3,
+            VerifiedBy::RpmDigests => 4,
+            VerifiedBy::Tofu => 5,
+            VerifiedBy::None => 6,
         }
     }
+
+    /// Whether this method meets `level`.
+    pub fn meets(self, level: Requirement) -> bool {
+        match level {
+            Requirement::Any => true,
+            Requirement::Checksum => self.rank() < VerifiedBy::Tofu.rank(),
+            Requirement::Signature => self == VerifiedBy::Signature,
+        }
+    }
+}
+
+/// The verification an install must reach (`--require`, `require_verification`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Requirement {
+    /// Anything, trust on first use included.
+    #[default]
+    Any,
+    /// Anything stronger than trust on first use.
+    Checksum,
+    /// An OpenPGP signature.
+    Signature,
+}
+
+impl std::str::FromStr for Requirement {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Self> {
+        match text {
+            "any" => Ok(Requirement::Any),
+            "checksum" => Ok(Requirement::Checksum),
+            "signature" => Ok(Requirement::Signature),
+            _ => Err(Error::usage(format!(
+                "'{}' is not a verification level",
+                text.escape_default()
+            ))
+            .with_hint("use signature, checksum or any")),
+        }
+    }
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Requirement::Any => "any",
+            Requirement::Checksum => "checksum",
+            Requirement::Signature => "signature",
+        })
+    }
+}
+
+/// What an install demands beyond "nothing contradicts the file".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Policy {
+    pub require: Requirement,
+    /// The source signs its packages (Docker's RPM repositories), so an unsigned one is suspect.
+    pub signature_expected: bool,
+    /// The user accepts unsigned packages where a signature is expected.
+    pub allow_unsigned: bool,
 }
 
 /// Everything known about one archive when it is about to be committed.
@@ -79,13 +145,18 @@ pub struct Evidence<'a> {
     pub rpm_digests: bool,
     /// Where a trust-on-first-use record is kept, and its key, for [`Expected::Tofu`].
     pub tofu: Option<(&'a TofuStore, &'a str)>,
+    /// The OpenPGP signature `archive` verified over the whole RPM.
+    pub signature: Option<&'a SignedBy>,
+    pub policy: Policy,
 }
 
 /// Checks `evidence` and returns every method that passed, strongest first; any mismatch is
 /// an integrity error and nothing may be installed.
 pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
     let url = evidence.shown;
+    let policy = evidence.policy;
     let mut verified = Vec::new();
+    let mut first_seen = None;
     if let Some(pin) = evidence.pin {
         check_pin(pin, evidence.sha256, url)?;
         verified.push(VerifiedBy::Pinned);
@@ -116,7 +187,8 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
                         "sha256 (recorded at first install)",
                         url,
                     )?,
-                    None => store.record(key, evidence.sha256)?,
+                    // Recorded only once every other check has passed.
+                    None => first_seen = Some((store, key)),
                 }
                 verified.push(VerifiedBy::Tofu);
             }
@@ -126,7 +198,36 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
     if evidence.rpm_digests {
         verified.push(VerifiedBy::RpmDigests);
     }
+    // After the checksums: a swapped file is reported as swapped, not as unsigned.
+    match evidence.signature {
+        Some(_) => verified.push(VerifiedBy::Signature),
+        None if policy.signature_expected && !policy.allow_unsigned => {
+            return Err(Error::integrity(format!(
+                "refusing {url}: it carries no signature dvm can check, and this repository signs \
+                 its packages"
+            ))
+            .with_hint(
+                "a mirror may have stripped or replaced the signature; if you trust the file \
+                 anyway, pass --allow-unsigned (or set allow_unsigned_rpms = true)",
+            ));
+        }
+        None => {}
+    }
+    if verified.is_empty() {
+        verified.push(VerifiedBy::None);
+    }
     verified.sort_by_key(|m| m.rank());
+    let best = verified[0];
+    if !best.meets(policy.require) {
+        return Err(Error::integrity(format!(
+            "refusing {url}: the strongest check it passed is {best}, and --require {} was asked \
+             for",
+            policy.require
+        )));
+    }
+    if let Some((store, key)) = first_seen {
+        store.record(key, evidence.sha256)?;
+    }
     Ok(verified)
 }
 

@@ -23,5 +23,6 @@ mod remote;
 mod shells_e2e;
 #[cfg(unix)]
 mod shim;
+mod signatures;
 mod sources;
 mod version_props;

@@ -227,7 +227,10 @@ fn yum_fedora_24_seed_case_is_verified_by_repodata_and_rpm_digests() {
     .success()
     .stderr_has(&format!("installed docker 1.12.6 from {}", r.url(&rpm)))
     .stderr_has("the repository's checksum (repodata), the RPM's own digests");
-    assert_eq!(verified_by(&t, "1.12.6"), ["repodata", "rpm-digests"]);
+    assert_eq!(
+        verified_by(&t, "1.12.6"),
+        ["signature", "repodata", "rpm-digests"]
+    );
     assert_eq!(manifest(&t, "1.12.6")["source"], "yum");
     assert_eq!(docker_version(&t, "1.12.6"), client_says("1.12.6"));
     // Nothing but the yum tree was read.
@@ -246,7 +249,10 @@ fn yum_repository_with_sha1_checksums_verifies_with_sha1() {
     t.dvm(["install", "1.11.2", "--source", "yum"])
         .success()
         .stderr_has("docker-engine-1.11.2-1.el7.centos.x86_64.rpm");
-    assert_eq!(verified_by(&t, "1.11.2"), ["repodata", "rpm-digests"]);
+    assert_eq!(
+        verified_by(&t, "1.11.2"),
+        ["signature", "repodata", "rpm-digests"]
+    );
     assert_eq!(docker_version(&t, "1.11.2"), client_says("1.11.2"));
 }
 
@@ -261,7 +267,10 @@ fn docker_ce_cli_rpm_through_the_rpm_source() {
     t.dvm(["install", "20.10.24", "--source", "rpm"])
         .success()
         .stderr_has(&format!("installed docker 20.10.24 from {}", r.url(&rpm)));
-    assert_eq!(verified_by(&t, "20.10.24"), ["repodata", "rpm-digests"]);
+    assert_eq!(
+        verified_by(&t, "20.10.24"),
+        ["signature", "repodata", "rpm-digests"]
+    );
     assert_eq!(manifest(&t, "20.10.24")["source"], "rpm");
     assert_eq!(docker_version(&t, "20.10.24"), client_says("20.10.24"));
     // The daemon-only docker-ce package of the same version was never fetched.
@@ -939,7 +948,10 @@ fn reinstall_offline_from_the_download_cache() {
     .success()
     .stderr_has("using the cached download");
     assert_eq!(r.requests(), [], "an --offline install made requests");
-    assert_eq!(verified_by(&t, "1.12.6"), ["repodata", "rpm-digests"]);
+    assert_eq!(
+        verified_by(&t, "1.12.6"),
+        ["signature", "repodata", "rpm-digests"]
+    );
     assert_eq!(docker_version(&t, "17.03.0-ce"), client_says("17.03.0-ce"));
 
     // A legacy build outside dvm's table is verified offline by the `.sha256` it published

@@ -25,6 +25,11 @@ const SIGTAG_LONGSIZE: u32 = 270;
 const SIGTAG_SHA1: u32 = 269;
 const SIGTAG_SHA256: u32 = 273;
 const SIGTAG_MD5: u32 = 1004;
+// OpenPGP signatures: over the main header alone, or over the header and the payload.
+const SIGTAG_DSAHEADER: u32 = 267;
+const SIGTAG_RSAHEADER: u32 = 268;
+const SIGTAG_PGP: u32 = 1002;
+const SIGTAG_GPG: u32 = 1005;
 // Main header tags.
 const TAG_NAME: u32 = 1000;
 const TAG_VERSION: u32 = 1001;
@@ -59,6 +64,10 @@ pub(super) struct Parsed {
     pub(super) md5: Option<Vec<u8>>,
     pub(super) payload_digest: Option<String>,
     pub(super) payload_digest_algo: Option<u32>,
+    /// An OpenPGP signature over the main header.
+    pub(super) header_signature: Option<Vec<u8>>,
+    /// An OpenPGP signature over the main header and the payload (older rpmsign).
+    pub(super) package_signature: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -223,6 +232,12 @@ pub(super) fn read_fields(metadata: &::rpm::PackageMetadata) -> Parsed {
             _ => None,
         }
     }
+    fn binary<T: ::rpm::Tag>(header: &::rpm::Header<T>, tags: &[u32]) -> Option<Vec<u8>> {
+        tags.iter().find_map(|&tag| match header.entry(tag).ok()? {
+            IndexData::Bin(b) => Some(b),
+            _ => None,
+        })
+    }
     let sig = &metadata.signature;
     let main = &metadata.header;
     let text = |tag| string(main, tag).unwrap_or_default();
@@ -243,6 +258,8 @@ pub(super) fn read_fields(metadata: &::rpm::PackageMetadata) -> Parsed {
         payload_digest: string(main, TAG_PAYLOADDIGEST),
         payload_digest_algo: number(main, TAG_PAYLOADDIGESTALGO)
             .and_then(|n| u32::try_from(n).ok()),
+        header_signature: binary(sig, &[SIGTAG_RSAHEADER, SIGTAG_DSAHEADER]),
+        package_signature: binary(sig, &[SIGTAG_PGP, SIGTAG_GPG]),
     }
 }
 

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256, Sha512};
 
 use super::{ClientSink, RpmInfo, corrupt};
 use crate::error::{Error, ErrorKind, Result};
+use crate::openpgp::{Keyring, PendingSignature, SignatureProblem, SignedBy};
 use crate::select::version::DockerVersion;
 use header::{
     LEAD_LEN, LEAD_MAGIC, Parsed, PayloadAlgo, RawHeader, check_digest, parse, payload_algo,
@@ -29,12 +30,35 @@ struct HashingReader<R> {
     inner: R,
     md5: Option<Md5>,
     payload: Option<PayloadHasher>,
+    /// A signature over the main header and the payload, fed as both stream past.
+    signature: Option<PendingSignature>,
     count: u64,
 }
 
 enum PayloadHasher {
     Sha256(Sha256),
     Sha512(Sha512),
+}
+
+impl<R> HashingReader<R> {
+    /// A reader for the payload with every hasher its digests and signatures need, each
+    /// primed with the main header where it covers that too.
+    fn new(inner: R, parsed: &Parsed, main: &RawHeader, package: &str) -> Result<Self> {
+        Ok(HashingReader {
+            inner,
+            md5: parsed.md5.as_ref().map(|_| {
+                let mut md5 = Md5::new();
+                md5.update(&main.bytes);
+                md5
+            }),
+            payload: payload_algo(parsed).map(|algo| match algo {
+                PayloadAlgo::Sha256 => PayloadHasher::Sha256(Sha256::new()),
+                PayloadAlgo::Sha512 => PayloadHasher::Sha512(Sha512::new()),
+            }),
+            signature: start_package_signature(parsed, main, package)?,
+            count: 0,
+        })
+    }
 }
 
 impl<R: Read> Read for HashingReader<R> {
@@ -49,18 +73,26 @@ impl<R: Read> Read for HashingReader<R> {
             Some(PayloadHasher::Sha512(h)) => h.update(chunk),
             None => {}
         }
+        if let Some(signature) = &mut self.signature {
+            signature.update(chunk);
+        }
         self.count += n as u64;
         Ok(n)
     }
 }
 
-pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result<RpmInfo> {
+pub(super) fn extract(
+    input: &mut dyn Read,
+    sink: &mut ClientSink<'_>,
+    keys: &Keyring,
+) -> Result<RpmInfo> {
     let (parsed, main) = read_headers(input)?;
     let package = format!(
         "{}-{}-{}.{}",
         parsed.name, parsed.version, parsed.release, parsed.arch
     );
     let mut verified = verify_header(&parsed, &main, &package)?;
+    let header_signed = check_header_signature(&parsed, &main, keys, &package)?;
 
     if let Some(format) = parsed.payload_format.as_deref()
         && format != "cpio"
@@ -70,20 +102,7 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         )));
     }
 
-    let payload_algo = payload_algo(&parsed);
-    let mut hashing = HashingReader {
-        inner: input,
-        md5: parsed.md5.as_ref().map(|_| {
-            let mut md5 = Md5::new();
-            md5.update(&main.bytes);
-            md5
-        }),
-        payload: payload_algo.map(|algo| match algo {
-            PayloadAlgo::Sha256 => PayloadHasher::Sha256(Sha256::new()),
-            PayloadAlgo::Sha512 => PayloadHasher::Sha512(Sha512::new()),
-        }),
-        count: 0,
-    };
+    let mut hashing = HashingReader::new(input, &parsed, &main, &package)?;
     if hashing.md5.is_none() && hashing.payload.is_none() {
         return Err(unverifiable(
             &package,
@@ -98,7 +117,7 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         // reporting whatever the altered bytes broke.
         Err(e) if e.kind() == ErrorKind::Archive => {
             if io::copy(&mut hashing, &mut io::sink()).is_ok()
-                && let Err(integrity) = verify_payload(&parsed, main_len, hashing, &package)
+                && let Err(integrity) = verify_payload(&parsed, main_len, &mut hashing, &package)
                 && integrity.kind() == ErrorKind::Integrity
             {
                 return Err(integrity);
@@ -113,7 +132,14 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
     // package we accept has at least one of them (see `unverifiable` above).
     io::copy(&mut hashing, &mut io::sink())
         .map_err(|e| corrupt("while reading the RPM payload", &e))?;
-    verified.extend(verify_payload(&parsed, main_len, hashing, &package)?);
+    verified.extend(verify_payload(&parsed, main_len, &mut hashing, &package)?);
+    let signature = whole_package_signature(
+        header_signed,
+        hashing.signature.take(),
+        &verified,
+        keys,
+        &package,
+    )?;
 
     Ok(RpmInfo {
         name: parsed.name,
@@ -122,7 +148,69 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
         arch: parsed.arch,
         payload_compressor: compressor.name().to_string(),
         digests_verified: verified,
+        signature,
     })
+}
+
+/// The signature that covers the whole package: one over header and payload, or one over the
+/// header when that header's payload digest was verified (it covers the payload through it).
+fn whole_package_signature(
+    header_signed: Option<SignedBy>,
+    package_signature: Option<PendingSignature>,
+    verified: &[String],
+    keys: &Keyring,
+    package: &str,
+) -> Result<Option<SignedBy>> {
+    if let Some(pending) = package_signature {
+        return pending
+            .finish(keys)
+            .map(Some)
+            .map_err(|e| e.into_error(package));
+    }
+    let header_covers_payload = verified.iter().any(|d| d.starts_with("payload-"));
+    Ok(header_signed.filter(|_| header_covers_payload))
+}
+
+/// Checks a signature over the main header, before anything in it is acted on. A signature
+/// with a hash too weak to count is left out, as if absent; any other failure refuses the file.
+fn check_header_signature(
+    parsed: &Parsed,
+    main: &RawHeader,
+    keys: &Keyring,
+    package: &str,
+) -> Result<Option<SignedBy>> {
+    let Some(packets) = &parsed.header_signature else {
+        return Ok(None);
+    };
+    let mut pending = match PendingSignature::from_packets(packets) {
+        Ok(pending) => pending,
+        Err(SignatureProblem::WeakHash { .. }) => return Ok(None),
+        Err(problem) => return Err(problem.into_error(package)),
+    };
+    pending.update(&main.bytes);
+    pending
+        .finish(keys)
+        .map(Some)
+        .map_err(|e| e.into_error(package))
+}
+
+/// A signature over header and payload, primed with the header; the payload follows as it is read.
+fn start_package_signature(
+    parsed: &Parsed,
+    main: &RawHeader,
+    package: &str,
+) -> Result<Option<PendingSignature>> {
+    let Some(packets) = &parsed.package_signature else {
+        return Ok(None);
+    };
+    match PendingSignature::from_packets(packets) {
+        Ok(mut pending) => {
+            pending.update(&main.bytes);
+            Ok(Some(pending))
+        }
+        Err(SignatureProblem::WeakHash { .. }) => Ok(None),
+        Err(problem) => Err(problem.into_error(package)),
+    }
 }
 
 /// The lead and both headers, parsed; the main header's bytes are kept for the MD5.
@@ -150,7 +238,7 @@ fn read_headers(input: &mut dyn Read) -> Result<(Parsed, RawHeader)> {
 fn verify_payload<R>(
     parsed: &Parsed,
     main_len: u64,
-    mut hashing: HashingReader<R>,
+    hashing: &mut HashingReader<R>,
     package: &str,
 ) -> Result<Vec<String>> {
     let header_and_payload = main_len + hashing.count;

@@ -96,7 +96,11 @@ impl TestEnv {
             cwd: make("work"),
             files: make("files"),
             _root: root,
-            extra_env: Vec::new(),
+            // Fixture repositories are signed with the committed test key.
+            extra_env: vec![(
+                "DVM_RPM_KEYS".to_string(),
+                super::signing::test_public_key().display().to_string(),
+            )],
         }
     }
 

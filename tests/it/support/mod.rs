@@ -6,3 +6,4 @@ pub mod env;
 pub mod replica;
 pub mod server;
 pub mod shim;
+pub mod signing;

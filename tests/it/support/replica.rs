@@ -89,7 +89,13 @@ impl Package {
             .iter()
             .map(|(p, c, m)| (*p, c.as_slice(), *m))
             .collect();
-        archives::build_rpm(self.name, self.ver, self.rel, "gzip", &borrowed)
+        // Signed like Docker's own repositories; TestEnv trusts the test key.
+        let rpm = archives::build_rpm(self.name, self.ver, self.rel, "gzip", &borrowed);
+        super::signing::sign_rpm(
+            &rpm,
+            super::signing::TEST_KEY,
+            super::signing::Covers::Header,
+        )
     }
 }
 
