@@ -73,7 +73,7 @@ pub fn sign_rpm(rpm: &[u8], secret: &str, covers: Covers) -> Vec<u8> {
     }
     header.extend_from_slice(store);
     header.extend_from_slice(&packet);
-    while header.len() % 8 != 0 {
+    while !header.len().is_multiple_of(8) {
         header.push(0);
     }
     let mut out = rpm[..signature].to_vec();
