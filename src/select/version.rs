@@ -19,11 +19,14 @@ pub enum Edition {
     Ee,
 }
 
+/// In the order Docker published them: 18.09.0's technical previews (`18.09.0-ce-tp0` to
+/// `tp6`) came before its betas (`18.09.0-ce-beta1`), and those before its release candidates.
+/// No Docker client was ever tagged alpha; it goes first, as everywhere else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PreKind {
     Alpha,
-    Beta,
     Tp,
+    Beta,
     Rc,
 }
 
@@ -515,6 +518,41 @@ mod tests {
                 "23.0.0"
             ]
         );
+    }
+
+    #[test]
+    fn orders_technical_previews_before_betas_before_release_candidates() {
+        // 18.09.0 went tp0..tp6, then beta1 (still `-ce-`), then the rcs, then the release.
+        let published = [
+            "18.09.0-ce-tp0",
+            "18.09.0-ce-tp1",
+            "18.09.0-ce-tp2",
+            "18.09.0-ce-tp3",
+            "18.09.0-ce-tp4",
+            "18.09.0-ce-tp5",
+            "18.09.0-ce-tp6",
+            "18.09.0-ce-beta1",
+            "18.09.0-beta3",
+            "18.09.0-ce-rc1",
+            "18.09.0-rc1",
+            "18.09.0",
+            "18.09.1-beta1",
+        ];
+        let mut sorted: Vec<DockerVersion> = published.iter().rev().map(|s| v(s)).collect();
+        sorted.sort();
+        let shown: Vec<String> = sorted.iter().map(|v| v.to_string()).collect();
+        let mut want: Vec<&str> = published.to_vec();
+        // Same numbers and rc: the edition decides, none before `-ce`.
+        want.swap(9, 10);
+        assert_eq!(shown, want);
+        assert!(v("18.09.0-ce-tp6") < v("18.09.0-ce-beta1"));
+        assert!(v("18.09.0-ce-beta1") < v("18.09.0-rc1"));
+        assert!(v("17.06.0-ce-rc1") > v("17.06.0-ce-tp1"));
+        assert!(v("1.12.0-alpha1") < v("1.12.0-tp1"));
+        // Spellings round-trip.
+        for s in published {
+            assert_eq!(v(s).to_string(), s);
+        }
     }
 
     #[test]
