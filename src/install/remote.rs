@@ -129,14 +129,19 @@ impl Remote {
         }
     }
 
-    /// `dvm ls-remote`.
-    pub fn list(&self) -> Result<RemoteListing> {
+    /// `dvm ls-remote`: every listing, on the channel `dvm install` would read for `spec`.
+    pub fn list(&self, spec: Option<&VersionSpec>) -> Result<RemoteListing> {
         self.catalog().list(&ListQuery {
             source: self.options.source,
-            channel: self.options.channel,
+            channel: Some(self.channel_for(spec)),
             distro: self.options.distro.clone(),
             platform: self.platform,
         })
+    }
+
+    /// The channel a request for `spec` reads (see [`Channel::for_request`]).
+    pub fn channel_for(&self, spec: Option<&VersionSpec>) -> Channel {
+        Channel::for_request(self.options.channel, spec)
     }
 
     /// The cached archive for a URL: keyed by its path below the source base, so every mirror

@@ -395,6 +395,17 @@ impl VersionSpec {
         }
     }
 
+    /// The one rule `dvm install` resolves by and `dvm ls-remote` filters by: on a channel of
+    /// prereleases (`prereleases`: the user asked for the test channel) a prerelease counts
+    /// towards its series and `latest`; anywhere else only a spec naming one takes it.
+    pub fn selects(&self, v: &DockerVersion, prereleases: bool) -> bool {
+        if prereleases {
+            self.matches_with_prereleases(v)
+        } else {
+            self.matches(v)
+        }
+    }
+
     /// The newest of `candidates` that satisfies this spec.
     pub fn best_match<'a, I>(&self, candidates: I) -> Option<&'a DockerVersion>
     where

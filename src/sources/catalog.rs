@@ -67,11 +67,7 @@ impl Catalog<'_> {
     /// block it.
     pub fn resolve(&self, query: &Query) -> Result<Resolution> {
         let sources = applicable_sources(query)?;
-        let channel = query.channel.unwrap_or(if query.spec.wants_prerelease() {
-            Channel::Test
-        } else {
-            Channel::Stable
-        });
+        let channel = Channel::for_request(query.channel, Some(&query.spec));
         let mut read = ListingsRead::default();
         let version = match &query.spec {
             VersionSpec::Exact(v) => canonical(v),
@@ -148,14 +144,11 @@ impl Catalog<'_> {
             }
         }
         // On a test channel the user asked for prereleases; on stable they never count.
-        let best = if channel == Channel::Test {
-            found
-                .iter()
-                .filter(|v| query.spec.matches_with_prereleases(v))
-                .max()
-        } else {
-            query.spec.best_match(found.iter())
-        };
+        let prereleases = channel.offers_prereleases();
+        let best = found
+            .iter()
+            .filter(|v| query.spec.selects(v, prereleases))
+            .max();
         if let Some(v) = best {
             return Ok(*v);
         }

@@ -138,6 +138,22 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// The channel a request reads: the one asked for, else test for a spec naming a
+    /// prerelease (`23.0.0-rc.1`), else stable. `dvm install` and `dvm ls-remote` share it.
+    pub fn for_request(asked: Option<Channel>, spec: Option<&VersionSpec>) -> Channel {
+        asked.unwrap_or(if spec.is_some_and(VersionSpec::wants_prerelease) {
+            Channel::Test
+        } else {
+            Channel::Stable
+        })
+    }
+
+    /// Whether asking for this channel is asking for prereleases (see
+    /// [`VersionSpec::selects`](crate::select::version::VersionSpec::selects)).
+    pub fn offers_prereleases(self) -> bool {
+        self == Channel::Test
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Stable => "stable",

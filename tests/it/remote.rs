@@ -381,6 +381,71 @@ fn prereleases_come_only_from_the_test_channel_when_asked() {
     no_escapes(&r);
 }
 
+#[test]
+fn ls_remote_filters_the_test_channel_by_the_rule_install_resolves_by() {
+    let r = Replica::docker();
+    // 18.09.0's prereleases as Docker published them: previews, then a beta, then rcs.
+    let published = [
+        "18.09.0-ce-tp0",
+        "18.09.0-ce-tp1",
+        "18.09.0-ce-tp2",
+        "18.09.0-ce-tp3",
+        "18.09.0-ce-tp4",
+        "18.09.0-ce-tp5",
+        "18.09.0-ce-tp6",
+        "18.09.0-ce-beta1",
+        "18.09.0-beta3",
+        "18.09.0-rc1",
+    ];
+    for v in published.iter().rev() {
+        r.add_static("test", v);
+    }
+    let t = env_for(&r);
+    let json_versions = |run: &Run| -> Vec<String> {
+        let json: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+        json.as_array()
+            .expect("an array")
+            .iter()
+            .map(|e| e["version"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let text = t.dvm(["ls-remote", "23.0", "--channel", "test"]);
+    text.success().stdout_has("23.0.0-rc.1");
+    let json = t.dvm(["ls-remote", "23.0", "--channel", "test", "--json"]);
+    json.success();
+    assert_eq!(json_versions(&json), ["23.0.0-rc.1"]);
+    // Naming a prerelease reads the test channel, as install does.
+    let named = t.dvm(["ls-remote", "23.0.0-rc.1", "--json"]);
+    named.success();
+    assert_eq!(json_versions(&named), ["23.0.0-rc.1"]);
+
+    // The order is Docker's: tp < beta < rc; install takes the newest of the same list.
+    let run = t.dvm(["ls-remote", "18.09", "--channel", "test", "--json"]);
+    run.success();
+    assert_eq!(json_versions(&run), published);
+    let latest = t.dvm(["ls-remote", "latest", "--channel", "test", "--json"]);
+    latest.success();
+    assert_eq!(json_versions(&latest), ["23.0.0-rc.1"]);
+    t.dvm(["install", "18.09", "--channel", "test"])
+        .success()
+        .stderr_has("18.09 resolved to docker 18.09.0-rc1");
+    t.dvm(["install", "latest", "--channel", "test"])
+        .success()
+        .stderr_has("latest resolved to docker 23.0.0-rc.1");
+
+    // On stable, 23.0 has no match: text and JSON fail alike, JSON still printing its value.
+    let text = t.dvm(["ls-remote", "23.0"]);
+    text.failure(3)
+        .stderr_has("no versions match '23.0' on the stable channel")
+        .stderr_has("--channel test");
+    let json = t.dvm(["ls-remote", "23.0", "--json"]);
+    json.failure(3)
+        .stderr_has("no versions match '23.0' on the stable channel");
+    assert_eq!(json_versions(&json), Vec::<String>::new());
+    no_escapes(&r);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Integrity
 
