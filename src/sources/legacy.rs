@@ -66,6 +66,8 @@ pub fn url(
     let base = match effective_channel(version, channel) {
         Channel::Stable => &hosts.legacy,
         Channel::Test => &hosts.legacy_test,
+        // get.docker.com had no edge channel.
+        Channel::Edge => return None,
     };
     Some(format!("{base}/{}", path(version, platform)?))
 }
@@ -100,6 +102,9 @@ pub fn artifact(
 /// Linux x86_64 files; for other platforms the same releases are offered at their constructed
 /// URLs without a checksum (the `.sha256` sibling supplies it at install time).
 pub fn list(hosts: &Hosts, channel: Channel, platform: Platform) -> Vec<Artifact> {
+    if channel == Channel::Edge {
+        return Vec::new();
+    }
     legacy_table()
         .iter()
         .filter(|b| {

@@ -446,6 +446,104 @@ fn ls_remote_filters_the_test_channel_by_the_rule_install_resolves_by() {
     no_escapes(&r);
 }
 
+#[test]
+fn a_release_only_in_the_test_folder_is_installed_from_there_saying_so() {
+    let r = Replica::docker();
+    // 17.10 never reached stable; the test folder holds it beside prereleases.
+    for v in ["17.10.0-ce-rc1", "17.10.0-ce", "17.11.0-ce-rc3"] {
+        r.add_static("test", v);
+    }
+    let t = env_for(&r);
+    let url = r.url(&replica::static_path("test", "17.10.0-ce"));
+    t.dvm(["install", "17.10.0-ce"])
+        .success()
+        .stderr_has(
+            "dvm: note: docker 17.10.0-ce is not in the stable channel; trying the test channel",
+        )
+        .stderr_has(&format!("from {url}"));
+    assert_eq!(manifest(&t, "17.10.0-ce")["source"], "static");
+    let log = paths(&r);
+    let stable = position(&log, &replica::static_path("stable", "17.10.0-ce"));
+    assert!(stable < position(&log, &replica::static_path("test", "17.10.0-ce")));
+
+    // A partial spec finds the release there too, and never a prerelease.
+    t.dvm(["uninstall", "--force", "17.10.0-ce"]).success();
+    t.dvm(["install", "17.10"])
+        .success()
+        .stderr_has("17.10 resolved to docker 17.10.0-ce")
+        .stderr_has("trying the test channel");
+    t.dvm(["install", "17.11"])
+        .failure(3)
+        .stderr_has("no stable release matches '17.11'");
+    assert_eq!(t.installed(), ["17.10.0-ce"]);
+    // Asking for a channel is asking for that channel only.
+    t.dvm(["install", "17.10.0-ce", "--channel", "stable", "--force"])
+        .failure(3);
+    no_escapes(&r);
+}
+
+#[test]
+fn the_edge_channel_lists_and_installs_the_monthly_releases() {
+    let r = Replica::docker();
+    let monthly = [
+        "17.05.0-ce",
+        "17.07.0-ce",
+        "17.10.0-ce",
+        "17.11.0-ce",
+        "18.01.0-ce",
+        "18.02.0-ce",
+        "18.04.0-ce",
+        "18.05.0-ce",
+    ];
+    for v in monthly {
+        r.add_static("edge", v);
+    }
+    let t = env_for(&r);
+    let run = t.dvm(["ls-remote", "--channel", "edge", "--json"]);
+    run.success();
+    let json: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let listed: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, monthly);
+    assert_eq!(json[7]["sources"][0]["channel"], "edge");
+    assert_eq!(
+        json[7]["sources"][0]["url"],
+        r.url(&replica::static_path("edge", "18.05.0-ce"))
+    );
+    t.dvm(["ls-remote", "18", "--channel", "edge"])
+        .success()
+        .stdout_has("18.05.0-ce");
+
+    // Only in edge: stable, then test, then edge, each said.
+    let edge = r.url(&replica::static_path("edge", "18.05.0-ce"));
+    t.dvm(["install", "18.05.0-ce"])
+        .success()
+        .stderr_has("trying the test channel")
+        .stderr_has(&format!(
+            "dvm: note: docker 18.05.0-ce is not in the stable channel; trying the edge channel: {edge}"
+        ))
+        .stderr_has(&format!("from {edge}"));
+    // Asked for by channel, edge is read directly; `latest` there is its newest.
+    t.dvm(["install", "latest", "--channel", "edge"])
+        .success()
+        .stderr_has("latest resolved to docker 18.05.0-ce")
+        .stderr_has("already installed");
+    let direct = t.dvm(["install", "18.04.0-ce", "--channel", "edge"]);
+    direct.success();
+    assert!(!direct.stderr.contains("note:"), "{}", direct.stderr);
+    assert_eq!(t.installed(), ["18.04.0-ce", "18.05.0-ce"]);
+
+    // get.docker.com and yum.dockerproject.org never had an edge channel.
+    t.dvm(["ls-remote", "--channel", "edge", "--source", "legacy"])
+        .failure(2)
+        .stderr_has("the legacy source has no edge channel");
+    no_escapes(&r);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Integrity
 
