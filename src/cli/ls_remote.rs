@@ -122,6 +122,13 @@ fn print_lines(app: &App, versions: &[VersionEntry]) {
         sources.dedup();
         let marker = if v.installed { "*" } else { " " };
         let mut line = format!("{marker} {:<width$}  {}", v.version, sources.join(","));
+        // Legacy builds are listed from dvm's own list; say which lack a known checksum.
+        if v.sources
+            .iter()
+            .any(|s| s.source == "legacy" && s.sha256.is_none())
+        {
+            line.push_str("  (legacy: no embedded checksum)");
+        }
         if v.installed {
             line = app.out.green(&format!("{line}  (installed)"));
         }

@@ -187,24 +187,26 @@ fn legacy_raw_and_tgz_builds_are_verified_by_their_published_sha256() {
         elf
     );
 
-    // ≥ 1.11: a tgz. 17.05.0-ce is past 17.03, so static is asked first and 404s.
+    // ≥ 1.11: a tgz. 17.03.2-ce (a build dvm's table has no checksum for) is static-era
+    // too, so static is asked first and 404s.
+    r.add_legacy("17.03.2-ce");
     r.server.clear_log();
-    let tgz = replica::legacy_path("17.05.0-ce");
-    t.dvm(["install", "17.05.0-ce"])
+    let tgz = replica::legacy_path("17.03.2-ce");
+    t.dvm(["install", "17.03.2-ce"])
         .success()
         .stderr_has(&format!(
             "from {} (verified by the published sha256)",
             r.url(&tgz)
         ));
-    assert_eq!(verified_by(&t, "17.05.0-ce"), ["published-sha256"]);
-    assert_eq!(manifest(&t, "17.05.0-ce")["source"], "legacy");
+    assert_eq!(verified_by(&t, "17.03.2-ce"), ["published-sha256"]);
+    assert_eq!(manifest(&t, "17.03.2-ce")["source"], "legacy");
     let log = paths(&r);
     assert!(
-        position(&log, &replica::static_path("stable", "17.05.0-ce"))
+        position(&log, &replica::static_path("stable", "17.03.2-ce"))
             < position(&log, &format!("{tgz}.sha256"))
     );
-    assert_eq!(docker_version(&t, "17.05.0-ce"), client_says("17.05.0-ce"));
-    assert_eq!(t.installed(), ["1.8.0", "17.05.0-ce"]);
+    assert_eq!(docker_version(&t, "17.03.2-ce"), client_says("17.03.2-ce"));
+    assert_eq!(t.installed(), ["1.8.0", "17.03.2-ce"]);
     no_escapes(&r);
 }
 
@@ -447,6 +449,61 @@ fn ls_remote_filters_the_test_channel_by_the_rule_install_resolves_by() {
 }
 
 #[test]
+fn ls_remote_lists_every_known_legacy_prerelease_marking_the_checksum() {
+    let r = Replica::docker();
+    let t = env_for(&r);
+    let run = t.dvm(["ls-remote", "1.12.5-rc1", "--source", "legacy", "--json"]);
+    run.success();
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let source = &json[0]["sources"][0];
+    assert_eq!(
+        source["url"],
+        r.url(&replica::legacy_path("1.12.5-rc1")),
+        "{json}"
+    );
+    assert_eq!(source["channel"], "test");
+    assert!(source["sha256"].is_null(), "{source}");
+    // One the embedded table knows carries its checksum; 17.05.0-ce-rc3 is new in it.
+    let run = t.dvm([
+        "ls-remote",
+        "17.05.0-ce-rc3",
+        "--source",
+        "legacy",
+        "--json",
+    ]);
+    run.success();
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        json[0]["sources"][0]["sha256"],
+        table_sha256("17.05.0-ce-rc3")
+    );
+
+    let text = t.dvm(["ls-remote", "--source", "legacy", "--channel", "test"]);
+    text.success();
+    let line = |v: &str| {
+        text.stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(v))
+            .unwrap_or_else(|| panic!("{v} is not listed:\n{}", text.stdout))
+            .to_string()
+    };
+    assert!(line("1.12.5-rc1").ends_with("(legacy: no embedded checksum)"));
+    assert!(line("1.5.0-rc1").contains("no embedded checksum"));
+    assert!(
+        !line("1.12.0-rc1").contains("checksum"),
+        "{}",
+        line("1.12.0-rc1")
+    );
+    let prereleases = text.stdout.lines().count();
+    assert_eq!(prereleases, 74, "{}", text.stdout);
+    // Stable-channel legacy builds: 1.0.0 onwards, without prereleases.
+    let stable = t.dvm(["ls-remote", "--source", "legacy"]);
+    stable.success().stdout_has("1.0.0 ");
+    assert!(!stable.stdout.contains("-rc"), "{}", stable.stdout);
+    no_escapes(&r);
+}
+
+#[test]
 fn a_release_only_in_the_test_folder_is_installed_from_there_saying_so() {
     let r = Replica::docker();
     // 17.10 never reached stable; the test folder holds it beside prereleases.
@@ -605,24 +662,15 @@ fn sha256_pin_must_match() {
 #[test]
 fn legacy_sibling_disagreeing_with_the_archive_stops_everything() {
     let r = Replica::docker();
-    // Another source has the same version: it must not be tried after the mismatch.
-    r.add_docker_ce_repo(
-        "centos/7",
-        "stable",
-        RepoChecksum::Sha256,
-        &[Package {
-            name: "docker-ce",
-            ver: "17.05.0.ce",
-            rel: "1.el7.centos",
-            client_version: Some("17.05.0-ce"),
-        }],
-    );
+    // Another source (the docker-ce RPM) has the same version: it must not be tried after
+    // the mismatch.
+    r.add_legacy("17.03.2-ce");
     let t = env_for(&r);
-    let archive = replica::legacy_path("17.05.0-ce");
+    let archive = replica::legacy_path("17.03.2-ce");
     let bogus = "cd".repeat(32);
     r.add_sha256_sibling(&archive, &bogus);
 
-    let run = t.dvm(["install", "17.05.0-ce"]);
+    let run = t.dvm(["install", "17.03.2-ce"]);
     run.failure(5)
         .stderr_has(&format!("expected {bogus}"))
         .stderr_has(&r.url(&archive));
