@@ -56,6 +56,10 @@ pub struct DockerVersion {
     pub patch: u32,
     pub edition: Option<Edition>,
     pub pre: Option<Prerelease>,
+    /// The minor was written with two digits where Docker did not always (`22.06.0-beta.0`):
+    /// spelling only, so the name prints as the file was named. Always false for 17.x-19.x,
+    /// which print `17.03` whatever was written.
+    pub padded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +194,7 @@ impl DockerVersion {
             patch,
             edition: None,
             pre: None,
+            padded: false,
         }
     }
 
@@ -208,6 +213,7 @@ impl DockerVersion {
         if suffix.is_empty() && numeric.len() != s.len() {
             return Err(err(input, "ends with a separator"));
         }
+        let minor_text = numeric.split('.').nth(1).unwrap_or_default();
         let mut parts = numeric.split('.');
         let mut next = |what: &'static str| {
             parts
@@ -224,13 +230,16 @@ impl DockerVersion {
             return Err(err(input, "too many numeric components"));
         }
         let (edition, pre) = parse_suffix(input, suffix)?;
-        Ok(DockerVersion {
+        let mut v = DockerVersion {
             major,
             minor,
             patch,
             edition,
             pre,
-        })
+            padded: false,
+        };
+        v.padded = !v.pads_minor() && minor < 10 && minor_text.len() == 2;
+        Ok(v)
     }
 
     pub fn is_prerelease(&self) -> bool {
@@ -270,6 +279,7 @@ impl Ord for DockerVersion {
                 let spelling = |p: &Option<Prerelease>| p.map(|p| (p.dotted, p.number.is_some()));
                 spelling(&self.pre).cmp(&spelling(&other.pre))
             })
+            .then_with(|| self.padded.cmp(&other.padded))
     }
 }
 
@@ -281,7 +291,7 @@ impl PartialOrd for DockerVersion {
 
 impl fmt::Display for DockerVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.pads_minor() {
+        if self.pads_minor() || self.padded {
             write!(f, "{}.{:02}.{}", self.major, self.minor, self.patch)?;
         } else {
             write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;

@@ -504,6 +504,84 @@ fn ls_remote_lists_every_known_legacy_prerelease_marking_the_checksum() {
 }
 
 #[test]
+fn a_version_keeps_the_spelling_of_its_file_name() {
+    let r = Replica::docker();
+    // As in linux/static/test/x86_64/ and win/static/test/x86_64/: the minor has two digits.
+    let served = r.add_static("test", "22.06.0-beta.0");
+    assert!(served.path.ends_with("/docker-22.06.0-beta.0.tgz"));
+    r.put(
+        &format!(
+            "{}/win/static/test/x86_64/docker-22.06.0-beta.0.zip",
+            replica::STATIC_HOST
+        ),
+        archives::docker_zip(&archives::fake_pe(b"22.06.0-beta.0")),
+    );
+    let t = env_for(&r);
+    let url = r.url(&served.path);
+
+    let run = t.dvm(["ls-remote", "22", "--channel", "test", "--json"]);
+    run.success();
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json[0]["version"], "22.06.0-beta.0", "{json}");
+    assert_eq!(json[0]["sources"][0]["url"], url);
+    t.dvm(["ls-remote", "--channel", "test"])
+        .success()
+        .stdout_has("22.06.0-beta.0");
+
+    // Resolved from the listing, the listing's own file is fetched.
+    t.dvm(["install", "22", "--channel", "test"])
+        .success()
+        .stderr_has("resolved to docker 22.06.0-beta.0")
+        .stderr_has(&format!("from {url}"));
+    assert_eq!(t.installed(), ["22.06.0-beta.0"]);
+    assert_eq!(
+        docker_version(&t, "22.06.0-beta.0"),
+        client_says("22.06.0-beta.0")
+    );
+    // Named either way, it is the same version; named as on the page, that is its URL.
+    t.dvm(["install", "22.6.0-beta.0"])
+        .success()
+        .stderr_has("already installed");
+    t.dvm(["uninstall", "--force", "22.06.0-beta.0"]).success();
+    t.dvm(["install", "22.06.0-beta.0"])
+        .success()
+        .stderr_has(&format!("from {url}"));
+    let log = paths(&r);
+    assert!(
+        !log.iter().any(|p| p.contains("docker-22.6.0")),
+        "a URL was rebuilt from the parsed version: {log:#?}"
+    );
+
+    // The Windows zip's listing keeps the name too.
+    let mut win = env_for(&r);
+    win.env("DVM_PLATFORM", "windows/x86_64");
+    let run = win.dvm([
+        "ls-remote",
+        "--channel",
+        "test",
+        "--source",
+        "static",
+        "--json",
+    ]);
+    run.success();
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let versions: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["22.06.0-beta.0"]);
+    assert!(
+        json[0]["sources"][0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/win/static/test/x86_64/docker-22.06.0-beta.0.zip")
+    );
+    no_escapes(&r);
+}
+
+#[test]
 fn a_release_only_in_the_test_folder_is_installed_from_there_saying_so() {
     let r = Replica::docker();
     // 17.10 never reached stable; the test folder holds it beside prereleases.

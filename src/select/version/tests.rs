@@ -25,6 +25,25 @@ fn parses_and_displays_as_docker_wrote_them() {
 }
 
 #[test]
+fn a_padded_minor_is_spelling_only() {
+    // download.docker.com names it docker-22.06.0-beta.0.tgz; the name must survive.
+    let page = v("22.06.0-beta.0");
+    let typed = v("22.6.0-beta.0");
+    assert!(page.padded && !typed.padded);
+    assert!(page.same_release(&typed));
+    assert_eq!(page.cmp(&typed).is_eq(), page == typed);
+    assert!(VersionSpec::parse("22.6.0-beta.0").unwrap().matches(&page));
+    assert!(
+        VersionSpec::parse("22.06")
+            .unwrap()
+            .matches_with_prereleases(&page)
+    );
+    // 17.x-19.x always print padded, so there it is no spelling at all.
+    assert_eq!(v("17.3.0-ce"), v("17.03.0-ce"));
+    assert!(!v("17.03.0-ce").padded);
+}
+
+#[test]
 fn rejects_garbage_with_a_reason() {
     for bad in [
         "",
