@@ -335,6 +335,47 @@ pub(crate) fn match_client_path(raw: &[u8], client_paths: &[&str]) -> Result<Opt
     Ok(Some(resolved))
 }
 
+/// Whether an entry named `raw` would land outside the folder it is unpacked into: an absolute
+/// path (`/x`, `\\x`, `C:x`) or one whose `..` climbs above the top (`../x`, `a/../../x`).
+/// `None` when it stays inside; otherwise what is wrong with it, in words.
+pub(crate) fn escape_reason(raw: &[u8]) -> Option<&'static str> {
+    if raw.starts_with(b"/") || raw.starts_with(b"\\") {
+        return Some("it is an absolute path");
+    }
+    if let [drive, b':', ..] = raw
+        && drive.is_ascii_alphabetic()
+    {
+        return Some("it names a Windows drive");
+    }
+    let mut depth = 0usize;
+    for part in raw.split(|&b| b == b'/' || b == b'\\') {
+        match part {
+            b"" | b"." => {}
+            b".." if depth == 0 => return Some("its '..' climbs out of the archive"),
+            b".." => depth -= 1,
+            _ => depth += 1,
+        }
+    }
+    None
+}
+
+/// Refuses the whole archive when the entry named `raw` escapes it (see [`escape_reason`]):
+/// an archive built to write outside its folder is hostile, whatever else it holds.
+pub(crate) fn refuse_escaping(raw: &[u8], what: &str) -> Result<()> {
+    let Some(reason) = escape_reason(raw) else {
+        return Ok(());
+    };
+    Err(Error::archive(format!(
+        "refusing the {what}: its entry '{}' would be written outside the folder it is unpacked \
+         into ({reason})",
+        String::from_utf8_lossy(raw).escape_default()
+    ))
+    .with_hint(
+        "this archive is malformed or hostile: nothing was installed from it; do not use it, and \
+         check where it came from",
+    ))
+}
+
 /// "it has 3 entries: a, b, c" for "no client found" messages; `seen` holds the first few.
 pub(crate) fn list_entries(count: usize, seen: &[String], empty: &str) -> String {
     let more = if count > seen.len() { ", …" } else { "" };

@@ -1,6 +1,8 @@
 //! Static tarballs (`docker-17.03.2-ce.tgz` and friends), streamed through gzip and `tar`.
 //! The client is `docker/docker` (1.11 on, and the mac builds) or `usr/local/bin/docker`
 //! (the 1.9/1.10 layout); a leading `./` is fine, anything reaching those through `..` is not.
+//! Every entry is read, also after the client: one that would land outside the archive's
+//! folder (`../x`, `/x`) makes the whole archive refused, since its maker meant harm.
 
 use std::cell::Cell;
 use std::io::{self, Read};
@@ -8,7 +10,9 @@ use std::rc::Rc;
 
 use ::tar::EntryType;
 
-use super::{ClientSink, MAX_SKIPPED_BYTES, corrupt, list_entries, match_client_path};
+use super::{
+    ClientSink, MAX_SKIPPED_BYTES, corrupt, list_entries, match_client_path, refuse_escaping,
+};
 use crate::error::{Error, Result};
 
 const CLIENT_PATHS: [&str; 2] = ["docker/docker", "usr/local/bin/docker"];
@@ -30,7 +34,9 @@ pub(super) fn extract(input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result
     drain_to_the_end(archive.into_inner().inner, skip_budget)
 }
 
-/// Walks the entries until the client is written; returns how much of the skip budget is left.
+/// Walks every entry: writes the client, passes over the rest, and refuses the whole archive
+/// if any entry escapes it (an absolute path, or `..` above the top) or the client comes twice.
+/// Returns how much of the skip budget is left.
 fn write_client_entry(
     archive: &mut ::tar::Archive<Decoder<'_>>,
     budget: &Cell<u64>,
@@ -42,6 +48,7 @@ fn write_client_entry(
     let mut skip_budget = MAX_SKIPPED_BYTES;
     let mut seen = Vec::new();
     let mut count = 0usize;
+    let mut client: Option<String> = None;
     loop {
         budget.set(MAX_METADATA_BYTES);
         let Some(entry) = entries.next() else { break };
@@ -52,12 +59,20 @@ fn write_client_entry(
         let shown = String::from_utf8_lossy(&raw_path)
             .escape_default()
             .to_string();
+        refuse_escaping(&raw_path, "tar.gz")?;
         if match_client_path(&raw_path, &CLIENT_PATHS)?.is_some() {
+            if let Some(first) = &client {
+                return Err(Error::archive(format!(
+                    "refusing the tar.gz: it holds the client twice ({first}, then {shown})"
+                ))
+                .with_hint("this archive is malformed or hostile; do not use it"));
+            }
             refuse_non_regular(&entry, &shown)?;
             let size = entry.size();
             sink.check_declared_size(&shown, size)?;
             sink.write_client(&shown, &mut entry, Some(size))?;
-            return Ok(skip_budget);
+            client = Some(shown);
+            continue;
         }
 
         count += 1;
@@ -71,6 +86,9 @@ fn write_client_entry(
             return Err(too_much_besides_the_client());
         }
         skip_budget -= skipped;
+    }
+    if client.is_some() {
+        return Ok(skip_budget);
     }
     let listing = list_entries(count, &seen, "the archive is empty");
     Err(Error::archive(format!(

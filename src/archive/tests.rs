@@ -84,3 +84,39 @@ fn resolves_entry_paths_like_an_extractor() {
     );
     assert_eq!(match_client_path(b"docker/dockerd", &paths).unwrap(), None);
 }
+
+#[test]
+fn tells_entries_escaping_the_archive_from_those_staying_inside() {
+    for inside in [
+        &b"docker/docker"[..],
+        b"./docker/docker",
+        b"docker//docker",
+        b"docker/x/../dockerd",
+        b"a/b/../../c",
+        b"docker\\docker.exe",
+        b"",
+    ] {
+        assert_eq!(escape_reason(inside), None, "{inside:?}");
+    }
+    for (outside, why) in [
+        (&b"../evil"[..], "climbs out"),
+        (b"./../evil", "climbs out"),
+        (b"a/../../evil", "climbs out"),
+        (b"docker\\..\\..\\evil.exe", "climbs out"),
+        (b"..", "climbs out"),
+        (b"/etc/passwd", "absolute"),
+        (b"//server/share", "absolute"),
+        (b"\\evil.exe", "absolute"),
+        (b"C:evil.exe", "drive"),
+        (b"c:/evil.exe", "drive"),
+    ] {
+        let said = escape_reason(outside).unwrap_or_else(|| panic!("{outside:?} stays inside?"));
+        assert!(said.contains(why), "{outside:?}: {said}");
+        let err = refuse_escaping(outside, "tar.gz").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Archive);
+        assert!(
+            err.hint()
+                .is_some_and(|h| h.contains("nothing was installed"))
+        );
+    }
+}

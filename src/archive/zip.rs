@@ -1,5 +1,7 @@
 //! Windows builds (`docker-17.09.0-ce.zip`), read as a stream of local file headers: the client
-//! is `docker/docker.exe`. Entries we pass over are skipped without being decompressed.
+//! is `docker/docker.exe`. Entries we pass over are skipped without being decompressed, but
+//! every local header is read, also after the client: an entry that would land outside the
+//! archive's folder (`../x`, `/x`, `C:\\x`) makes the whole archive refused.
 //!
 //! Local headers do not carry Unix modes (those live in the central directory, which a stream
 //! reaches last), so a symlink cannot be recognised by its type; instead the client must start
@@ -9,7 +11,7 @@ use std::io::{self, Read};
 
 use ::zip::result::ZipError;
 
-use super::{ClientSink, corrupt, list_entries, match_client_path};
+use super::{ClientSink, corrupt, list_entries, match_client_path, refuse_escaping};
 use crate::error::{Error, Result};
 
 const CLIENT_PATHS: [&str; 1] = ["docker/docker.exe"];
@@ -17,6 +19,7 @@ const CLIENT_PATHS: [&str; 1] = ["docker/docker.exe"];
 pub(super) fn extract(mut input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Result<()> {
     let mut seen = Vec::new();
     let mut count = 0usize;
+    let mut client: Option<String> = None;
     loop {
         let mut file = match ::zip::read::read_zipfile_from_stream(&mut input) {
             Ok(Some(file)) => file,
@@ -28,7 +31,14 @@ pub(super) fn extract(mut input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Re
         let shown = String::from_utf8_lossy(&raw_name)
             .escape_default()
             .to_string();
+        refuse_escaping(&raw_name, "zip")?;
         if match_client_path(&raw_name, &CLIENT_PATHS)?.is_some() {
+            if let Some(first) = &client {
+                return Err(Error::archive(format!(
+                    "refusing the zip: it holds the client twice ({first}, then {shown})"
+                ))
+                .with_hint("this archive is malformed or hostile; do not use it"));
+            }
             let kind = if file.is_dir() {
                 Some("a directory")
             } else if file.is_symlink() {
@@ -53,13 +63,17 @@ pub(super) fn extract(mut input: &mut dyn Read, sink: &mut ClientSink<'_>) -> Re
                 ))
                 .with_hint("this archive is malformed or hostile; do not use it"));
             }
-            return Ok(());
+            client = Some(shown);
+            continue;
         }
         count += 1;
         if seen.len() < 8 {
             seen.push(shown);
         }
         // Dropping `file` skips its compressed bytes.
+    }
+    if client.is_some() {
+        return Ok(());
     }
     let listing = list_entries(count, &seen, "the archive is empty");
     Err(Error::archive(format!(

@@ -13,7 +13,7 @@ pub struct SourceArgs {
     /// Use only this source: legacy, static, yum or rpm.
     #[arg(long)]
     pub source: Option<String>,
-    /// Release channel: stable (default) or test (prereleases).
+    /// Release channel: stable (default), test (prereleases) or edge (monthly, 2017-2018).
     #[arg(long)]
     pub channel: Option<String>,
     /// RPM tree for the yum and rpm sources, such as centos/7 or fedora/24.

@@ -206,7 +206,7 @@ fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
         .filter(|v| !v.is_prerelease())
         .collect();
     let listing = super::args::remote_setup(app, &super::args::SourceArgs::offline(offline))
-        .and_then(|remote| remote.list());
+        .and_then(|remote| remote.list(None));
     match listing {
         Ok(listing) => known.extend(
             listing

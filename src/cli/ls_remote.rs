@@ -48,22 +48,19 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
         None => None,
     };
     let remote = remote_setup(app, &args.sources)?;
-    let listing = remote.list()?;
+    let listing = remote.list(filter.as_ref())?;
     for note in &listing.skipped {
         app.out.warn(format!("skipped {note}"));
     }
+    // A spec filters by the rule `dvm install` resolves by, but lists every match.
+    let prereleases = remote.channel_for(filter.as_ref()).offers_prereleases();
     let installed = app.store.installed();
     let mut by_version: BTreeMap<DockerVersion, VersionEntry> = BTreeMap::new();
     for entry in listing.entries {
-        if let Some(spec) = &filter {
-            // A spec filters like it resolves, but lists every match, not only the newest.
-            let matches = match spec {
-                dvm::VersionSpec::Latest => !entry.version.is_prerelease(),
-                other => other.matches(&entry.version),
-            };
-            if !matches {
-                continue;
-            }
+        if let Some(spec) = &filter
+            && !spec.selects(&entry.version, prereleases)
+        {
+            continue;
         }
         let v = entry.version;
         by_version
@@ -87,27 +84,54 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
         versions = versions.pop().into_iter().collect();
     }
     if args.json {
+        // Still one JSON value on stdout; an empty result exits as the text form does.
         app.out.json(&versions)?;
-        return Ok(ExitStatus::Success);
     }
     if versions.is_empty() {
-        return Err(match &filter {
-            Some(spec) => Error::not_found(format!("no versions match '{spec}'"))
-                .with_hint("try `dvm ls-remote` without a version"),
-            None => Error::not_found(format!("no versions are listed for {}", remote.platform))
-                .with_hint("check DVM_MIRROR and the per-source settings (`dvm config list`)"),
-        });
+        return Err(nothing_listed(filter.as_ref(), &remote));
     }
+    if !args.json {
+        print_lines(app, &versions);
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn nothing_listed(filter: Option<&dvm::VersionSpec>, remote: &dvm::install::Remote) -> Error {
+    let channel = remote.channel_for(filter);
+    match filter {
+        Some(spec) => Error::not_found(format!(
+            "no versions match '{spec}' on the {channel} channel"
+        ))
+        .with_hint(if channel.offers_prereleases() {
+            "try `dvm ls-remote --channel test` without a version"
+        } else {
+            "try `dvm ls-remote` without a version (prereleases: add --channel test)"
+        }),
+        None => Error::not_found(format!(
+            "no versions are listed for {} on the {channel} channel",
+            remote.platform
+        ))
+        .with_hint("check DVM_MIRROR and the per-source settings (`dvm config list`)"),
+    }
+}
+
+fn print_lines(app: &App, versions: &[VersionEntry]) {
     let width = versions.iter().map(|v| v.version.len()).max().unwrap_or(0);
-    for v in &versions {
+    for v in versions {
         let mut sources: Vec<&str> = v.sources.iter().map(|s| s.source.as_str()).collect();
         sources.dedup();
         let marker = if v.installed { "*" } else { " " };
         let mut line = format!("{marker} {:<width$}  {}", v.version, sources.join(","));
+        // Legacy builds are listed from dvm's own list; say which lack a known checksum.
+        if v.sources
+            .iter()
+            .any(|s| s.source == "legacy" && s.sha256.is_none())
+        {
+            line.push_str("  (legacy: no embedded checksum)");
+        }
         if v.installed {
             line = app.out.green(&format!("{line}  (installed)"));
         }
         app.out.line(line);
     }
-    Ok(ExitStatus::Success)
 }

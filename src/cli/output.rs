@@ -88,6 +88,12 @@ impl Output {
         }
     }
 
+    /// A line worth reading that is not a problem; shown even with --quiet, like warnings,
+    /// since it explains where a client came from.
+    pub fn note(&self, text: impl AsRef<str>) {
+        Self::write(&self.err, &format!("dvm: note: {}\n", text.as_ref()));
+    }
+
     pub fn warn(&self, text: impl AsRef<str>) {
         let line = format!("{} {}\n", self.yellow("dvm: warning:"), text.as_ref());
         Self::write(&self.err, &line);

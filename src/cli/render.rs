@@ -21,6 +21,7 @@ pub fn progress_renderer(app: &App) -> impl Fn(InstallEvent) + Sync + '_ {
             }
         }
         InstallEvent::Warning(text) => app.out.warn(text),
+        InstallEvent::Note(text) => app.out.note(text),
         InstallEvent::FromCache { path } => {
             app.out
                 .info(format!("using the cached download {}", path.display()));

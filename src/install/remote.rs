@@ -47,6 +47,8 @@ pub enum InstallEvent {
     },
     /// Something the user should know that did not stop the install.
     Warning(String),
+    /// What dvm is doing besides the obvious (trying another channel).
+    Note(String),
 }
 
 /// Everything a network operation needs: the HTTP client, where each source lives, the
@@ -129,14 +131,19 @@ impl Remote {
         }
     }
 
-    /// `dvm ls-remote`.
-    pub fn list(&self) -> Result<RemoteListing> {
+    /// `dvm ls-remote`: every listing, on the channel `dvm install` would read for `spec`.
+    pub fn list(&self, spec: Option<&VersionSpec>) -> Result<RemoteListing> {
         self.catalog().list(&ListQuery {
             source: self.options.source,
-            channel: self.options.channel,
+            channel: Some(self.channel_for(spec)),
             distro: self.options.distro.clone(),
             platform: self.platform,
         })
+    }
+
+    /// The channel a request for `spec` reads (see [`Channel::for_request`]).
+    pub fn channel_for(&self, spec: Option<&VersionSpec>) -> Channel {
+        Channel::for_request(self.options.channel, spec)
     }
 
     /// The cached archive for a URL: keyed by its path below the source base, so every mirror
@@ -202,8 +209,15 @@ pub fn install_remote(
     }
     store.clean_stale_staging();
     let mut missing = Vec::new();
+    let channel = resolved.channel();
     while let Some(batch) = resolved.next_batch(&catalog)? {
         for artifact in &batch {
+            if artifact.channel != channel && artifact.source == SourceKind::Static {
+                progress(InstallEvent::Note(format!(
+                    "docker {v} is not in the {channel} channel; trying the {} channel: {}",
+                    artifact.channel, artifact.url
+                )));
+            }
             match install_artifact(remote, store, artifact, opts, progress)? {
                 Some(report) => return Ok(report),
                 None => missing.push(artifact.url.clone()),

@@ -19,11 +19,14 @@ pub enum Edition {
     Ee,
 }
 
+/// In the order Docker published them: 18.09.0's technical previews (`18.09.0-ce-tp0` to
+/// `tp6`) came before its betas (`18.09.0-ce-beta1`), and those before its release candidates.
+/// No Docker client was ever tagged alpha; it goes first, as everywhere else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PreKind {
     Alpha,
-    Beta,
     Tp,
+    Beta,
     Rc,
 }
 
@@ -53,6 +56,10 @@ pub struct DockerVersion {
     pub patch: u32,
     pub edition: Option<Edition>,
     pub pre: Option<Prerelease>,
+    /// The minor was written with two digits where Docker did not always (`22.06.0-beta.0`):
+    /// spelling only, so the name prints as the file was named. Always false for 17.x-19.x,
+    /// which print `17.03` whatever was written.
+    pub padded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +194,7 @@ impl DockerVersion {
             patch,
             edition: None,
             pre: None,
+            padded: false,
         }
     }
 
@@ -205,6 +213,7 @@ impl DockerVersion {
         if suffix.is_empty() && numeric.len() != s.len() {
             return Err(err(input, "ends with a separator"));
         }
+        let minor_text = numeric.split('.').nth(1).unwrap_or_default();
         let mut parts = numeric.split('.');
         let mut next = |what: &'static str| {
             parts
@@ -221,13 +230,16 @@ impl DockerVersion {
             return Err(err(input, "too many numeric components"));
         }
         let (edition, pre) = parse_suffix(input, suffix)?;
-        Ok(DockerVersion {
+        let mut v = DockerVersion {
             major,
             minor,
             patch,
             edition,
             pre,
-        })
+            padded: false,
+        };
+        v.padded = !v.pads_minor() && minor < 10 && minor_text.len() == 2;
+        Ok(v)
     }
 
     pub fn is_prerelease(&self) -> bool {
@@ -267,6 +279,7 @@ impl Ord for DockerVersion {
                 let spelling = |p: &Option<Prerelease>| p.map(|p| (p.dotted, p.number.is_some()));
                 spelling(&self.pre).cmp(&spelling(&other.pre))
             })
+            .then_with(|| self.padded.cmp(&other.padded))
     }
 }
 
@@ -278,7 +291,7 @@ impl PartialOrd for DockerVersion {
 
 impl fmt::Display for DockerVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.pads_minor() {
+        if self.pads_minor() || self.padded {
             write!(f, "{}.{:02}.{}", self.major, self.minor, self.patch)?;
         } else {
             write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
@@ -392,6 +405,17 @@ impl VersionSpec {
         }
     }
 
+    /// The one rule `dvm install` resolves by and `dvm ls-remote` filters by: on a channel of
+    /// prereleases (`prereleases`: the user asked for the test channel) a prerelease counts
+    /// towards its series and `latest`; anywhere else only a spec naming one takes it.
+    pub fn selects(&self, v: &DockerVersion, prereleases: bool) -> bool {
+        if prereleases {
+            self.matches_with_prereleases(v)
+        } else {
+            self.matches(v)
+        }
+    }
+
     /// The newest of `candidates` that satisfies this spec.
     pub fn best_match<'a, I>(&self, candidates: I) -> Option<&'a DockerVersion>
     where
@@ -438,115 +462,4 @@ impl fmt::Display for VersionSpec {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn v(s: &str) -> DockerVersion {
-        DockerVersion::parse(s).unwrap()
-    }
-
-    #[test]
-    fn parses_and_displays_as_docker_wrote_them() {
-        for (input, shown) in [
-            ("1.12.6", "1.12.6"),
-            ("17.03.0-ce", "17.03.0-ce"),
-            ("17.3.0-ce", "17.03.0-ce"),
-            ("17.03.0.ce", "17.03.0-ce"),
-            ("17.03.0-ce-rc1", "17.03.0-ce-rc1"),
-            ("23.0.0-rc.1", "23.0.0-rc.1"),
-            ("18.09.0~rc.1", "18.09.0-rc.1"),
-            ("1.13.0-rc4", "1.13.0-rc4"),
-            ("1.12.0-beta1", "1.12.0-beta1"),
-            ("17.05.0-ce-tp1", "17.05.0-ce-tp1"),
-            ("v20.10.24", "20.10.24"),
-            ("19.03.15", "19.03.15"),
-        ] {
-            assert_eq!(v(input).to_string(), shown, "display of {input}");
-        }
-    }
-
-    #[test]
-    fn rejects_garbage_with_a_reason() {
-        for bad in [
-            "",
-            "1..2",
-            "1.2",
-            "latest-ish",
-            "1.2.3.4",
-            "1.2.3-",
-            "1.2.3-xyz",
-            "a.b.c",
-            "1.2.3\0",
-            "99999999999.1.1",
-            "1.2.3-rc99999999999",
-        ] {
-            let e = DockerVersion::parse(bad).unwrap_err();
-            assert!(!e.reason.is_empty(), "{bad}");
-        }
-        let long = "1".repeat(10_000);
-        assert!(DockerVersion::parse(&long).is_err());
-        assert!(VersionSpec::parse(&long).is_err());
-    }
-
-    #[test]
-    fn orders_prereleases_before_their_release() {
-        let mut list = [
-            v("17.03.0-ce"),
-            v("1.12.6"),
-            v("1.9.1"),
-            v("17.03.0-ce-rc1"),
-            v("23.0.0-rc.1"),
-            v("23.0.0-beta1"),
-            v("23.0.0"),
-            v("1.10.3"),
-        ];
-        list.sort();
-        let shown: Vec<String> = list.iter().map(|v| v.to_string()).collect();
-        assert_eq!(
-            shown,
-            [
-                "1.9.1",
-                "1.10.3",
-                "1.12.6",
-                "17.03.0-ce-rc1",
-                "17.03.0-ce",
-                "23.0.0-beta1",
-                "23.0.0-rc.1",
-                "23.0.0"
-            ]
-        );
-    }
-
-    #[test]
-    fn specs_match_like_users_expect() {
-        let installed = [
-            v("1.12.5"),
-            v("1.12.6"),
-            v("17.03.2-ce"),
-            v("20.10.24"),
-            v("23.0.0-rc.1"),
-        ];
-        let best = |s: &str| {
-            VersionSpec::parse(s)
-                .unwrap()
-                .best_match(installed.iter())
-                .map(|v| v.to_string())
-        };
-        assert_eq!(best("1.12").as_deref(), Some("1.12.6"));
-        assert_eq!(best("17.3").as_deref(), Some("17.03.2-ce"));
-        assert_eq!(best("17.03").as_deref(), Some("17.03.2-ce"));
-        assert_eq!(best("17.03.2").as_deref(), Some("17.03.2-ce"));
-        assert_eq!(best("17.03.2-ee"), None);
-        assert_eq!(best("latest").as_deref(), Some("20.10.24"));
-        assert_eq!(best("23").as_deref(), None);
-        assert_eq!(best("23.0.0-rc.1").as_deref(), Some("23.0.0-rc.1"));
-        assert_eq!(best("20").as_deref(), Some("20.10.24"));
-        assert_eq!(VersionSpec::parse("system").unwrap(), VersionSpec::System);
-        assert_eq!(
-            VersionSpec::parse("work").unwrap(),
-            VersionSpec::Alias("work".into())
-        );
-        assert!(VersionSpec::parse("1..2").is_err());
-        assert!(VersionSpec::parse("-x").is_err());
-    }
-}
+mod tests;

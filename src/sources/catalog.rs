@@ -3,8 +3,8 @@
 //! (`dvm ls-remote`).
 
 use super::{
-    Artifact, Channel, DigestAlgo, Distro, Expected, Hosts, Http, ListingCache, Os, Platform,
-    SourceKind, docker_ce, is_17_03_or_later, legacy, repodata, static_builds, yum,
+    Artifact, Channel, Distro, Expected, Hosts, Http, ListingCache, Os, Platform, SourceKind,
+    docker_ce, is_17_03_or_later, legacy, repodata, static_builds, yum,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::select::version::{DockerVersion, Edition, VersionSpec};
@@ -66,12 +66,8 @@ impl Catalog<'_> {
     /// version static or legacy has costs no RPM request, and a broken RPM repository cannot
     /// block it.
     pub fn resolve(&self, query: &Query) -> Result<Resolution> {
-        let sources = applicable_sources(query)?;
-        let channel = query.channel.unwrap_or(if query.spec.wants_prerelease() {
-            Channel::Test
-        } else {
-            Channel::Stable
-        });
+        let channel = Channel::for_request(query.channel, Some(&query.spec));
+        let sources = applicable_sources(query, channel)?;
         let mut read = ListingsRead::default();
         let version = match &query.spec {
             VersionSpec::Exact(v) => canonical(v),
@@ -148,16 +144,19 @@ impl Catalog<'_> {
             }
         }
         // On a test channel the user asked for prereleases; on stable they never count.
-        let best = if channel == Channel::Test {
-            found
-                .iter()
-                .filter(|v| query.spec.matches_with_prereleases(v))
-                .max()
-        } else {
-            query.spec.best_match(found.iter())
-        };
+        let prereleases = channel.offers_prereleases();
+        let best = found
+            .iter()
+            .filter(|v| query.spec.selects(v, prereleases))
+            .max();
         if let Some(v) = best {
             return Ok(*v);
+        }
+        if integrity_error.is_none()
+            && read.listing_error.is_none()
+            && let Some(v) = self.newest_in_fallbacks(query, sources, read)
+        {
+            return Ok(v);
         }
         Err(integrity_error
             .or(read.listing_error.take())
@@ -174,6 +173,38 @@ impl Catalog<'_> {
                     "run `dvm ls-remote --channel test` to see what is available"
                 })
             }))
+    }
+
+    /// The newest release matching a partial spec in the static folders of the fallback
+    /// channels ([`Channel::fallbacks`]), in order: the first that has one wins. Never a
+    /// prerelease, and a folder that cannot be read is only noted.
+    fn newest_in_fallbacks(
+        &self,
+        query: &Query,
+        sources: &[SourceKind],
+        read: &mut ListingsRead,
+    ) -> Option<DockerVersion> {
+        if !sources.contains(&SourceKind::Static) {
+            return None;
+        }
+        for &fallback in Channel::fallbacks(query.channel, &query.spec) {
+            match read.listings.get(self, query, SourceKind::Static, fallback) {
+                Ok(list) => {
+                    let found = list
+                        .iter()
+                        .map(|a| &a.version)
+                        .filter(|v| query.spec.selects(v, false))
+                        .max();
+                    if let Some(v) = found {
+                        return Some(*v);
+                    }
+                }
+                Err(e) => read
+                    .tried
+                    .push(format!("static {fallback} listing: {}", e.message())),
+            }
+        }
+        None
     }
 
     /// Each source's candidates for the resolved version, in order; RPM listings not read yet
@@ -209,6 +240,14 @@ impl Catalog<'_> {
                 }
             }
         }
+        // A release the stable folder lacks may sit in the test or edge folder (17.10.0-ce).
+        if sources.contains(&SourceKind::Static) && !version.is_prerelease() {
+            for &fallback in Channel::fallbacks(resolved.query.channel, &resolved.query.spec) {
+                resolved.candidates.extend(static_builds::artifact(
+                    self.hosts, &version, fallback, platform,
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -226,6 +265,12 @@ struct ListingsRead {
 }
 
 impl Resolution {
+    /// The channel asked for (or implied by the spec); a candidate on another channel is a
+    /// fallback ([`Channel::fallbacks`]).
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+
     /// The next artifacts to try, in order: the candidates found while resolving, then those
     /// of each listing left pending (read only now, when everything before them was missing).
     /// `None` once there is nothing left.
@@ -356,7 +401,7 @@ fn join(sources: &[SourceKind]) -> String {
 }
 
 /// The sources that may hold what `query` asks for, in the order to try them.
-fn applicable_sources(query: &Query) -> Result<Vec<SourceKind>> {
+fn applicable_sources(query: &Query, channel: Channel) -> Result<Vec<SourceKind>> {
     let platform_ok = |s: SourceKind| match s {
         SourceKind::Static => static_builds::arch_dir(query.platform).is_some(),
         SourceKind::Legacy => legacy::arch_dir(query.platform).is_some(),
@@ -365,6 +410,7 @@ fn applicable_sources(query: &Query) -> Result<Vec<SourceKind>> {
         }
     };
     if let Some(forced) = query.source {
+        refuse_missing_channel(forced, channel)?;
         if !platform_ok(forced) {
             return Err(Error::not_found(format!(
                 "the {forced} source has no builds for {}",
@@ -376,14 +422,25 @@ fn applicable_sources(query: &Query) -> Result<Vec<SourceKind>> {
     }
     Ok(SourceKind::ALL
         .into_iter()
-        .filter(|&s| platform_ok(s) && s.may_match(&query.spec))
+        .filter(|&s| platform_ok(s) && s.may_match(&query.spec) && s.has_channel(channel))
         .collect())
+}
+
+/// `--source legacy --channel edge`: that source never published the channel.
+pub(super) fn refuse_missing_channel(source: SourceKind, channel: Channel) -> Result<()> {
+    if source.has_channel(channel) {
+        return Ok(());
+    }
+    Err(
+        Error::usage(format!("the {source} source has no {channel} channel"))
+            .with_hint("the edge channel is only on the static and rpm sources (2017-2018)"),
+    )
 }
 
 /// Listings read during one resolution, so each is fetched (or read from cache) once.
 #[derive(Default)]
 struct Listings {
-    read: Vec<(SourceKind, Vec<Artifact>)>,
+    read: Vec<((SourceKind, Channel), Vec<Artifact>)>,
 }
 
 impl Listings {
@@ -394,11 +451,12 @@ impl Listings {
         source: SourceKind,
         channel: Channel,
     ) -> Result<&[Artifact]> {
-        if let Some(i) = self.read.iter().position(|(s, _)| *s == source) {
+        let key = (source, channel);
+        if let Some(i) = self.read.iter().position(|(k, _)| *k == key) {
             return Ok(self.read.get(i).map(|(_, l)| l.as_slice()).unwrap_or(&[]));
         }
         let list = catalog.list_source(source, channel, query.distro.as_ref(), query.platform)?;
-        self.read.push((source, list));
+        self.read.push((key, list));
         Ok(self.read.last().map(|(_, l)| l.as_slice()).unwrap_or(&[]))
     }
 }
@@ -453,100 +511,5 @@ pub fn confirm_expected(http: &dyn Http, artifact: &Artifact) -> Result<Expected
     match artifact.source {
         SourceKind::Legacy => legacy::confirm_expected(http, artifact),
         _ => Ok(artifact.expected.clone()),
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct ListQuery {
-    /// Only this source.
-    pub source: Option<SourceKind>,
-    /// Default: stable.
-    pub channel: Option<Channel>,
-    /// Repository for yum/rpm (default centos/7 for yum, centos/7 and centos/9 for rpm).
-    pub distro: Option<Distro>,
-    pub platform: Platform,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteEntry {
-    pub version: DockerVersion,
-    pub source: SourceKind,
-    pub channel: Channel,
-    pub url: String,
-    /// A published or repodata sha256, when there is one.
-    pub sha256: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct RemoteListing {
-    /// Oldest first; one entry per version and source, sources in dvm's preference order.
-    pub entries: Vec<RemoteEntry>,
-    /// Sources that could not be read (`<source>: <reason>`); the others are still listed.
-    pub skipped: Vec<String>,
-}
-
-/// The union of what every source lists for `query`. A source that fails is noted in
-/// `skipped`; it is an error when every networked source fails (or the one forced with
-/// `source`), and always for an integrity failure.
-impl Catalog<'_> {
-    pub fn list(&self, query: &ListQuery) -> Result<RemoteListing> {
-        let channel = query.channel.unwrap_or(Channel::Stable);
-        let wanted: Vec<SourceKind> = match query.source {
-            Some(s) => vec![s],
-            None => SourceKind::ALL.to_vec(),
-        };
-        let mut listing = RemoteListing::default();
-        let mut first_error = None;
-        let mut any_ok = false;
-        for source in wanted {
-            let read = self.list_source(source, channel, query.distro.as_ref(), query.platform);
-            match read {
-                Ok(artifacts) => {
-                    // The embedded legacy table cannot fail, so it does not count as a source read.
-                    any_ok |= source != SourceKind::Legacy;
-                    listing
-                        .entries
-                        .extend(artifacts.into_iter().map(|a| RemoteEntry {
-                            sha256: match &a.expected {
-                                Expected::Published { sha256, .. } => Some(sha256.clone()),
-                                Expected::Repodata {
-                                    algo: DigestAlgo::Sha256,
-                                    hex,
-                                } => Some(hex.clone()),
-                                _ => None,
-                            },
-                            version: a.version,
-                            source: a.source,
-                            channel: a.channel,
-                            url: a.url,
-                        }));
-                }
-                Err(e) if e.kind() == ErrorKind::Integrity => return Err(e),
-                Err(e) => {
-                    listing.skipped.push(format!("{source}: {}", e.message()));
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        if let Some(e) = first_error
-            && !any_ok
-        {
-            return Err(e);
-        }
-        let rank = |s: SourceKind| {
-            SourceKind::ALL
-                .iter()
-                .position(|x| *x == s)
-                .unwrap_or(usize::MAX)
-        };
-        listing.entries.sort_by(|a, b| {
-            a.version
-                .cmp(&b.version)
-                .then_with(|| rank(a.source).cmp(&rank(b.source)))
-        });
-        listing
-            .entries
-            .dedup_by(|a, b| a.version == b.version && a.source == b.source);
-        Ok(listing)
     }
 }

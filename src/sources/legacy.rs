@@ -8,7 +8,7 @@
 //! for another path and never for a file that is not on a legacy base (local files included).
 //! Paths never repeat between get.docker.com and test.docker.com, so the path alone is a key.
 
-use super::legacy_table::{LegacyBuild, legacy_table};
+use super::legacy_table::{LegacyBuild, known_legacy_versions, legacy_table};
 use super::{Artifact, Channel, Expected, Hosts, Http, Os, Platform, SourceKind};
 use crate::digest::parse_sha256_file;
 use crate::error::{Error, Result};
@@ -66,6 +66,8 @@ pub fn url(
     let base = match effective_channel(version, channel) {
         Channel::Stable => &hosts.legacy,
         Channel::Test => &hosts.legacy_test,
+        // get.docker.com had no edge channel.
+        Channel::Edge => return None,
     };
     Some(format!("{base}/{}", path(version, platform)?))
 }
@@ -96,17 +98,19 @@ pub fn artifact(
     })
 }
 
-/// The versions the embedded table knows, as candidates for `platform`. The table records
-/// Linux x86_64 files; for other platforms the same releases are offered at their constructed
-/// URLs without a checksum (the `.sha256` sibling supplies it at install time).
+/// Every build dvm knows was published (the embedded list), as candidates for `platform`:
+/// those the embedded table has a checksum for carry it, the others are trusted through their
+/// `.sha256` sibling at install time. The table records Linux x86_64 files; for other
+/// platforms the same releases are offered at their constructed URLs without a checksum.
+/// Prereleases are on the test channel, everything else on stable; there is no edge.
 pub fn list(hosts: &Hosts, channel: Channel, platform: Platform) -> Vec<Artifact> {
-    legacy_table()
+    if channel == Channel::Edge {
+        return Vec::new();
+    }
+    known_legacy_versions()
         .iter()
-        .filter(|b| {
-            let from_test = b.url.starts_with(super::hosts::OFFICIAL_LEGACY_TEST);
-            from_test == (channel == Channel::Test)
-        })
-        .filter_map(|b| artifact(hosts, &b.version, channel, platform))
+        .filter(|v| v.is_prerelease() == (channel == Channel::Test))
+        .filter_map(|v| artifact(hosts, v, channel, platform))
         .collect()
 }
 

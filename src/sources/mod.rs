@@ -19,6 +19,7 @@ pub mod docker_ce;
 mod hosts;
 pub mod legacy;
 mod legacy_table;
+mod listing;
 pub mod repodata;
 pub mod static_builds;
 pub mod yum;
@@ -27,11 +28,10 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use cache::ListingCache;
-pub use catalog::{
-    Catalog, ListQuery, Query, RemoteEntry, RemoteListing, Resolution, confirm_expected,
-};
+pub use catalog::{Catalog, Query, Resolution, confirm_expected};
 pub use hosts::{Hosts, SourceOverrides};
 pub use legacy_table::{LegacyBuild, legacy_table};
+pub use listing::{ListQuery, RemoteEntry, RemoteListing};
 
 pub use crate::digest::DigestAlgo;
 use crate::error::{Error, Result};
@@ -84,6 +84,11 @@ impl SourceKind {
     }
 
     /// Whether any release matching `spec` can be on this source.
+    /// Whether this source publishes `channel`: edge was only ever on download.docker.com.
+    pub fn has_channel(self, channel: Channel) -> bool {
+        channel != Channel::Edge || matches!(self, SourceKind::Static | SourceKind::Rpm)
+    }
+
     fn may_match(self, spec: &VersionSpec) -> bool {
         match spec {
             VersionSpec::Exact(v) => self.covers(v),
@@ -131,17 +136,56 @@ impl FromStr for SourceKind {
     }
 }
 
+/// Docker's release channels. `edge` held the monthly `YY.MM.0-ce` releases of 2017-2018
+/// (static builds and docker-ce RPMs only); `test` holds prereleases, and a few releases that
+/// never reached stable (17.10.0-ce).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Channel {
     Stable,
     Test,
+    Edge,
 }
 
 impl Channel {
+    /// The channel a request reads: the one asked for, else test for a spec naming a
+    /// prerelease (`23.0.0-rc.1`), else stable. `dvm install` and `dvm ls-remote` share it.
+    pub fn for_request(asked: Option<Channel>, spec: Option<&VersionSpec>) -> Channel {
+        asked.unwrap_or(if spec.is_some_and(VersionSpec::wants_prerelease) {
+            Channel::Test
+        } else {
+            Channel::Stable
+        })
+    }
+
+    /// Where else an exact or partial spec is looked for when the stable channel lacks it:
+    /// test first, then edge. Only for 17.x and 18.x (the years of the monthly edge releases,
+    /// which are the stable-named builds missing from stable: 17.10.0-ce), only when no channel
+    /// was asked for, and only for a spec naming no prerelease; a partial spec takes no
+    /// prerelease from them.
+    pub fn fallbacks(asked: Option<Channel>, spec: &VersionSpec) -> &'static [Channel] {
+        let major = match spec {
+            VersionSpec::Exact(v) if !v.is_prerelease() => v.major,
+            VersionSpec::Partial { major, .. } => *major,
+            _ => return &[],
+        };
+        if asked.is_none() && (17..=18).contains(&major) {
+            &[Channel::Test, Channel::Edge]
+        } else {
+            &[]
+        }
+    }
+
+    /// Whether asking for this channel is asking for prereleases (see
+    /// [`VersionSpec::selects`](crate::select::version::VersionSpec::selects)).
+    pub fn offers_prereleases(self) -> bool {
+        self == Channel::Test
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Stable => "stable",
             Channel::Test => "test",
+            Channel::Edge => "edge",
         }
     }
 }
@@ -158,9 +202,10 @@ impl FromStr for Channel {
         match s.trim().to_ascii_lowercase().as_str() {
             "stable" => Ok(Channel::Stable),
             "test" => Ok(Channel::Test),
+            "edge" => Ok(Channel::Edge),
             _ => Err(
                 Error::usage(format!("unknown channel '{}'", s.escape_default()))
-                    .with_hint("use 'stable' or 'test'"),
+                    .with_hint("use 'stable', 'test' (prereleases) or 'edge' (2017-2018)"),
             ),
         }
     }

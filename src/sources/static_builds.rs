@@ -45,17 +45,32 @@ pub fn file_name(version: &DockerVersion, os: Os) -> String {
     format!("docker-{version}.{ext}")
 }
 
+/// The candidate at the URL Docker's naming gives `version` (for a version no listing named).
 pub fn artifact(
     hosts: &Hosts,
     version: &DockerVersion,
     channel: Channel,
     platform: Platform,
 ) -> Option<Artifact> {
-    let path = format!(
-        "{}{}",
-        folder_path(channel, platform)?,
-        file_name(version, platform.os)
-    );
+    artifact_named(
+        hosts,
+        version,
+        channel,
+        platform,
+        &file_name(version, platform.os),
+    )
+}
+
+/// The candidate for `file` in the folder, as a listing named it: its URL is the listing's
+/// own name for it, never one rebuilt from the parsed version.
+fn artifact_named(
+    hosts: &Hosts,
+    version: &DockerVersion,
+    channel: Channel,
+    platform: Platform,
+    file: &str,
+) -> Option<Artifact> {
+    let path = format!("{}{file}", folder_path(channel, platform)?);
     Some(Artifact {
         version: *version,
         source: SourceKind::Static,
@@ -107,8 +122,8 @@ fn parse_listing(
     })?;
     let mut out: Vec<Artifact> = autoindex::parse(html)
         .iter()
-        .filter_map(|f| version_of(f, platform.os))
-        .filter_map(|v| artifact(hosts, &v, channel, platform))
+        .filter_map(|f| Some((version_of(f, platform.os)?, f)))
+        .filter_map(|(v, f)| artifact_named(hosts, &v, channel, platform, f))
         .collect();
     if out.is_empty() {
         return Err(Error::network(format!(

@@ -15,6 +15,8 @@ pub fn repo_path(distro: &Distro, channel: Channel) -> String {
     let repo = match channel {
         Channel::Stable => "main",
         Channel::Test => "testing",
+        // There never was one; catalog never asks (see SourceKind::has_channel).
+        Channel::Edge => "edge",
     };
     format!("repo/{repo}/{}/{}", distro.name, distro.release)
 }

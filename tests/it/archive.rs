@@ -365,6 +365,13 @@ fn rpm_hostile_cpio_entries_are_refused() {
     )]);
     expect_failure(&traversal, ErrorKind::Archive, "through '..'");
 
+    // A payload entry climbing out of the root refuses the package; `/usr/...` is just rooted.
+    let escaping = rpm_with_cpio(&[
+        cpio_entry(b"./../../etc/cron.d/evil", 0o100_644, 1, b"evil"),
+        cpio_entry(b"./usr/bin/docker", 0o100_755, 1, b"client"),
+    ]);
+    expect_failure(&escaping, ErrorKind::Archive, "outside the folder");
+
     let fifo = rpm_with_cpio(&[cpio_entry(b"usr/bin/docker", 0o010_644, 1, b"")]);
     expect_failure(&fifo, ErrorKind::Archive, "FIFO");
 
@@ -564,29 +571,44 @@ fn tgz_client_that_is_not_a_regular_file_is_refused() {
 
 #[test]
 fn tgz_traversal_is_never_written_and_never_becomes_the_client() {
-    // `..` paths elsewhere are simply passed over; only dest is ever written.
+    // An entry landing outside the archive's folder refuses the whole archive, before the
+    // client or after it; `..` that stays inside is passed over.
     let client = fake_elf(b"good");
-    let tgz_bytes = tgz(&[
-        TarEntry::RawPath {
-            path: b"../../evil",
+    for hostile in [
+        &b"../../evil"[..],
+        b"/tmp/evil-absolute",
+        b"docker/../../evil",
+        b"C:\\evil",
+    ] {
+        let evil = TarEntry::RawPath {
+            path: hostile,
             content: b"evil",
-        },
+        };
+        let before = tgz(&[evil.clone(), file("docker/docker", &client)]);
+        expect_failure(&before, ErrorKind::Archive, "outside the folder");
+        let after = tgz(&[file("docker/docker", &client), evil]);
+        expect_failure(&after, ErrorKind::Archive, "outside the folder");
+    }
+    let inside = tgz(&[
         TarEntry::RawPath {
-            path: b"/tmp/evil-absolute",
-            content: b"evil",
+            path: b"docker/x/../dockerd",
+            content: b"fine",
         },
         file("docker/docker", &client),
     ]);
     let out = scratch();
-    out.extract(&tgz_bytes).unwrap();
+    out.extract(&inside).unwrap();
     assert_eq!(out.client(), client);
     out.assert_only_client_written();
 
-    for path in [
-        &b"foo/../docker/docker"[..],
-        b"../docker/docker",
-        b"docker/x/../docker",
-    ] {
+    let twice = tgz(&[
+        file("docker/docker", &client),
+        file("./docker/docker", &client),
+    ]);
+    expect_failure(&twice, ErrorKind::Archive, "holds the client twice");
+
+    // `../docker/docker` escapes, and is refused for that (above).
+    for path in [&b"foo/../docker/docker"[..], b"docker/x/../docker"] {
         let hostile = tgz(&[
             TarEntry::RawPath {
                 path,
@@ -731,9 +753,23 @@ fn zip_hostile_entries_are_refused() {
     let traversal = zip_with(&[("foo/../docker/docker.exe", &client)]);
     expect_failure(&traversal, ErrorKind::Archive, "through '..'");
 
-    let elsewhere = zip_with(&[("../../evil.exe", b"evil"), ("docker/docker.exe", &client)]);
+    for hostile in [
+        "../../evil.exe",
+        "/evil.exe",
+        "C:/evil.exe",
+        "docker\\..\\..\\evil.exe",
+    ] {
+        let before = zip_with(&[(hostile, b"evil"), ("docker/docker.exe", &client)]);
+        expect_failure(&before, ErrorKind::Archive, "outside the folder");
+        let after = zip_with(&[("docker/docker.exe", &client), (hostile, b"evil")]);
+        expect_failure(&after, ErrorKind::Archive, "outside the folder");
+    }
+    let inside = zip_with(&[
+        ("docker/x/../dockerd.exe", b"fine"),
+        ("docker/docker.exe", &client),
+    ]);
     let out = scratch();
-    out.extract(&elsewhere).unwrap();
+    out.extract(&inside).unwrap();
     assert_eq!(out.client(), client);
     out.assert_only_client_written();
 

@@ -165,3 +165,68 @@ fn the_same_checks_apply_to_install_from_a_url() {
         assert!(t.installed().is_empty(), "{:?}", t.installed());
     }
 }
+
+/// The real static layout (`docker/`, `docker/docker`, its siblings) with one more entry whose
+/// name is `hostile`, placed after the client so that stopping at the client would miss it.
+fn static_tgz_with(hostile: &[u8], client: &[u8]) -> Vec<u8> {
+    let sibling = b"#!/bin/sh\necho sibling\n";
+    tgz(&[
+        TarEntry::Dir { path: "docker/" },
+        file("docker/docker-containerd", sibling),
+        file("docker/docker", client),
+        file("docker/dockerd", sibling),
+        TarEntry::RawPath {
+            path: hostile,
+            content: b"#!/bin/sh\necho owned\n",
+        },
+    ])
+}
+
+#[test]
+fn a_tgz_with_an_entry_escaping_it_is_refused_whole() {
+    let client = fake_client_script("17.03.2-ce");
+    for hostile in [&b"../evil"[..], b"/tmp/evil", b"docker/../../evil"] {
+        let t = TestEnv::new();
+        let run = refused(
+            &t,
+            "docker-17.03.2-ce.tgz",
+            &static_tgz_with(hostile, &client),
+            "would be written outside the folder it is unpacked into",
+        );
+        run.stderr_has(&String::from_utf8_lossy(hostile))
+            .stderr_has("nothing was installed");
+    }
+    // The same tarball without the hostile entry installs.
+    let t = TestEnv::new();
+    let good = t.file(
+        "docker-17.03.2-ce.tgz",
+        &static_tgz_with(b"docker/docker-runc", &client),
+    );
+    t.dvm(["install", "--from", &good.display().to_string()])
+        .success();
+    assert_eq!(t.installed(), ["17.03.2-ce"]);
+}
+
+#[test]
+fn a_downloaded_static_build_with_a_dotdot_entry_installs_nothing() {
+    let r = crate::support::replica::Replica::empty();
+    let path = crate::support::replica::static_path("stable", "17.03.2-ce");
+    r.put(
+        &path,
+        static_tgz_with(b"../evil", &fake_client_script("17.03.2-ce")),
+    );
+    let mut t = TestEnv::new();
+    t.env("DVM_MIRROR", r.mirror())
+        .env("DVM_PLATFORM", "linux/x86_64")
+        .env("HTTPS_PROXY", r.mirror())
+        .env("HTTP_PROXY", r.mirror())
+        .env("DVM_CONNECT_TIMEOUT", "5")
+        .env("DVM_RETRIES", "1");
+    t.dvm(["install", "17.03.2-ce"])
+        .failure(EXIT_ARCHIVE)
+        .stderr_has("'../evil' would be written outside")
+        .stderr_has("hint:");
+    assert!(t.installed().is_empty(), "{:?}", t.installed());
+    assert!(!t.home.join("evil").exists() && !t.home.join("../evil").exists());
+    assert!(r.escapes().is_empty(), "{:#?}", r.escapes());
+}

@@ -187,24 +187,26 @@ fn legacy_raw_and_tgz_builds_are_verified_by_their_published_sha256() {
         elf
     );
 
-    // ≥ 1.11: a tgz. 17.05.0-ce is past 17.03, so static is asked first and 404s.
+    // ≥ 1.11: a tgz. 17.03.2-ce (a build dvm's table has no checksum for) is static-era
+    // too, so static is asked first and 404s.
+    r.add_legacy("17.03.2-ce");
     r.server.clear_log();
-    let tgz = replica::legacy_path("17.05.0-ce");
-    t.dvm(["install", "17.05.0-ce"])
+    let tgz = replica::legacy_path("17.03.2-ce");
+    t.dvm(["install", "17.03.2-ce"])
         .success()
         .stderr_has(&format!(
             "from {} (verified by the published sha256)",
             r.url(&tgz)
         ));
-    assert_eq!(verified_by(&t, "17.05.0-ce"), ["published-sha256"]);
-    assert_eq!(manifest(&t, "17.05.0-ce")["source"], "legacy");
+    assert_eq!(verified_by(&t, "17.03.2-ce"), ["published-sha256"]);
+    assert_eq!(manifest(&t, "17.03.2-ce")["source"], "legacy");
     let log = paths(&r);
     assert!(
-        position(&log, &replica::static_path("stable", "17.05.0-ce"))
+        position(&log, &replica::static_path("stable", "17.03.2-ce"))
             < position(&log, &format!("{tgz}.sha256"))
     );
-    assert_eq!(docker_version(&t, "17.05.0-ce"), client_says("17.05.0-ce"));
-    assert_eq!(t.installed(), ["1.8.0", "17.05.0-ce"]);
+    assert_eq!(docker_version(&t, "17.03.2-ce"), client_says("17.03.2-ce"));
+    assert_eq!(t.installed(), ["1.8.0", "17.03.2-ce"]);
     no_escapes(&r);
 }
 
@@ -390,6 +392,302 @@ fn prereleases_come_only_from_the_test_channel_when_asked() {
     no_escapes(&r);
 }
 
+#[test]
+fn ls_remote_filters_the_test_channel_by_the_rule_install_resolves_by() {
+    let r = Replica::docker();
+    // 18.09.0's prereleases as Docker published them: previews, then a beta, then rcs.
+    let published = [
+        "18.09.0-ce-tp0",
+        "18.09.0-ce-tp1",
+        "18.09.0-ce-tp2",
+        "18.09.0-ce-tp3",
+        "18.09.0-ce-tp4",
+        "18.09.0-ce-tp5",
+        "18.09.0-ce-tp6",
+        "18.09.0-ce-beta1",
+        "18.09.0-beta3",
+        "18.09.0-rc1",
+    ];
+    for v in published.iter().rev() {
+        r.add_static("test", v);
+    }
+    let t = env_for(&r);
+    let json_versions = |run: &Run| -> Vec<String> {
+        let json: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+        json.as_array()
+            .expect("an array")
+            .iter()
+            .map(|e| e["version"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let text = t.dvm(["ls-remote", "23.0", "--channel", "test"]);
+    text.success().stdout_has("23.0.0-rc.1");
+    let json = t.dvm(["ls-remote", "23.0", "--channel", "test", "--json"]);
+    json.success();
+    assert_eq!(json_versions(&json), ["23.0.0-rc.1"]);
+    // Naming a prerelease reads the test channel, as install does.
+    let named = t.dvm(["ls-remote", "23.0.0-rc.1", "--json"]);
+    named.success();
+    assert_eq!(json_versions(&named), ["23.0.0-rc.1"]);
+
+    // The order is Docker's: tp < beta < rc; install takes the newest of the same list.
+    let run = t.dvm(["ls-remote", "18.09", "--channel", "test", "--json"]);
+    run.success();
+    assert_eq!(json_versions(&run), published);
+    let latest = t.dvm(["ls-remote", "latest", "--channel", "test", "--json"]);
+    latest.success();
+    assert_eq!(json_versions(&latest), ["23.0.0-rc.1"]);
+    t.dvm(["install", "18.09", "--channel", "test"])
+        .success()
+        .stderr_has("18.09 resolved to docker 18.09.0-rc1");
+    t.dvm(["install", "latest", "--channel", "test"])
+        .success()
+        .stderr_has("latest resolved to docker 23.0.0-rc.1");
+
+    // On stable, 23.0 has no match: text and JSON fail alike, JSON still printing its value.
+    let text = t.dvm(["ls-remote", "23.0"]);
+    text.failure(3)
+        .stderr_has("no versions match '23.0' on the stable channel")
+        .stderr_has("--channel test");
+    let json = t.dvm(["ls-remote", "23.0", "--json"]);
+    json.failure(3)
+        .stderr_has("no versions match '23.0' on the stable channel");
+    assert_eq!(json_versions(&json), Vec::<String>::new());
+    no_escapes(&r);
+}
+
+#[test]
+fn ls_remote_lists_every_known_legacy_prerelease_marking_the_checksum() {
+    let r = Replica::docker();
+    let t = env_for(&r);
+    let run = t.dvm(["ls-remote", "1.12.5-rc1", "--source", "legacy", "--json"]);
+    run.success();
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let source = &json[0]["sources"][0];
+    assert_eq!(
+        source["url"],
+        r.url(&replica::legacy_path("1.12.5-rc1")),
+        "{json}"
+    );
+    assert_eq!(source["channel"], "test");
+    assert!(source["sha256"].is_null(), "{source}");
+    // One the embedded table knows carries its checksum; 17.05.0-ce-rc3 is new in it.
+    let run = t.dvm([
+        "ls-remote",
+        "17.05.0-ce-rc3",
+        "--source",
+        "legacy",
+        "--json",
+    ]);
+    run.success();
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        json[0]["sources"][0]["sha256"],
+        table_sha256("17.05.0-ce-rc3")
+    );
+
+    let text = t.dvm(["ls-remote", "--source", "legacy", "--channel", "test"]);
+    text.success();
+    let line = |v: &str| {
+        text.stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(v))
+            .unwrap_or_else(|| panic!("{v} is not listed:\n{}", text.stdout))
+            .to_string()
+    };
+    assert!(line("1.12.5-rc1").ends_with("(legacy: no embedded checksum)"));
+    assert!(line("1.5.0-rc1").contains("no embedded checksum"));
+    assert!(
+        !line("1.12.0-rc1").contains("checksum"),
+        "{}",
+        line("1.12.0-rc1")
+    );
+    let prereleases = text.stdout.lines().count();
+    assert_eq!(prereleases, 74, "{}", text.stdout);
+    // Stable-channel legacy builds: 1.0.0 onwards, without prereleases.
+    let stable = t.dvm(["ls-remote", "--source", "legacy"]);
+    stable.success().stdout_has("1.0.0 ");
+    assert!(!stable.stdout.contains("-rc"), "{}", stable.stdout);
+    no_escapes(&r);
+}
+
+#[test]
+fn a_version_keeps_the_spelling_of_its_file_name() {
+    let r = Replica::docker();
+    // As in linux/static/test/x86_64/ and win/static/test/x86_64/: the minor has two digits.
+    let served = r.add_static("test", "22.06.0-beta.0");
+    assert!(served.path.ends_with("/docker-22.06.0-beta.0.tgz"));
+    r.put(
+        &format!(
+            "{}/win/static/test/x86_64/docker-22.06.0-beta.0.zip",
+            replica::STATIC_HOST
+        ),
+        archives::docker_zip(&archives::fake_pe(b"22.06.0-beta.0")),
+    );
+    let t = env_for(&r);
+    let url = r.url(&served.path);
+
+    let run = t.dvm(["ls-remote", "22", "--channel", "test", "--json"]);
+    run.success();
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json[0]["version"], "22.06.0-beta.0", "{json}");
+    assert_eq!(json[0]["sources"][0]["url"], url);
+    t.dvm(["ls-remote", "--channel", "test"])
+        .success()
+        .stdout_has("22.06.0-beta.0");
+
+    // Resolved from the listing, the listing's own file is fetched.
+    t.dvm(["install", "22", "--channel", "test"])
+        .success()
+        .stderr_has("resolved to docker 22.06.0-beta.0")
+        .stderr_has(&format!("from {url}"));
+    assert_eq!(t.installed(), ["22.06.0-beta.0"]);
+    assert_eq!(
+        docker_version(&t, "22.06.0-beta.0"),
+        client_says("22.06.0-beta.0")
+    );
+    // Named either way, it is the same version; named as on the page, that is its URL.
+    t.dvm(["install", "22.6.0-beta.0"])
+        .success()
+        .stderr_has("already installed");
+    t.dvm(["uninstall", "--force", "22.06.0-beta.0"]).success();
+    t.dvm(["install", "22.06.0-beta.0"])
+        .success()
+        .stderr_has(&format!("from {url}"));
+    let log = paths(&r);
+    assert!(
+        !log.iter().any(|p| p.contains("docker-22.6.0")),
+        "a URL was rebuilt from the parsed version: {log:#?}"
+    );
+
+    // The Windows zip's listing keeps the name too.
+    let mut win = env_for(&r);
+    win.env("DVM_PLATFORM", "windows/x86_64");
+    let run = win.dvm([
+        "ls-remote",
+        "--channel",
+        "test",
+        "--source",
+        "static",
+        "--json",
+    ]);
+    run.success();
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let versions: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["22.06.0-beta.0"]);
+    assert!(
+        json[0]["sources"][0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/win/static/test/x86_64/docker-22.06.0-beta.0.zip")
+    );
+    no_escapes(&r);
+}
+
+#[test]
+fn a_release_only_in_the_test_folder_is_installed_from_there_saying_so() {
+    let r = Replica::docker();
+    // 17.10 never reached stable; the test folder holds it beside prereleases.
+    for v in ["17.10.0-ce-rc1", "17.10.0-ce", "17.11.0-ce-rc3"] {
+        r.add_static("test", v);
+    }
+    let t = env_for(&r);
+    let url = r.url(&replica::static_path("test", "17.10.0-ce"));
+    t.dvm(["install", "17.10.0-ce"])
+        .success()
+        .stderr_has(
+            "dvm: note: docker 17.10.0-ce is not in the stable channel; trying the test channel",
+        )
+        .stderr_has(&format!("from {url}"));
+    assert_eq!(manifest(&t, "17.10.0-ce")["source"], "static");
+    let log = paths(&r);
+    let stable = position(&log, &replica::static_path("stable", "17.10.0-ce"));
+    assert!(stable < position(&log, &replica::static_path("test", "17.10.0-ce")));
+
+    // A partial spec finds the release there too, and never a prerelease.
+    t.dvm(["uninstall", "--force", "17.10.0-ce"]).success();
+    t.dvm(["install", "17.10"])
+        .success()
+        .stderr_has("17.10 resolved to docker 17.10.0-ce")
+        .stderr_has("trying the test channel");
+    t.dvm(["install", "17.11"])
+        .failure(3)
+        .stderr_has("no stable release matches '17.11'");
+    assert_eq!(t.installed(), ["17.10.0-ce"]);
+    // Asking for a channel is asking for that channel only.
+    t.dvm(["install", "17.10.0-ce", "--channel", "stable", "--force"])
+        .failure(3);
+    no_escapes(&r);
+}
+
+#[test]
+fn the_edge_channel_lists_and_installs_the_monthly_releases() {
+    let r = Replica::docker();
+    let monthly = [
+        "17.05.0-ce",
+        "17.07.0-ce",
+        "17.10.0-ce",
+        "17.11.0-ce",
+        "18.01.0-ce",
+        "18.02.0-ce",
+        "18.04.0-ce",
+        "18.05.0-ce",
+    ];
+    for v in monthly {
+        r.add_static("edge", v);
+    }
+    let t = env_for(&r);
+    let run = t.dvm(["ls-remote", "--channel", "edge", "--json"]);
+    run.success();
+    let json: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let listed: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, monthly);
+    assert_eq!(json[7]["sources"][0]["channel"], "edge");
+    assert_eq!(
+        json[7]["sources"][0]["url"],
+        r.url(&replica::static_path("edge", "18.05.0-ce"))
+    );
+    t.dvm(["ls-remote", "18", "--channel", "edge"])
+        .success()
+        .stdout_has("18.05.0-ce");
+
+    // Only in edge: stable, then test, then edge, each said.
+    let edge = r.url(&replica::static_path("edge", "18.05.0-ce"));
+    t.dvm(["install", "18.05.0-ce"])
+        .success()
+        .stderr_has("trying the test channel")
+        .stderr_has(&format!(
+            "dvm: note: docker 18.05.0-ce is not in the stable channel; trying the edge channel: {edge}"
+        ))
+        .stderr_has(&format!("from {edge}"));
+    // Asked for by channel, edge is read directly; `latest` there is its newest.
+    t.dvm(["install", "latest", "--channel", "edge"])
+        .success()
+        .stderr_has("latest resolved to docker 18.05.0-ce")
+        .stderr_has("already installed");
+    let direct = t.dvm(["install", "18.04.0-ce", "--channel", "edge"]);
+    direct.success();
+    assert!(!direct.stderr.contains("note:"), "{}", direct.stderr);
+    assert_eq!(t.installed(), ["18.04.0-ce", "18.05.0-ce"]);
+
+    // get.docker.com and yum.dockerproject.org never had an edge channel.
+    t.dvm(["ls-remote", "--channel", "edge", "--source", "legacy"])
+        .failure(2)
+        .stderr_has("the legacy source has no edge channel");
+    no_escapes(&r);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Integrity
 
@@ -451,24 +749,15 @@ fn sha256_pin_must_match() {
 #[test]
 fn legacy_sibling_disagreeing_with_the_archive_stops_everything() {
     let r = Replica::docker();
-    // Another source has the same version: it must not be tried after the mismatch.
-    r.add_docker_ce_repo(
-        "centos/7",
-        "stable",
-        RepoChecksum::Sha256,
-        &[Package {
-            name: "docker-ce",
-            ver: "17.05.0.ce",
-            rel: "1.el7.centos",
-            client_version: Some("17.05.0-ce"),
-        }],
-    );
+    // Another source (the docker-ce RPM) has the same version: it must not be tried after
+    // the mismatch.
+    r.add_legacy("17.03.2-ce");
     let t = env_for(&r);
-    let archive = replica::legacy_path("17.05.0-ce");
+    let archive = replica::legacy_path("17.03.2-ce");
     let bogus = "cd".repeat(32);
     r.add_sha256_sibling(&archive, &bogus);
 
-    let run = t.dvm(["install", "17.05.0-ce"]);
+    let run = t.dvm(["install", "17.03.2-ce"]);
     run.failure(5)
         .stderr_has(&format!("expected {bogus}"))
         .stderr_has(&r.url(&archive));

@@ -979,6 +979,9 @@ fn candidates_come_in_source_order() {
         [
             "https://download.docker.com/linux/static/stable/x86_64/docker-17.03.2-ce.tgz",
             "https://get.docker.com/builds/Linux/x86_64/docker-17.03.2-ce.tgz",
+            // 17.x/18.x releases missing from stable may sit in the test or edge folder.
+            "https://download.docker.com/linux/static/test/x86_64/docker-17.03.2-ce.tgz",
+            "https://download.docker.com/linux/static/edge/x86_64/docker-17.03.2-ce.tgz",
             "https://download.docker.com/linux/centos/7/x86_64/stable/Packages/docker-ce-17.03.2.ce-1.el7.centos.x86_64.rpm",
         ]
     );

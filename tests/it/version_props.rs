@@ -25,15 +25,17 @@ fn any_version() -> impl Strategy<Value = DockerVersion> {
                 dotted: dotted && number.is_some()
             })),
     ];
-    (0u32..40, 0u32..13, 0u32..30, edition, pre).prop_map(|(major, minor, patch, edition, pre)| {
-        DockerVersion {
+    (0u32..40, 0u32..13, 0u32..30, edition, pre, any::<bool>()).prop_map(
+        |(major, minor, patch, edition, pre, padded)| DockerVersion {
             major,
             minor,
             patch,
             edition,
             pre,
-        }
-    })
+            // Only a spelling where it can be one: 22.06, never 17.03 (always padded) or 20.10.
+            padded: padded && minor < 10 && !(17..=19).contains(&major),
+        },
+    )
 }
 
 proptest! {

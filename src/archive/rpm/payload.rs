@@ -1,11 +1,15 @@
 //! The payload: its compressor, and the cpio stream inside it, walked until the client is out.
+//! Entries before the client that climb out of the root with `..` refuse the package; what
+//! follows the client is hashed (its digests cover it) but not decompressed, so not checked.
 
 use std::io::{Cursor, Read};
 
 use super::HashingReader;
 use super::header::Parsed;
 use crate::archive::cpio::CpioReader;
-use crate::archive::{ClientSink, MAX_SKIPPED_BYTES, corrupt, list_entries, match_client_path};
+use crate::archive::{
+    ClientSink, MAX_SKIPPED_BYTES, corrupt, list_entries, match_client_path, refuse_escaping,
+};
 use crate::error::{Error, Result};
 
 /// liblzma may use this much memory for its dictionary (xz -9 needs 65 MiB).
@@ -101,6 +105,13 @@ pub(super) fn extract_payload<R: Read>(
     let mut count = 0usize;
     while let Some(entry) = cpio.next_entry().map_err(|e| e.context(package))? {
         let shown = entry.display_name();
+        // Payload paths are rooted at `/` by design (`./usr/bin/docker`, and in old packages
+        // `/usr/bin/docker`); only a `..` climbing above that root escapes.
+        let rooted = entry
+            .name
+            .get(leading_slashes(&entry.name)..)
+            .unwrap_or_default();
+        refuse_escaping(rooted, "RPM payload").map_err(|e| e.context(package))?;
         if match_client_path(&entry.name, &CLIENT_PATHS)
             .map_err(|e| e.context(package))?
             .is_some()
@@ -128,6 +139,10 @@ pub(super) fn extract_payload<R: Read>(
          docker-ce-cli package",
         ),
     )
+}
+
+fn leading_slashes(name: &[u8]) -> usize {
+    name.iter().take_while(|&&b| b == b'/').count()
 }
 
 /// A reader of the decompressed payload.

@@ -126,7 +126,7 @@ impl Replica {
     /// The replica of Docker's hosts the acceptance tests use:
     /// - static stable: 17.03.0-ce, 17.03.1-ce, 20.10.23, 20.10.24, 24.0.7 (and a
     ///   rootless-extras archive that is not a version); static test: 23.0.0-rc.1
-    /// - legacy: 1.8.0 (raw) and 17.05.0-ce (tgz) on get.docker.com, 1.13.1-rc1 on
+    /// - legacy: 1.8.0 (raw) on get.docker.com, 1.13.1-rc1 (tgz) on
     ///   test.docker.com, all with `.sha256` siblings and absent from dvm's embedded table
     /// - yum: fedora/24 (sha256 checksums) with docker-engine 1.12.6; centos/7 (`sha`
     ///   checksums) with docker-engine 1.11.2 and 1.12.6
@@ -142,7 +142,7 @@ impl Replica {
             archives::tgz(&[archives::file("docker-rootless-extras/rootlesskit", b"x")]),
         );
         r.add_static("test", "23.0.0-rc.1");
-        for v in ["1.8.0", "17.05.0-ce", "1.13.1-rc1"] {
+        for v in ["1.8.0", "1.13.1-rc1"] {
             r.add_legacy(v);
         }
         r.add_yum_repo(
