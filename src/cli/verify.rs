@@ -7,10 +7,14 @@ use super::App;
 use super::exit::ExitStatus;
 
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  dvm verify\n  dvm verify 1.12.6")]
+#[command(after_help = "Examples:\n  dvm verify\n  dvm verify 1.12.6\n  dvm verify --provenance")]
 pub struct Args {
     /// One version; every installed version when omitted.
     pub version: Option<String>,
+    /// Also show where each client came from and what vouched for it: source URL, methods,
+    /// signing key or checksum.
+    #[arg(long)]
+    pub provenance: bool,
 }
 
 pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
@@ -29,7 +33,12 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     for v in versions {
         let reinstall = app.store.reinstall_command(&v);
         match app.store.check_client(&v) {
-            ClientCheck::Ok => app.out.line(format!("{v}: ok")),
+            ClientCheck::Ok => {
+                app.out.line(format!("{v}: ok"));
+                if args.provenance {
+                    provenance(app, &v);
+                }
+            }
             ClientCheck::Modified { expected, actual } => {
                 bad += 1;
                 app.out.line(format!(
@@ -55,4 +64,36 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
         );
     }
     Ok(ExitStatus::Success)
+}
+
+/// The chain recorded at install: where from, every method that passed, and what each rested on.
+fn provenance(app: &App, v: &dvm::DockerVersion) {
+    let Ok(manifest) = app.store.manifest(v) else {
+        return;
+    };
+    let methods: Vec<&str> = manifest.verified_by.iter().map(|m| m.as_str()).collect();
+    app.out.line(format!(
+        "  source: {} ({})",
+        manifest.origin, manifest.source
+    ));
+    app.out
+        .line(format!("  verified by: {}", methods.join(", ")));
+    if let Some(sha) = &manifest.archive_sha256 {
+        app.out.line(format!("  archive sha256: {sha}"));
+    }
+    if let Some(rpm) = &manifest.rpm {
+        match &rpm.signature {
+            Some(by) => app.out.line(format!(
+                "  signed by: key {} ({}, {}; fingerprint {})",
+                by.key_id, by.key, by.hash, by.fingerprint
+            )),
+            None => app
+                .out
+                .line("  signed by: nobody (no signature that covers the package)"),
+        }
+        app.out.line(format!(
+            "  rpm digests: {}",
+            rpm.digests_verified.join(", ")
+        ));
+    }
 }

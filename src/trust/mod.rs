@@ -251,3 +251,87 @@ fn check_pin(pin: &str, actual: &str, origin: &str) -> Result<()> {
         .with_hint("the archive is not the one you pinned; nothing was installed"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evidence<'a>(expected: Option<&'a Expected>, policy: Policy) -> Evidence<'a> {
+        Evidence {
+            shown: "pkg.rpm",
+            sha256: "ab",
+            sha1: "",
+            expected,
+            pin: None,
+            rpm_digests: true,
+            tofu: None,
+            signature: None,
+            policy,
+        }
+    }
+
+    #[test]
+    fn levels_rank_the_methods() {
+        use VerifiedBy::*;
+        for (method, checksum, signature) in [
+            (Signature, true, true),
+            (Pinned, true, false),
+            (PublishedSha256, true, false),
+            (Repodata, true, false),
+            (RpmDigests, true, false),
+            (Tofu, false, false),
+            (None, false, false),
+        ] {
+            assert!(method.meets(Requirement::Any));
+            assert_eq!(method.meets(Requirement::Checksum), checksum, "{method}");
+            assert_eq!(method.meets(Requirement::Signature), signature, "{method}");
+        }
+    }
+
+    #[test]
+    fn an_unsigned_package_where_one_is_expected_needs_the_users_consent() {
+        let expected = Expected::Repodata {
+            algo: DigestAlgo::Sha256,
+            hex: "ab".into(),
+        };
+        let strict = Policy {
+            signature_expected: true,
+            ..Policy::default()
+        };
+        let err = check(&evidence(Some(&expected), strict)).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Integrity);
+        assert!(err.hint().unwrap().contains("--allow-unsigned"), "{err:?}");
+
+        let allowed = Policy {
+            allow_unsigned: true,
+            ..strict
+        };
+        let got = check(&evidence(Some(&expected), allowed)).unwrap();
+        assert_eq!(got, [VerifiedBy::Repodata, VerifiedBy::RpmDigests]);
+
+        let require = Policy {
+            require: Requirement::Signature,
+            ..allowed
+        };
+        let err = check(&evidence(Some(&expected), require)).unwrap_err();
+        assert!(
+            err.message()
+                .contains("strongest check it passed is repodata"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_mismatch_is_reported_before_a_missing_signature() {
+        let expected = Expected::Repodata {
+            algo: DigestAlgo::Sha256,
+            hex: "cd".into(),
+        };
+        let strict = Policy {
+            signature_expected: true,
+            ..Policy::default()
+        };
+        let err = check(&evidence(Some(&expected), strict)).unwrap_err();
+        assert!(err.message().contains("does not match the sha256 (repodata)"), "{err:?}");
+    }
+}

@@ -126,4 +126,10 @@ fn install_reports_signature_and_require_refuses_an_unsigned_rpm() {
     let listed: serde_json::Value = serde_json::from_str(&json).unwrap();
     let verified = &listed[0]["verified_by"];
     assert_eq!(verified[0], "signature", "{json}");
+    let shown = env.dvm(["verify", "--provenance"]).success().stdout.clone();
+    assert!(
+        shown.contains(&format!("signed by: key {TEST_KEY_ID} ("))
+            && shown.contains("verified by: signature, rpm-digests"),
+        "{shown}"
+    );
 }
