@@ -18,7 +18,7 @@ use crate::layout::Layout;
 use crate::platform::{Platform, host_os};
 use crate::select::version::{DockerVersion, VersionSpec};
 use crate::sources::{
-    self, Artifact, Catalog, Channel, Distro, Hosts, ListQuery, ListingCache, Query, RemoteListing,
+    self, Artifact, Catalog, Channel, Distro, Expected, Hosts, ListQuery, ListingCache, Query, RemoteListing,
     Resolution, SourceKind, SourceOverrides,
 };
 use crate::store::Store;
@@ -305,6 +305,15 @@ fn install_artifact(
         }
         result => result?,
     };
+    if let Expected::ThirdParty { sha256s, .. } = &expected
+        && sha256s.len() > 1
+    {
+        progress(InstallEvent::Warning(format!(
+            "{} was republished: {} checksums are on record, and either is accepted",
+            artifact.url,
+            sha256s.len()
+        )));
+    }
     let cache_file = remote.cache_file(&artifact.url);
     let staging = store.stage(&artifact.version.to_string())?;
     let Some(fetched) = fetch_and_extract(

@@ -26,6 +26,8 @@ pub enum VerifiedBy {
     PublishedSha256,
     /// The checksum in the repository's primary.xml.
     Repodata,
+    /// A sha256 an independent party recorded for the file (dvm's embedded static table).
+    ThirdPartySha256,
     /// The digests inside the RPM itself (header and payload).
     RpmDigests,
     /// Nothing published: the digest seen the first time, remembered since.
@@ -45,6 +47,7 @@ impl VerifiedBy {
             VerifiedBy::Tofu => "tofu",
             VerifiedBy::Pinned => "pinned",
             VerifiedBy::Signature => "signature",
+            VerifiedBy::ThirdPartySha256 => "third-party-sha256",
             VerifiedBy::None => "none",
         }
     }
@@ -65,9 +68,10 @@ impl VerifiedBy {
             VerifiedBy::Pinned => 1,
             VerifiedBy::PublishedSha256 => 2,
             VerifiedBy::Repodata => 3,
-            VerifiedBy::RpmDigests => 4,
-            VerifiedBy::Tofu => 5,
-            VerifiedBy::None => 6,
+            VerifiedBy::ThirdPartySha256 => 4,
+            VerifiedBy::RpmDigests => 5,
+            VerifiedBy::Tofu => 6,
+            VerifiedBy::None => 7,
         }
     }
 
@@ -178,6 +182,21 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
             check_digest(hex, actual, &format!("{} (repodata)", algo.as_str()), url)?;
             verified.push(VerifiedBy::Repodata);
         }
+        Some(Expected::ThirdParty { sha256s, origin }) => {
+            let matched = sha256s.iter().any(|s| s.eq_ignore_ascii_case(evidence.sha256));
+            if !matched {
+                return Err(Error::integrity(format!(
+                    "sha256 mismatch for {url}: an independent record ({origin}) has {}, got {}",
+                    sha256s.join(" or "),
+                    evidence.sha256
+                ))
+                .with_hint(
+                    "the file differs from the one recorded when it was published: do not use \
+                     it; retry later, or try another mirror",
+                ));
+            }
+            verified.push(VerifiedBy::ThirdPartySha256);
+        }
         Some(Expected::Tofu) => {
             if let Some((store, key)) = evidence.tofu {
                 match store.get(key)? {
@@ -236,6 +255,7 @@ pub fn method_for(expected: &Expected) -> VerifiedBy {
     match expected {
         Expected::Published { .. } => VerifiedBy::PublishedSha256,
         Expected::Repodata { .. } => VerifiedBy::Repodata,
+        Expected::ThirdParty { .. } => VerifiedBy::ThirdPartySha256,
         Expected::Tofu => VerifiedBy::Tofu,
     }
 }
