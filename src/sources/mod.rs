@@ -20,9 +20,9 @@ mod hosts;
 pub mod legacy;
 mod legacy_table;
 mod listing;
-mod static_table;
 pub mod repodata;
 pub mod static_builds;
+mod static_table;
 pub mod yum;
 
 use std::fmt;

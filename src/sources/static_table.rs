@@ -66,9 +66,16 @@ mod tests {
 
     #[test]
     fn the_republished_27_5_0_has_two_values() {
-        let republished: Vec<_> = table().iter().filter(|(_, r)| r.sha256s.len() > 1).collect();
+        let republished: Vec<_> = table()
+            .iter()
+            .filter(|(_, r)| r.sha256s.len() > 1)
+            .collect();
         assert!(!republished.is_empty());
-        assert!(republished.iter().all(|(path, _)| path.contains("docker-27.5.0.tgz")));
+        assert!(
+            republished
+                .iter()
+                .all(|(path, _)| path.contains("docker-27.5.0.tgz"))
+        );
         let linux = recorded("linux/static/stable/x86_64/docker-20.10.10.tgz").unwrap();
         assert_eq!(
             linux.sha256s,

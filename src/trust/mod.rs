@@ -183,18 +183,7 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
             verified.push(VerifiedBy::Repodata);
         }
         Some(Expected::ThirdParty { sha256s, origin }) => {
-            let matched = sha256s.iter().any(|s| s.eq_ignore_ascii_case(evidence.sha256));
-            if !matched {
-                return Err(Error::integrity(format!(
-                    "sha256 mismatch for {url}: an independent record ({origin}) has {}, got {}",
-                    sha256s.join(" or "),
-                    evidence.sha256
-                ))
-                .with_hint(
-                    "the file differs from the one recorded when it was published: do not use \
-                     it; retry later, or try another mirror",
-                ));
-            }
+            check_third_party(sha256s, origin, evidence.sha256, url)?;
             verified.push(VerifiedBy::ThirdPartySha256);
         }
         Some(Expected::Tofu) => {
@@ -218,19 +207,8 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
         verified.push(VerifiedBy::RpmDigests);
     }
     // After the checksums: a swapped file is reported as swapped, not as unsigned.
-    match evidence.signature {
-        Some(_) => verified.push(VerifiedBy::Signature),
-        None if policy.signature_expected && !policy.allow_unsigned => {
-            return Err(Error::integrity(format!(
-                "refusing {url}: it carries no signature dvm can check, and this repository signs \
-                 its packages"
-            ))
-            .with_hint(
-                "a mirror may have stripped or replaced the signature; if you trust the file \
-                 anyway, pass --allow-unsigned (or set allow_unsigned_rpms = true)",
-            ));
-        }
-        None => {}
+    if check_signature(evidence)? {
+        verified.push(VerifiedBy::Signature);
     }
     if verified.is_empty() {
         verified.push(VerifiedBy::None);
@@ -248,6 +226,42 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
         store.record(key, evidence.sha256)?;
     }
     Ok(verified)
+}
+
+/// Whether `evidence` carries a verified signature; an error when one is expected and absent.
+fn check_signature(evidence: &Evidence) -> Result<bool> {
+    let policy = evidence.policy;
+    match evidence.signature {
+        Some(_) => Ok(true),
+        None if policy.signature_expected && !policy.allow_unsigned => {
+            Err(Error::integrity(format!(
+                "refusing {}: it carries no signature dvm can check, and this repository signs \
+                 its packages",
+                evidence.shown
+            ))
+            .with_hint(
+                "a mirror may have stripped or replaced the signature; if you trust the file \
+                 anyway, pass --allow-unsigned (or set allow_unsigned_rpms = true)",
+            ))
+        }
+        None => Ok(false),
+    }
+}
+
+/// `actual` must be one of the values an independent party recorded for the file (a file
+/// republished under the same name has more than one).
+fn check_third_party(sha256s: &[String], origin: &str, actual: &str, url: &str) -> Result<()> {
+    if sha256s.iter().any(|s| s.eq_ignore_ascii_case(actual)) {
+        return Ok(());
+    }
+    Err(Error::integrity(format!(
+        "sha256 mismatch for {url}: an independent record ({origin}) has {}, got {actual}",
+        sha256s.join(" or "),
+    ))
+    .with_hint(
+        "the file differs from the one recorded when it was published: do not use it; retry \
+         later, or try another mirror",
+    ))
 }
 
 /// The method a source's expectation will be verified by.
