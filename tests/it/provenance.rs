@@ -65,9 +65,16 @@ fn a_static_tarball_the_table_records_is_refused_when_its_bytes_differ() {
 
     // Again, with the file already downloaded once: the refused download was not kept, and it
     // is still refused (no trust-on-first-use record was written for it either).
+    let path = replica::static_path("stable", "20.10.24");
+    assert_eq!(r.server.count(&path), 1);
     t.dvm(["install", "20.10.24"])
         .failure(5)
         .stderr_has("an independent record");
+    assert_eq!(
+        r.server.count(&path),
+        2,
+        "the refused file came from the cache"
+    );
     assert!(t.installed().is_empty());
 }
 
