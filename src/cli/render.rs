@@ -128,6 +128,7 @@ pub fn verified_by_text(v: VerifiedBy) -> String {
         VerifiedBy::Pinned => "your --sha256 pin",
         VerifiedBy::Signature => "Docker's OpenPGP signature (or a key you added)",
         VerifiedBy::None => "nothing",
+        VerifiedBy::ThirdPartySha256 => "a sha256 an independent party recorded (dvm's table)",
     }
     .to_string()
 }

@@ -18,8 +18,8 @@ use crate::layout::Layout;
 use crate::platform::{Platform, host_os};
 use crate::select::version::{DockerVersion, VersionSpec};
 use crate::sources::{
-    self, Artifact, Catalog, Channel, Distro, Hosts, ListQuery, ListingCache, Query, RemoteListing,
-    Resolution, SourceKind, SourceOverrides,
+    self, Artifact, Catalog, Channel, Distro, Expected, Hosts, ListQuery, ListingCache, Query,
+    RemoteListing, Resolution, SourceKind, SourceOverrides,
 };
 use crate::store::Store;
 use crate::trust::{self, Evidence, TofuStore};
@@ -298,13 +298,7 @@ fn install_artifact(
     opts: &InstallOptions,
     progress: &(dyn Fn(InstallEvent) + Sync),
 ) -> Result<Option<InstallReport>> {
-    let expected = match sources::confirm_expected(&PublishedChecksums(remote), artifact) {
-        // Offline, and the checksum file was never fetched: what the listing knows.
-        Err(e) if remote.options.offline && e.kind() == ErrorKind::Network => {
-            artifact.expected.clone()
-        }
-        result => result?,
-    };
+    let expected = expected_for(remote, artifact, progress)?;
     let cache_file = remote.cache_file(&artifact.url);
     let staging = store.stage(&artifact.version.to_string())?;
     let Some(fetched) = fetch_and_extract(
@@ -363,6 +357,31 @@ fn install_artifact(
         verified_by: verified,
     };
     finish_locked(store, staging, fetched.client, provenance, opts).map(Some)
+}
+
+/// What `artifact` must match, with a warning when the record holds more than one value.
+fn expected_for(
+    remote: &Remote,
+    artifact: &Artifact,
+    progress: &(dyn Fn(InstallEvent) + Sync),
+) -> Result<Expected> {
+    let expected = match sources::confirm_expected(&PublishedChecksums(remote), artifact) {
+        // Offline, and the checksum file was never fetched: what the listing knows.
+        Err(e) if remote.options.offline && e.kind() == ErrorKind::Network => {
+            artifact.expected.clone()
+        }
+        result => result?,
+    };
+    if let Expected::ThirdParty { sha256s, .. } = &expected
+        && sha256s.len() > 1
+    {
+        progress(InstallEvent::Warning(format!(
+            "{} was republished: {} checksums are on record, and either is accepted",
+            artifact.url,
+            sha256s.len()
+        )));
+    }
+    Ok(expected)
 }
 
 /// Where a refused version could be found verified as the user asked.

@@ -22,6 +22,7 @@ mod legacy_table;
 mod listing;
 pub mod repodata;
 pub mod static_builds;
+mod static_table;
 pub mod yum;
 
 use std::fmt;
@@ -270,6 +271,12 @@ pub enum Expected {
     },
     /// The checksum in the repository's primary.xml (lowercase hex).
     Repodata { algo: DigestAlgo, hex: String },
+    /// Checksums an independent party recorded for the file (two when it was republished;
+    /// either passes); `origin` says where they were first seen.
+    ThirdParty {
+        sha256s: Vec<String>,
+        origin: String,
+    },
     /// Nothing published: trust on first use.
     Tofu,
 }

@@ -71,13 +71,20 @@ fn artifact_named(
     file: &str,
 ) -> Option<Artifact> {
     let path = format!("{}{file}", folder_path(channel, platform)?);
+    let expected = match super::static_table::recorded(&path) {
+        Some(recorded) => Expected::ThirdParty {
+            sha256s: recorded.sha256s.clone(),
+            origin: recorded.origin.clone(),
+        },
+        None => Expected::Tofu,
+    };
     Some(Artifact {
         version: *version,
         source: SourceKind::Static,
         channel,
         url: format!("{}/{path}", hosts.static_builds),
         path,
-        expected: Expected::Tofu,
+        expected,
         size: None,
     })
 }

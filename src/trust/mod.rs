@@ -26,6 +26,8 @@ pub enum VerifiedBy {
     PublishedSha256,
     /// The checksum in the repository's primary.xml.
     Repodata,
+    /// A sha256 an independent party recorded for the file (dvm's embedded static table).
+    ThirdPartySha256,
     /// The digests inside the RPM itself (header and payload).
     RpmDigests,
     /// Nothing published: the digest seen the first time, remembered since.
@@ -45,6 +47,7 @@ impl VerifiedBy {
             VerifiedBy::Tofu => "tofu",
             VerifiedBy::Pinned => "pinned",
             VerifiedBy::Signature => "signature",
+            VerifiedBy::ThirdPartySha256 => "third-party-sha256",
             VerifiedBy::None => "none",
         }
     }
@@ -65,9 +68,10 @@ impl VerifiedBy {
             VerifiedBy::Pinned => 1,
             VerifiedBy::PublishedSha256 => 2,
             VerifiedBy::Repodata => 3,
-            VerifiedBy::RpmDigests => 4,
-            VerifiedBy::Tofu => 5,
-            VerifiedBy::None => 6,
+            VerifiedBy::ThirdPartySha256 => 4,
+            VerifiedBy::RpmDigests => 5,
+            VerifiedBy::Tofu => 6,
+            VerifiedBy::None => 7,
         }
     }
 
@@ -178,6 +182,10 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
             check_digest(hex, actual, &format!("{} (repodata)", algo.as_str()), url)?;
             verified.push(VerifiedBy::Repodata);
         }
+        Some(Expected::ThirdParty { sha256s, origin }) => {
+            check_third_party(sha256s, origin, evidence.sha256, url)?;
+            verified.push(VerifiedBy::ThirdPartySha256);
+        }
         Some(Expected::Tofu) => {
             if let Some((store, key)) = evidence.tofu {
                 match store.get(key)? {
@@ -199,19 +207,8 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
         verified.push(VerifiedBy::RpmDigests);
     }
     // After the checksums: a swapped file is reported as swapped, not as unsigned.
-    match evidence.signature {
-        Some(_) => verified.push(VerifiedBy::Signature),
-        None if policy.signature_expected && !policy.allow_unsigned => {
-            return Err(Error::integrity(format!(
-                "refusing {url}: it carries no signature dvm can check, and this repository signs \
-                 its packages"
-            ))
-            .with_hint(
-                "a mirror may have stripped or replaced the signature; if you trust the file \
-                 anyway, pass --allow-unsigned (or set allow_unsigned_rpms = true)",
-            ));
-        }
-        None => {}
+    if check_signature(evidence)? {
+        verified.push(VerifiedBy::Signature);
     }
     if verified.is_empty() {
         verified.push(VerifiedBy::None);
@@ -231,11 +228,48 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
     Ok(verified)
 }
 
+/// Whether `evidence` carries a verified signature; an error when one is expected and absent.
+fn check_signature(evidence: &Evidence) -> Result<bool> {
+    let policy = evidence.policy;
+    match evidence.signature {
+        Some(_) => Ok(true),
+        None if policy.signature_expected && !policy.allow_unsigned => {
+            Err(Error::integrity(format!(
+                "refusing {}: it carries no signature dvm can check, and this repository signs \
+                 its packages",
+                evidence.shown
+            ))
+            .with_hint(
+                "a mirror may have stripped or replaced the signature; if you trust the file \
+                 anyway, pass --allow-unsigned (or set allow_unsigned_rpms = true)",
+            ))
+        }
+        None => Ok(false),
+    }
+}
+
+/// `actual` must be one of the values an independent party recorded for the file (a file
+/// republished under the same name has more than one).
+fn check_third_party(sha256s: &[String], origin: &str, actual: &str, url: &str) -> Result<()> {
+    if sha256s.iter().any(|s| s.eq_ignore_ascii_case(actual)) {
+        return Ok(());
+    }
+    Err(Error::integrity(format!(
+        "sha256 mismatch for {url}: an independent record ({origin}) has {}, got {actual}",
+        sha256s.join(" or "),
+    ))
+    .with_hint(
+        "the file differs from the one recorded when it was published: do not use it; retry \
+         later, or try another mirror",
+    ))
+}
+
 /// The method a source's expectation will be verified by.
 pub fn method_for(expected: &Expected) -> VerifiedBy {
     match expected {
         Expected::Published { .. } => VerifiedBy::PublishedSha256,
         Expected::Repodata { .. } => VerifiedBy::Repodata,
+        Expected::ThirdParty { .. } => VerifiedBy::ThirdPartySha256,
         Expected::Tofu => VerifiedBy::Tofu,
     }
 }

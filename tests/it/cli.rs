@@ -73,13 +73,13 @@ fn version_file_eight_levels_up_selects_the_client() {
 fn missing_version_gets_the_install_hint_and_exit_127() {
     let t = TestEnv::new();
     install_fixture(&t, "gz");
-    std::fs::write(t.cwd.join(".docker-version"), "20.10.24\n").unwrap();
+    std::fs::write(t.cwd.join(".docker-version"), "20.10.25\n").unwrap();
     let run = t.docker_in(&t.cwd, ["--version"]);
     run.failure(127);
     assert_eq!(
         run.stderr.trim(),
         format!(
-            "dvm: docker 20.10.24 is requested by {} but is not installed; run: dvm install 20.10.24",
+            "dvm: docker 20.10.25 is requested by {} but is not installed; run: dvm install 20.10.25",
             t.cwd.join(".docker-version").display()
         )
     );

@@ -1,6 +1,6 @@
 //! Dynamic completion: version arguments complete from the store as it is at <TAB> time.
 //!
-//! Two clients are installed (1.12.6 from the committed RPM, 20.10.24 from a generated tarball)
+//! Two clients are installed (1.12.6 from the committed RPM, 20.10.25 from a generated tarball)
 //! and two aliases exist (`old` -> 1.12, `work` -> 1.12.6). dvm is asked the way the printed
 //! scripts ask it (`DVM_COMPLETE=SHELL dvm -- WORDS…`), then through real bash, zsh and fish
 //! when they are installed.
@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use env::{Run, TestEnv, dvm_exe, fixture_rpm, installed};
 
-const VERSIONS: [&str; 2] = ["1.12.6", "20.10.24"];
+const VERSIONS: [&str; 2] = ["1.12.6", "20.10.25"];
 const ALIASES: [&str; 2] = ["old", "work"];
 
 fn store_with_versions_and_aliases() -> TestEnv {
@@ -22,14 +22,14 @@ fn store_with_versions_and_aliases() -> TestEnv {
         .success();
     let tgz = t.file(
         "client.tgz",
-        &archives::docker_tgz("docker/docker", &archives::fake_client_script("20.10.24")),
+        &archives::docker_tgz("docker/docker", &archives::fake_client_script("20.10.25")),
     );
     t.dvm([
         "install",
         "--from",
         tgz.to_str().unwrap(),
         "--as",
-        "20.10.24",
+        "20.10.25",
     ])
     .success();
     t.dvm(["alias", "work", "1.12.6"]).success();
@@ -108,7 +108,7 @@ fn each_version_argument_offers_what_its_command_accepts() {
 fn the_typed_prefix_narrows_the_candidates() {
     let t = store_with_versions_and_aliases();
     assert_eq!(values(&t, &["dvm", "use", "1"]), ["1.12.6"]);
-    assert_eq!(values(&t, &["dvm", "use", "2"]), ["20.10.24"]);
+    assert_eq!(values(&t, &["dvm", "use", "2"]), ["20.10.25"]);
     assert_eq!(values(&t, &["dvm", "which", "w"]), ["work"]);
     assert_eq!(values(&t, &["dvm", "use", "sy"]), ["system"]);
     assert_eq!(values(&t, &["dvm", "exec", "sy"]), Vec::<String>::new());
@@ -118,7 +118,7 @@ fn the_typed_prefix_narrows_the_candidates() {
 #[test]
 fn candidates_follow_installs_and_removals() {
     let t = store_with_versions_and_aliases();
-    t.dvm(["uninstall", "20.10.24"]).success();
+    t.dvm(["uninstall", "20.10.25"]).success();
     t.dvm(["unalias", "old"]).success();
     assert_eq!(
         values(&t, &["dvm", "use", ""]),
@@ -139,7 +139,7 @@ fn shells_that_show_descriptions_get_them() {
         lines,
         [
             "1.12.6",
-            "20.10.24",
+            "20.10.25",
             "old\talias for 1.12",
             "work\talias for 1.12.6",
             "system\tthe docker on PATH outside dvm",
@@ -376,7 +376,7 @@ fn fish_completes_installed_versions() {
     let out = shell(&t, "fish", &["--no-config", "-c"], script);
     assert_eq!(
         values_before(&out, '\t'),
-        list(&[&VERSIONS, &ALIASES, &["system"], &["==", "20.10.24"]]),
+        list(&[&VERSIONS, &ALIASES, &["system"], &["==", "20.10.25"]]),
         "{out}"
     );
     assert!(out.contains("work\talias for 1.12.6"), "{out}");

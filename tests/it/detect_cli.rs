@@ -34,6 +34,12 @@ fn env_for(srv: &FixtureServer, daemon: &FakeDaemon) -> TestEnv {
     t
 }
 
+/// A 20.10.23 daemon: its own release, the choice, is a static build outside dvm's
+/// third-party checksum table, so the replica's generated tarball installs (trust on first use).
+fn v20_10_23() -> String {
+    eras::V20_10_24.replace("20.10.24", "20.10.23")
+}
+
 fn tgz_path(v: &str) -> String {
     format!("{STATIC_DIR}docker-{v}.tgz")
 }
@@ -103,38 +109,38 @@ fn json_reports_the_daemon_the_choice_and_whether_it_is_installed() {
 fn detect_global_installs_the_choice_and_makes_it_the_default() {
     let srv = replica();
     let sock_dir = tempfile::tempdir().unwrap();
-    let d = FakeDaemon::unix(sock_dir.path(), Behaviour::json(eras::V20_10_24));
+    let d = FakeDaemon::unix(sock_dir.path(), Behaviour::json(&v20_10_23()));
     let t = env_for(&srv, &d);
     let run = t.dvm(["detect", "--global"]);
     run.success()
-        .stderr_has("Docker 20.10.24 (API 1.41")
-        .stderr_has("installed docker 20.10.24")
-        .stderr_has("default docker is now 20.10.24");
+        .stderr_has("Docker 20.10.23 (API 1.41")
+        .stderr_has("installed docker 20.10.23")
+        .stderr_has("default docker is now 20.10.23");
     // The same words as `dvm install`: where it came from and how it was checked.
     let installed = run
         .stderr
         .lines()
-        .find(|l| l.starts_with("installed docker 20.10.24"))
+        .find(|l| l.starts_with("installed docker 20.10.23"))
         .unwrap();
     assert!(
-        installed.contains(&format!("from {}{}", srv.url(), tgz_path("20.10.24")))
+        installed.contains(&format!("from {}{}", srv.url(), tgz_path("20.10.23")))
             && installed.contains(" (verified by "),
         "{installed}"
     );
     assert_eq!(run.stdout, "", "nothing for a shell to evaluate");
-    assert_eq!(t.installed(), ["20.10.24"]);
-    assert_eq!(srv.count(&tgz_path("20.10.24")), 1);
+    assert_eq!(t.installed(), ["20.10.23"]);
+    assert_eq!(srv.count(&tgz_path("20.10.23")), 1);
     assert_eq!(
         std::fs::read_to_string(t.home.join("default")).unwrap(),
-        "20.10.24\n"
+        "20.10.23\n"
     );
     let ran = t.docker_in(&t.cwd, ["--version"]);
     ran.success();
-    assert_eq!(ran.stdout.trim(), "Docker version 20.10.24, build abc");
+    assert_eq!(ran.stdout.trim(), "Docker version 20.10.23, build abc");
 
     // A second run finds it installed and downloads nothing.
     t.dvm(["detect", "--global"]).success();
-    assert_eq!(srv.count(&tgz_path("20.10.24")), 1);
+    assert_eq!(srv.count(&tgz_path("20.10.23")), 1);
     let json: serde_json::Value =
         serde_json::from_str(&t.dvm(["detect", "--json"]).success().stdout).unwrap();
     assert_eq!(json["installed"], true);
@@ -157,16 +163,16 @@ fn detect_local_writes_the_version_file_here() {
 #[test]
 fn shell_eval_prints_the_export_for_the_integration_to_eval() {
     let srv = replica();
-    let d = FakeDaemon::tcp(Behaviour::json(eras::V20_10_24));
+    let d = FakeDaemon::tcp(Behaviour::json(&v20_10_23()));
     let t = env_for(&srv, &d);
     let run = t.dvm(["detect", "--shell-eval", "bash"]);
-    run.success().stderr_has("now using docker 20.10.24");
-    assert_eq!(run.stdout, "export DVM_DOCKER_VERSION='20.10.24'\n");
-    assert_eq!(t.installed(), ["20.10.24"]);
+    run.success().stderr_has("now using docker 20.10.23");
+    assert_eq!(run.stdout, "export DVM_DOCKER_VERSION='20.10.23'\n");
+    assert_eq!(t.installed(), ["20.10.23"]);
     assert!(!t.home.join("default").exists());
 
     let run = t.dvm(["detect", "--shell-eval", "fish"]);
-    assert_eq!(run.stdout, "set -gx DVM_DOCKER_VERSION '20.10.24'\n");
+    assert_eq!(run.stdout, "set -gx DVM_DOCKER_VERSION '20.10.23'\n");
 
     // --print under the integration must still be safe to evaluate.
     let run = t.dvm(["detect", "--print", "--shell-eval", "bash"]);
@@ -176,33 +182,33 @@ fn shell_eval_prints_the_export_for_the_integration_to_eval() {
         .arg(&run.stdout)
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&evaluated.stdout), "20.10.24\n");
+    assert_eq!(String::from_utf8_lossy(&evaluated.stdout), "20.10.23\n");
 }
 
 #[test]
 fn without_a_way_to_use_it_the_choice_is_installed_and_the_next_step_explained() {
     let srv = replica();
-    let d = FakeDaemon::tcp(Behaviour::json(eras::V20_10_24));
+    let d = FakeDaemon::tcp(Behaviour::json(&v20_10_23()));
     let t = env_for(&srv, &d);
     let run = t.dvm(["detect"]);
     run.success()
-        .stderr_has("dvm use 20.10.24")
+        .stderr_has("dvm use 20.10.23")
         .stderr_has("dvm detect --global");
     assert_eq!(run.stdout, "");
-    assert_eq!(t.installed(), ["20.10.24"]);
+    assert_eq!(t.installed(), ["20.10.23"]);
 }
 
 #[test]
 fn an_unreachable_listing_falls_back_to_installed_versions_with_a_warning() {
     let srv = replica();
-    let d = FakeDaemon::tcp(Behaviour::json(eras::V20_10_24));
+    let d = FakeDaemon::tcp(Behaviour::json(&v20_10_23()));
     let t = env_for(&srv, &d);
     t.dvm(["detect", "--global"]).success();
     drop(srv);
 
-    // The daemon is now a 20.10.23 one: with no listing, the installed 20.10.24 speaks its API.
+    // The daemon is now a 20.10.22 one: with no listing, the installed 20.10.23 speaks its API.
     let d = FakeDaemon::tcp(Behaviour::json(
-        &eras::V20_10_24.replace("20.10.24", "20.10.23"),
+        &eras::V20_10_24.replace("20.10.24", "20.10.22"),
     ));
     // Same store, and a mirror nobody answers (listings are cached per URL: none for it).
     let mut t2 = TestEnv::new();
@@ -214,7 +220,7 @@ fn an_unreachable_listing_falls_back_to_installed_versions_with_a_warning() {
     run.success()
         .stderr_has("cannot list the releases")
         .stderr_has("installed versions only");
-    assert_eq!(run.stdout.trim(), "20.10.24");
+    assert_eq!(run.stdout.trim(), "20.10.23");
 
     // Offline with no cache and nothing installed: nothing to choose from.
     let empty = {
@@ -268,12 +274,12 @@ fn daemon_failures_exit_with_the_daemon_code() {
 #[test]
 fn json_with_global_or_local_installs_saves_and_says_what_was_done() {
     let srv = replica();
-    let d = FakeDaemon::tcp(Behaviour::json(eras::V20_10_24));
+    let d = FakeDaemon::tcp(Behaviour::json(&v20_10_23()));
     let t = env_for(&srv, &d);
     let run = t.dvm(["detect", "--json", "--global"]);
     run.success();
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(json["choice"]["version"], "20.10.24");
+    assert_eq!(json["choice"]["version"], "20.10.23");
     assert_eq!(json["installed"], true);
     assert_eq!(json["installed_now"], true);
     let default_file = t.home.join("default");
@@ -283,9 +289,9 @@ fn json_with_global_or_local_installs_saves_and_says_what_was_done() {
     );
     assert_eq!(
         std::fs::read_to_string(&default_file).unwrap(),
-        "20.10.24\n"
+        "20.10.23\n"
     );
-    assert_eq!(t.installed(), ["20.10.24"]);
+    assert_eq!(t.installed(), ["20.10.23"]);
 
     let run = t.dvm(["detect", "--json", "--local"]);
     run.success();
@@ -298,9 +304,9 @@ fn json_with_global_or_local_installs_saves_and_says_what_was_done() {
     );
     assert_eq!(
         std::fs::read_to_string(&version_file).unwrap(),
-        "20.10.24\n"
+        "20.10.23\n"
     );
-    assert_eq!(srv.count(&tgz_path("20.10.24")), 1);
+    assert_eq!(srv.count(&tgz_path("20.10.23")), 1);
 }
 
 #[test]
@@ -342,7 +348,13 @@ fn a_daemon_newer_than_the_table_gets_a_note_in_every_mode() {
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert!(json["choice"]["note"].as_str().unwrap().contains(note));
 
-    t.dvm(["detect"]).success().stderr_has(note);
+    // Installing the choice still says so; the replica's 20.10.24 is a generated tarball at a
+    // path the third-party table records, so it is refused and nothing is installed.
+    t.dvm(["detect"])
+        .failure(5)
+        .stderr_has(note)
+        .stderr_has("an independent record");
+    assert!(t.installed().is_empty(), "{:?}", t.installed());
 }
 
 /// `docker context use rootless` makes docker talk to another daemon; detect follows it and

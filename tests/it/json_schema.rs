@@ -195,22 +195,22 @@ fn doctor_json() {
 fn ls_remote_json() {
     let srv = FixtureServer::start();
     let dir = "/download.docker.com/linux/static/stable/x86_64/";
-    for v in ["17.03.2-ce", "20.10.24"] {
+    for v in ["17.03.2-ce", "20.10.25"] {
         srv.add(
             &format!("{dir}docker-{v}.tgz"),
             archives::docker_tgz("docker/docker", &archives::fake_client_script(v)),
         );
     }
     srv.add(
-        &format!("{dir}docker-rootless-extras-20.10.24.tgz"),
+        &format!("{dir}docker-rootless-extras-20.10.25.tgz"),
         b"x".to_vec(),
     );
     let mut t = TestEnv::new();
     t.env("DVM_MIRROR", srv.url())
         .env("DVM_PLATFORM", "linux/x86_64");
     let tgz = t.file(
-        "docker-20.10.24.tgz",
-        &archives::docker_tgz("docker/docker", &archives::fake_client_script("20.10.24")),
+        "docker-20.10.25.tgz",
+        &archives::docker_tgz("docker/docker", &archives::fake_client_script("20.10.25")),
     );
     t.dvm(["install", "--from", tgz.to_str().unwrap()])
         .success();

@@ -147,8 +147,8 @@ fn static_builds_by_exact_version_partial_spec_and_latest() {
         .stderr_has("17.03 resolved to docker 17.03.2-ce");
     t.dvm(["install", "20.10"])
         .success()
-        .stderr_has("20.10 resolved to docker 20.10.24")
-        .stderr_has(&r.url(&replica::static_path("stable", "20.10.24")));
+        .stderr_has("20.10 resolved to docker 20.10.25")
+        .stderr_has(&r.url(&replica::static_path("stable", "20.10.25")));
     t.dvm(["install", "latest"])
         .success()
         .stderr_has("latest resolved to docker 24.0.7");
@@ -158,7 +158,7 @@ fn static_builds_by_exact_version_partial_spec_and_latest() {
             "17.03.0-ce",
             "17.03.1-ce",
             "17.03.2-ce",
-            "20.10.24",
+            "20.10.25",
             "24.0.7"
         ]
     );
@@ -263,22 +263,22 @@ fn docker_ce_cli_rpm_through_the_rpm_source() {
     let r = Replica::docker();
     let t = env_for(&r);
     let rpm = format!(
-        "{}/Packages/docker-ce-cli-20.10.24-3.el7.x86_64.rpm",
+        "{}/Packages/docker-ce-cli-20.10.25-3.el7.x86_64.rpm",
         replica::docker_ce_repo_base("centos/7", "stable")
     );
-    t.dvm(["install", "20.10.24", "--source", "rpm"])
+    t.dvm(["install", "20.10.25", "--source", "rpm"])
         .success()
-        .stderr_has(&format!("installed docker 20.10.24 from {}", r.url(&rpm)));
+        .stderr_has(&format!("installed docker 20.10.25 from {}", r.url(&rpm)));
     assert_eq!(
-        verified_by(&t, "20.10.24"),
+        verified_by(&t, "20.10.25"),
         ["signature", "repodata", "rpm-digests"]
     );
-    assert_eq!(manifest(&t, "20.10.24")["source"], "rpm");
-    assert_eq!(docker_version(&t, "20.10.24"), client_says("20.10.24"));
+    assert_eq!(manifest(&t, "20.10.25")["source"], "rpm");
+    assert_eq!(docker_version(&t, "20.10.25"), client_says("20.10.25"));
     // The daemon-only docker-ce package of the same version was never fetched.
     assert_eq!(
         r.server.count(&format!(
-            "{}/Packages/docker-ce-20.10.24-3.el7.x86_64.rpm",
+            "{}/Packages/docker-ce-20.10.25-3.el7.x86_64.rpm",
             replica::docker_ce_repo_base("centos/7", "stable")
         )),
         0
@@ -326,11 +326,11 @@ fn default_order_is_static_then_legacy_then_rpm_repositories() {
 
     // When static has it, static wins over the RPM of the same version.
     r.server.clear_log();
-    t.dvm(["install", "20.10.24"]).success();
-    assert_eq!(manifest(&t, "20.10.24")["source"], "static");
+    t.dvm(["install", "20.10.25"]).success();
+    assert_eq!(manifest(&t, "20.10.25")["source"], "static");
     assert_eq!(
         r.server.count(&format!(
-            "{ce_repo}/Packages/docker-ce-cli-20.10.24-3.el7.x86_64.rpm"
+            "{ce_repo}/Packages/docker-ce-cli-20.10.25-3.el7.x86_64.rpm"
         )),
         0
     );
@@ -695,25 +695,25 @@ fn the_edge_channel_lists_and_installs_the_monthly_releases() {
 fn static_trust_on_first_use_catches_a_changed_archive() {
     let r = Replica::docker();
     let t = env_for(&r);
-    let first = r.add_static("stable", "20.10.24");
-    t.dvm(["install", "20.10.24"]).success();
+    let first = r.add_static("stable", "20.10.25");
+    t.dvm(["install", "20.10.25"]).success();
     let trust = std::fs::read_to_string(t.home.join("trust/static-sha256.tsv")).unwrap();
     assert!(trust.contains(&first.sha256), "{trust}");
 
     // The same URL now serves something else.
-    let path = replica::static_path("stable", "20.10.24");
+    let path = replica::static_path("stable", "20.10.25");
     let changed = r.put(
         &path,
         archives::docker_tgz("docker/docker", b"#!/bin/sh\necho changed\n"),
     );
     t.dvm(["cache", "clean"]).success();
-    let run = t.dvm(["install", "20.10.24", "--force"]);
+    let run = t.dvm(["install", "20.10.25", "--force"]);
     run.failure(5)
         .stderr_has(&format!("expected {}", first.sha256))
         .stderr_has(&format!("got {}", changed.sha256))
         .stderr_has(&r.url(&path));
     // The installed copy is untouched, and the bad download is not kept.
-    assert_eq!(docker_version(&t, "20.10.24"), client_says("20.10.24"));
+    assert_eq!(docker_version(&t, "20.10.25"), client_says("20.10.25"));
     let downloads = t.home.join("cache/downloads");
     let kept: Vec<_> = std::fs::read_dir(&downloads)
         .map(|d| d.flatten().map(|e| e.file_name()).collect())
@@ -737,13 +737,13 @@ fn sha256_pin_must_match() {
     assert_eq!(verified_by(&t, "20.10.23"), ["pinned", "tofu"]);
 
     let wrong = "ab".repeat(32);
-    let actual = sha256_hex(&r.server_bytes(&replica::static_path("stable", "20.10.24")));
-    t.dvm(["install", "20.10.24", "--sha256", &wrong])
+    let actual = sha256_hex(&r.server_bytes(&replica::static_path("stable", "20.10.25")));
+    t.dvm(["install", "20.10.25", "--sha256", &wrong])
         .failure(5)
         .stderr_has(&format!("expected {wrong} (--sha256), got {actual}"));
     assert_eq!(t.installed(), ["20.10.23"]);
     // A refused pin recorded no trust: installing without the pin still works.
-    t.dvm(["install", "20.10.24"]).success();
+    t.dvm(["install", "20.10.25"]).success();
 }
 
 #[test]
@@ -946,7 +946,7 @@ fn per_source_overrides_from_env_and_config() {
     let r = Replica::docker();
     let custom_static = "/custom/static";
     r.put(
-        &format!("{custom_static}/linux/static/stable/x86_64/docker-20.10.24.tgz"),
+        &format!("{custom_static}/linux/static/stable/x86_64/docker-20.10.25.tgz"),
         archives::docker_tgz("docker/docker", b"#!/bin/sh\necho custom static\n"),
     );
     let custom_yum = "/custom/yum";
@@ -991,12 +991,12 @@ fn per_source_overrides_from_env_and_config() {
         docker_version(&t, "20.10.23"),
         client_says("20.10.23-custom")
     );
-    t.dvm(["install", "20.10.24"])
+    t.dvm(["install", "20.10.25"])
         .success()
         .stderr_has(&r.url(&format!(
-            "{custom_static}/linux/static/stable/x86_64/docker-20.10.24.tgz"
+            "{custom_static}/linux/static/stable/x86_64/docker-20.10.25.tgz"
         )));
-    assert_eq!(docker_version(&t, "20.10.24"), "custom static");
+    assert_eq!(docker_version(&t, "20.10.25"), "custom static");
     t.dvm(["install", "24.0.7"])
         .failure(3)
         .stderr_has(&r.url(custom_static));
@@ -1025,10 +1025,10 @@ fn per_source_overrides_from_env_and_config() {
     .success()
     .stderr_has(&r.url(custom_yum));
     assert_eq!(docker_version(&t, "1.12.6"), client_says("1.12.6-custom"));
-    t.dvm(["install", "20.10.24"])
+    t.dvm(["install", "20.10.25"])
         .success()
         .stderr_has(&r.url(custom_static));
-    assert_eq!(docker_version(&t, "20.10.24"), "custom static");
+    assert_eq!(docker_version(&t, "20.10.25"), "custom static");
     no_escapes(&r);
 }
 
@@ -1056,7 +1056,7 @@ fn ls_remote_lines(run: &Run) -> Vec<(bool, String, String)> {
 fn ls_remote_lists_every_source_in_order_and_marks_installed() {
     let r = Replica::docker();
     let t = env_for(&r);
-    t.dvm(["install", "20.10.24"]).success();
+    t.dvm(["install", "20.10.25"]).success();
 
     let run = t.dvm(["ls-remote"]);
     run.success();
@@ -1078,8 +1078,8 @@ fn ls_remote_lists_every_source_in_order_and_marks_installed() {
             .clone()
     };
     assert_eq!(
-        find("20.10.24"),
-        (true, "20.10.24".into(), "static,rpm".into())
+        find("20.10.25"),
+        (true, "20.10.25".into(), "static,rpm".into())
     );
     assert_eq!(find("20.10.22"), (false, "20.10.22".into(), "rpm".into()));
     assert_eq!(
@@ -1101,7 +1101,7 @@ fn ls_remote_lists_every_source_in_order_and_marks_installed() {
 fn ls_remote_json_schema_and_spec_filter() {
     let r = Replica::docker();
     let t = env_for(&r);
-    t.dvm(["install", "20.10.24", "--source", "rpm"]).success();
+    t.dvm(["install", "20.10.25", "--source", "rpm"]).success();
 
     let run = t.dvm(["ls-remote", "20.10", "--json"]);
     run.success();
@@ -1111,7 +1111,7 @@ fn ls_remote_json_schema_and_spec_filter() {
         .iter()
         .map(|e| e["version"].as_str().unwrap())
         .collect();
-    assert_eq!(versions, ["20.10.22", "20.10.23", "20.10.24"]);
+    assert_eq!(versions, ["20.10.22", "20.10.23", "20.10.25"]);
     for e in entries {
         let keys: Vec<&String> = e.as_object().unwrap().keys().collect();
         assert_eq!(keys.len(), 4, "{e}");
@@ -1132,7 +1132,7 @@ fn ls_remote_json_schema_and_spec_filter() {
     assert_eq!(newest["api_version"], "1.41");
     let rpm = replica::docker_ce_repo_base("centos/7", "stable");
     let served = r.server_bytes(&format!(
-        "{rpm}/Packages/docker-ce-cli-20.10.24-3.el7.x86_64.rpm"
+        "{rpm}/Packages/docker-ce-cli-20.10.25-3.el7.x86_64.rpm"
     ));
     assert_eq!(
         newest["sources"],
@@ -1140,13 +1140,13 @@ fn ls_remote_json_schema_and_spec_filter() {
             {
                 "source": "static",
                 "channel": "stable",
-                "url": r.url(&replica::static_path("stable", "20.10.24")),
+                "url": r.url(&replica::static_path("stable", "20.10.25")),
                 "sha256": null,
             },
             {
                 "source": "rpm",
                 "channel": "stable",
-                "url": r.url(&format!("{rpm}/Packages/docker-ce-cli-20.10.24-3.el7.x86_64.rpm")),
+                "url": r.url(&format!("{rpm}/Packages/docker-ce-cli-20.10.25-3.el7.x86_64.rpm")),
                 "sha256": sha256_hex(&served),
             },
         ])
@@ -1294,11 +1294,11 @@ fn a_damaged_cached_download_is_removed_and_fetched_again() {
 fn a_503_then_200_is_retried() {
     let r = Replica::docker();
     let t = env_for(&r);
-    let path = replica::static_path("stable", "20.10.24");
+    let path = replica::static_path("stable", "20.10.25");
     let body = r.server_bytes(&path);
     r.server
         .add_with(&path, Route::new(body).fault(Fault::Status(503)).times(1));
-    t.dvm(["install", "20.10.24"])
+    t.dvm(["install", "20.10.25"])
         .success()
         .stderr_has("retrying (attempt 1)");
     let statuses: Vec<u16> = r
@@ -1308,14 +1308,14 @@ fn a_503_then_200_is_retried() {
         .map(|q| q.status)
         .collect();
     assert_eq!(statuses, [503, 200]);
-    assert_eq!(docker_version(&t, "20.10.24"), client_says("20.10.24"));
+    assert_eq!(docker_version(&t, "20.10.25"), client_says("20.10.25"));
 }
 
 #[test]
 fn a_connection_reset_mid_body_resumes() {
     let r = Replica::docker();
     let t = env_for(&r);
-    let path = replica::static_path("stable", "20.10.24");
+    let path = replica::static_path("stable", "20.10.25");
     let body = r.server_bytes(&path);
     let half = body.len() as u64 / 2;
     r.server.add_with(
@@ -1324,7 +1324,7 @@ fn a_connection_reset_mid_body_resumes() {
             .fault(Fault::ResetAfter(half))
             .times(1),
     );
-    t.dvm(["install", "20.10.24"]).success();
+    t.dvm(["install", "20.10.25"]).success();
     assert!(
         r.requests()
             .iter()
@@ -1332,10 +1332,10 @@ fn a_connection_reset_mid_body_resumes() {
         "no ranged request: {:#?}",
         r.requests()
     );
-    assert_eq!(docker_version(&t, "20.10.24"), client_says("20.10.24"));
+    assert_eq!(docker_version(&t, "20.10.25"), client_says("20.10.25"));
     assert_eq!(
-        manifest(&t, "20.10.24")["client_sha256"],
-        sha256_hex(&archives::fake_client_script("20.10.24"))
+        manifest(&t, "20.10.25")["client_sha256"],
+        sha256_hex(&archives::fake_client_script("20.10.25"))
     );
 }
 
@@ -1344,20 +1344,20 @@ fn a_truncated_body_fails_then_the_next_run_resumes() {
     let r = Replica::docker();
     let mut t = env_for(&r);
     t.env("DVM_RETRIES", "0");
-    let path = replica::static_path("stable", "20.10.24");
+    let path = replica::static_path("stable", "20.10.25");
     let body = r.server_bytes(&path);
     let half = body.len() as u64 / 2;
     r.server.add_with(
         &path,
         Route::new(body).fault(Fault::Truncate(half)).times(1),
     );
-    t.dvm(["install", "20.10.24"])
+    t.dvm(["install", "20.10.25"])
         .failure(4)
         .stderr_has(&r.url(&path));
     assert!(t.installed().is_empty());
 
     r.server.clear_log();
-    t.dvm(["install", "20.10.24"]).success();
+    t.dvm(["install", "20.10.25"]).success();
     let ranged: Vec<_> = r
         .requests()
         .into_iter()
@@ -1366,19 +1366,19 @@ fn a_truncated_body_fails_then_the_next_run_resumes() {
     assert_eq!(ranged.len(), 1, "{ranged:#?}");
     assert_eq!(ranged[0].range.as_deref(), Some(&*format!("bytes={half}-")));
     assert_eq!(ranged[0].status, 206);
-    assert_eq!(docker_version(&t, "20.10.24"), client_says("20.10.24"));
+    assert_eq!(docker_version(&t, "20.10.25"), client_says("20.10.25"));
 }
 
 #[test]
 fn an_html_page_instead_of_the_archive_is_a_bad_archive() {
     let r = Replica::docker();
     let t = env_for(&r);
-    let path = replica::static_path("stable", "20.10.24");
+    let path = replica::static_path("stable", "20.10.25");
     r.server.add_with(
         &path,
         Route::html("<!DOCTYPE html><html><body>Please log in</body></html>"),
     );
-    t.dvm(["install", "20.10.24"]).failure(6).stderr_has("HTML");
+    t.dvm(["install", "20.10.25"]).failure(6).stderr_has("HTML");
     assert!(t.installed().is_empty());
 }
 
@@ -1492,26 +1492,26 @@ fn ls_remote_with_nothing_listed_says_so() {
 fn the_shim_auto_installs_a_missing_version_when_asked() {
     let r = Replica::docker();
     let mut t = env_for(&r);
-    std::fs::write(t.cwd.join(".docker-version"), "20.10.24\n").unwrap();
+    std::fs::write(t.cwd.join(".docker-version"), "20.10.25\n").unwrap();
     // Places the shim without installing anything.
     t.dvm(["setup", "--no-modify-path"]).success();
 
     // Default: the clear error, and nothing is downloaded.
     let run = t.docker_in(&t.cwd, ["--version"]);
-    run.failure(127).stderr_has("run: dvm install 20.10.24");
+    run.failure(127).stderr_has("run: dvm install 20.10.25");
     assert!(t.installed().is_empty());
 
     t.env("DVM_AUTO_INSTALL", "1")
         .env("DVM_EXE", env::dvm_exe().display().to_string());
     let run = t.docker_in(&t.cwd, ["--version"]);
     run.success();
-    assert_eq!(run.stdout.trim(), client_says("20.10.24"));
+    assert_eq!(run.stdout.trim(), client_says("20.10.25"));
     assert!(
-        run.stderr.contains("installed docker 20.10.24"),
+        run.stderr.contains("installed docker 20.10.25"),
         "{}",
         run.stderr
     );
-    assert_eq!(t.installed(), ["20.10.24"]);
+    assert_eq!(t.installed(), ["20.10.25"]);
     no_escapes(&r);
 }
 
@@ -1521,21 +1521,21 @@ fn the_shim_auto_installs_when_a_config_file_says_so() {
     let mut t = env_for(&r);
     // The shim finds dvm to ask it about the settings; it does not parse config files itself.
     t.env("DVM_EXE", env::dvm_exe().display().to_string());
-    std::fs::write(t.cwd.join(".docker-version"), "20.10.24\n").unwrap();
+    std::fs::write(t.cwd.join(".docker-version"), "20.10.25\n").unwrap();
     t.dvm(["setup", "--no-modify-path"]).success();
     t.docker_in(&t.cwd, ["--version"])
         .failure(127)
-        .stderr_has("run: dvm install 20.10.24");
+        .stderr_has("run: dvm install 20.10.25");
     assert!(t.installed().is_empty());
 
     // The project's .dvm.toml.
     let project_file = t.cwd.join(".dvm.toml");
     std::fs::write(&project_file, "auto_install = true\n").unwrap();
     let run = t.docker_in(&t.cwd, ["--version"]);
-    run.success().stderr_has("installed docker 20.10.24");
-    assert_eq!(run.stdout.trim(), client_says("20.10.24"));
+    run.success().stderr_has("installed docker 20.10.25");
+    assert_eq!(run.stdout.trim(), client_says("20.10.25"));
     std::fs::remove_file(&project_file).unwrap();
-    t.dvm(["uninstall", "20.10.24"]).success();
+    t.dvm(["uninstall", "20.10.25"]).success();
 
     // Settings that cannot be read turn auto-install off, with a warning, and the usual error.
     std::fs::write(t.home.join("config.toml"), "retries = \"x\"\n").unwrap();
@@ -1553,8 +1553,8 @@ fn the_shim_auto_installs_when_a_config_file_says_so() {
     t.env("DVM_AUTO_INSTALL", "");
     let run = t.docker_in(&t.cwd, ["--version"]);
     run.success();
-    assert_eq!(run.stdout.trim(), client_says("20.10.24"));
-    assert_eq!(t.installed(), ["20.10.24"]);
+    assert_eq!(run.stdout.trim(), client_says("20.10.25"));
+    assert_eq!(t.installed(), ["20.10.25"]);
     no_escapes(&r);
 }
 
@@ -1569,7 +1569,7 @@ fn a_project_file_may_set_download_urls_only_once_trusted() {
     std::fs::write(&file, format!("mirror = \"{}\"\n", r.mirror())).unwrap();
 
     // A fresh clone cannot redirect downloads: nothing is fetched, nothing installed.
-    t.dvm_in(&project, ["install", "20.10.24"])
+    t.dvm_in(&project, ["install", "20.10.25"])
         .failure(8)
         .stderr_has(&format!("{} sets mirror", file.display()))
         .stderr_has(&format!("dvm config trust {}", file.display()));
@@ -1584,7 +1584,7 @@ fn a_project_file_may_set_download_urls_only_once_trusted() {
     t.dvm_in(&project, ["config", "set", "--project", "retries", "1"])
         .success()
         .stderr_has("also sets mirror, which you have not trusted");
-    t.dvm_in(&project, ["install", "20.10.24"]).failure(8);
+    t.dvm_in(&project, ["install", "20.10.25"]).failure(8);
     // The environment overrides the project, so its mirror needs no trust.
     let mut with_env = TestEnv::new();
     hermetic_net(&mut with_env, &r);
@@ -1592,14 +1592,14 @@ fn a_project_file_may_set_download_urls_only_once_trusted() {
     with_env
         .dvm_in(&project, ["ls-remote", "20.10"])
         .success()
-        .stdout_has("20.10.24");
+        .stdout_has("20.10.25");
 
     t.dvm_in(&project, ["config", "trust"])
         .success()
         .stderr_has(&format!("trusted {}", file.display()));
-    t.dvm_in(&project, ["install", "20.10.24"])
+    t.dvm_in(&project, ["install", "20.10.25"])
         .success()
-        .stderr_has("installed docker 20.10.24");
+        .stderr_has("installed docker 20.10.25");
 
     // An edit, say from a `git pull`, needs trusting again; so does a file moved elsewhere.
     std::fs::write(&file, format!("mirror = \"{}/other\"\n", r.mirror())).unwrap();
@@ -1639,9 +1639,9 @@ fn a_login_page_from_the_mirror_is_not_cached_as_a_listing() {
     r.server.clear_log();
     t.dvm(["install", "20.10"])
         .success()
-        .stderr_has("20.10 resolved to docker 20.10.24");
+        .stderr_has("20.10 resolved to docker 20.10.25");
     assert!(r.server.count(&replica::static_dir("stable")) > 0);
-    assert_eq!(t.installed(), ["20.10.24"]);
+    assert_eq!(t.installed(), ["20.10.25"]);
     no_escapes(&r);
 }
 
@@ -1679,7 +1679,7 @@ fn replica_with_a_corrupt_rpm_repository() -> Replica {
         "centos/7",
         "stable",
         RepoChecksum::Sha256,
-        &[cli("20.10.22"), cli("20.10.24")],
+        &[cli("20.10.22"), cli("20.10.25")],
     );
     r.put(
         &repo.primary.path,
@@ -1704,24 +1704,24 @@ fn an_exact_version_on_static_makes_no_rpm_request() {
     // Healthy: one request, for the archive.
     let r = Replica::docker();
     let t = env_for(&r);
-    t.dvm(["install", "20.10.24"]).success();
-    assert_eq!(paths(&r), [replica::static_path("stable", "20.10.24")]);
+    t.dvm(["install", "20.10.25"]).success();
+    assert_eq!(paths(&r), [replica::static_path("stable", "20.10.25")]);
 
     // A corrupted RPM repository does not block it either.
     let r = replica_with_a_corrupt_rpm_repository();
     let t = env_for(&r);
-    t.dvm(["install", "20.10.24"])
+    t.dvm(["install", "20.10.25"])
         .success()
-        .stderr_has(&r.url(&replica::static_path("stable", "20.10.24")));
+        .stderr_has(&r.url(&replica::static_path("stable", "20.10.25")));
     assert_eq!(rpm_requests(&r), Vec::<String>::new());
-    assert_eq!(manifest(&t, "20.10.24")["source"], "static");
+    assert_eq!(manifest(&t, "20.10.25")["source"], "static");
 
     // A version only that repository has: it is read now, and its failed checksum is fatal.
     t.dvm(["install", "20.10.22"])
         .failure(5)
         .stderr_has("repomd.xml");
     assert!(!rpm_requests(&r).is_empty());
-    assert_eq!(t.installed(), ["20.10.24"]);
+    assert_eq!(t.installed(), ["20.10.25"]);
     no_escapes(&r);
 }
 
@@ -1731,10 +1731,10 @@ fn a_partial_spec_resolves_past_a_corrupt_rpm_repository_with_a_warning() {
     let t = env_for(&r);
     t.dvm(["install", "20.10"])
         .success()
-        .stderr_has("20.10 resolved to docker 20.10.24")
+        .stderr_has("20.10 resolved to docker 20.10.25")
         .stderr_has("left out the rpm listing")
         .stderr_has("repomd.xml");
-    assert_eq!(manifest(&t, "20.10.24")["source"], "static");
+    assert_eq!(manifest(&t, "20.10.25")["source"], "static");
     // Listing it is still an integrity error: ls-remote reports, it does not hide.
     t.dvm(["ls-remote"]).failure(5);
 }
@@ -1774,10 +1774,10 @@ fn install_messages_say_how_each_file_was_really_verified() {
 fn install_from_a_url_offline_says_it_never_downloaded_it() {
     let r = Replica::docker();
     let t = env_for(&r);
-    let path = "/downloads/docker-20.10.24.tgz";
+    let path = "/downloads/docker-20.10.25.tgz";
     r.put(
         path,
-        archives::docker_tgz("docker/docker", &archives::fake_client_script("20.10.24")),
+        archives::docker_tgz("docker/docker", &archives::fake_client_script("20.10.25")),
     );
     let run = t.dvm(["install", "--from", &r.url(path), "--offline"]);
     run.failure(4)

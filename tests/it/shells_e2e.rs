@@ -4,7 +4,7 @@
 //!
 //! Three clients are installed: 1.12.6 from the committed RPM, and two more with `--as` from a
 //! tarball (each prints its own version). The global default is 17.03.2-ce, the folder
-//! `project` pins 20.10.24, and `dvm use` picks 1.12.6, so every answer tells which rule won.
+//! `project` pins 20.10.25, and `dvm use` picks 1.12.6, so every answer tells which rule won.
 
 use crate::support::archives;
 use crate::support::daemon;
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use env::{TestEnv, dvm_exe, fixture_rpm, installed};
 
 const RPM_CLIENT: &str = "1.12.6, build 78d1802";
-const PROJECT_CLIENT: &str = "20.10.24, build abc";
+const PROJECT_CLIENT: &str = "20.10.25, build abc";
 const DEFAULT_CLIENT: &str = "17.03.2-ce, build abc";
 
 /// Only a guard against a hung shell, never an assertion on speed.
@@ -67,7 +67,7 @@ impl World {
         let plain = t.cwd.join("plain");
         std::fs::create_dir_all(&project).unwrap();
         std::fs::create_dir_all(&plain).unwrap();
-        std::fs::write(project.join(".docker-version"), "20.10.24\n").unwrap();
+        std::fs::write(project.join(".docker-version"), "20.10.25\n").unwrap();
         World {
             t,
             dvm_home,
@@ -81,7 +81,7 @@ impl World {
         let t = &self.t;
         t.dvm(["install", "--from", fixture_rpm("gz").to_str().unwrap()])
             .success();
-        for version in ["20.10.24", "17.03.2-ce"] {
+        for version in ["20.10.25", "17.03.2-ce"] {
             let tgz = t.file(
                 &format!("client-{version}.tgz"),
                 &archives::docker_tgz("docker/docker", &archives::fake_client_script(version)),
@@ -196,7 +196,7 @@ dvm current
 dvm use 99.9.9
 echo "bad=$?"
 echo "var=$DVM_DOCKER_VERSION"
-dvm use --global 20.10.24
+dvm use --global 20.10.25
 echo "global=$?"
 "#;
 
@@ -225,7 +225,7 @@ fn check_posix(w: &World, seen: &Seen, shell: &str) {
     assert!(seen.stderr.contains("now using docker 1.12.6"), "{ctx}");
     assert_eq!(
         std::fs::read_to_string(w.dvm_home.join("default")).unwrap(),
-        "20.10.24\n"
+        "20.10.25\n"
     );
 }
 
@@ -249,7 +249,7 @@ fn check_cd(seen: &Seen) {
         [RPM_CLIENT, PROJECT_CLIENT, DEFAULT_CLIENT],
         "{ctx}"
     );
-    assert_eq!(seen.marker("var"), ["20.10.24", "unset"], "{ctx}");
+    assert_eq!(seen.marker("var"), ["20.10.25", "unset"], "{ctx}");
 }
 
 #[test]
@@ -305,8 +305,8 @@ echo "print=$(dvm detect --offline --print)"
     let ctx = seen.context();
     assert_eq!(seen.clients(), [DEFAULT_CLIENT, PROJECT_CLIENT], "{ctx}");
     assert_eq!(seen.marker("detect"), ["0"], "{ctx}");
-    assert_eq!(seen.marker("var"), ["20.10.24"], "{ctx}");
-    assert_eq!(seen.marker("print"), ["20.10.24"], "{ctx}");
+    assert_eq!(seen.marker("var"), ["20.10.25"], "{ctx}");
+    assert_eq!(seen.marker("print"), ["20.10.25"], "{ctx}");
     // Offline, the choice is among installed versions, and dvm says so.
     assert!(seen.stderr.contains("installed versions only"), "{ctx}");
 }
@@ -388,7 +388,7 @@ dvm current
 dvm use 99.9.9
 "bad=$LASTEXITCODE"
 "var=$env:DVM_DOCKER_VERSION"
-dvm use --global 20.10.24
+dvm use --global 20.10.25
 "global=$LASTEXITCODE"
 "#,
     );
@@ -519,7 +519,7 @@ echo "first=${PATH%%:*}"
 echo "exe=$DVM_EXE"
 cd '{plain}'
 docker --version
-dvm use 20.10.24
+dvm use 20.10.25
 echo "use=$?"
 docker --version
 "#;
@@ -602,7 +602,7 @@ dvm init powershell --use-on-cd | Out-String | Invoke-Expression
 "exe=$env:DVM_EXE"
 Set-Location '{plain}'
 docker --version
-dvm use 20.10.24
+dvm use 20.10.25
 "use=$LASTEXITCODE"
 docker --version
 "#,

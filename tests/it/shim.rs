@@ -203,10 +203,10 @@ fn env_var_beats_version_file_beats_global_default() {
     let home = Home::new(tmp.path(), "home");
     home.install("1.12.6")
         .install("17.03.2-ce")
-        .install("20.10.24");
+        .install("20.10.25");
     let project = tmp.path().join("project");
     fs::create_dir_all(&project).unwrap();
-    home.set_default("20.10.24");
+    home.set_default("20.10.25");
     fs::write(project.join(".docker-version"), "17.03.2-ce\n").unwrap();
 
     let with_var = run(home.command(&project).env("DVM_DOCKER_VERSION", "1.12.6"));
@@ -217,21 +217,21 @@ fn env_var_beats_version_file_beats_global_default() {
     let from_file = run(&mut home.command(&project));
     assert_eq!(ran_version(&from_file), "17.03.2-ce");
     let from_default = run(&mut home.command(tmp.path()));
-    assert_eq!(ran_version(&from_default), "20.10.24");
+    assert_eq!(ran_version(&from_default), "20.10.25");
 }
 
 #[test]
 fn partial_specs_and_latest_pick_the_newest_installed_release() {
     let tmp = scratch();
     let home = Home::new(tmp.path(), "home");
-    for v in ["20.10.3", "20.10.24", "20.10.7", "19.03.15", "23.0.0-rc.1"] {
+    for v in ["20.10.3", "20.10.25", "20.10.7", "19.03.15", "23.0.0-rc.1"] {
         home.install(v);
     }
     for (spec, expected) in [
-        ("20.10", "20.10.24"),
-        ("20", "20.10.24"),
+        ("20.10", "20.10.25"),
+        ("20", "20.10.25"),
         ("19.3", "19.03.15"),
-        ("latest", "20.10.24"),
+        ("latest", "20.10.25"),
         ("v20.10.7", "20.10.7"),
         ("23.0.0-rc.1", "23.0.0-rc.1"),
     ] {
@@ -246,7 +246,7 @@ fn version_file_kinds_and_their_order_within_a_folder() {
     let home = Home::new(tmp.path(), "home");
     home.install("1.12.6")
         .install("17.03.2-ce")
-        .install("20.10.24");
+        .install("20.10.25");
     let project = tmp.path().join("project");
     fs::create_dir_all(&project).unwrap();
 
@@ -262,41 +262,41 @@ fn version_file_kinds_and_their_order_within_a_folder() {
 
     fs::write(
         project.join(".docker-version"),
-        "# the team's client\n20.10.24\r\n",
+        "# the team's client\n20.10.25\r\n",
     )
     .unwrap();
-    assert_eq!(ran_version(&run(&mut home.command(&project))), "20.10.24");
+    assert_eq!(ran_version(&run(&mut home.command(&project))), "20.10.25");
 
     // A .tool-versions without a docker line does not stop the walk up.
     let sub = project.join("sub");
     fs::create_dir_all(&sub).unwrap();
     fs::write(sub.join(".tool-versions"), "nodejs 20.0.0\n").unwrap();
-    assert_eq!(ran_version(&run(&mut home.command(&sub))), "20.10.24");
+    assert_eq!(ran_version(&run(&mut home.command(&sub))), "20.10.25");
 }
 
 #[test]
 fn the_nearest_version_file_wins_from_deep_below() {
     let tmp = scratch();
     let home = Home::new(tmp.path(), "home");
-    home.install("1.12.6").install("20.10.24");
+    home.install("1.12.6").install("20.10.25");
     let project = tmp.path().join("project");
     let deep = (1..=8).fold(project.clone(), |p, i| p.join(format!("level {i}")));
     fs::create_dir_all(&deep).unwrap();
     fs::write(project.join(".docker-version"), "1.12.6\n").unwrap();
-    home.set_default("20.10.24");
+    home.set_default("20.10.25");
 
     assert_eq!(ran_version(&run(&mut home.command(&deep))), "1.12.6");
 
     // A nearer file in between takes over.
     fs::write(project.join("level 1/level 2/.docker-version"), "20.10").unwrap();
-    assert_eq!(ran_version(&run(&mut home.command(&deep))), "20.10.24");
+    assert_eq!(ran_version(&run(&mut home.command(&deep))), "20.10.25");
 }
 
 #[test]
 fn a_missing_version_says_where_it_was_requested_and_how_to_install_it() {
     let tmp = scratch();
     let home = Home::new(tmp.path(), "home");
-    home.install("20.10.24");
+    home.install("20.10.25");
     let project = tmp.path().join("project");
     fs::create_dir_all(&project).unwrap();
     let file = project.join(".docker-version");
@@ -347,7 +347,7 @@ fn a_missing_version_says_where_it_was_requested_and_how_to_install_it() {
 fn malformed_version_files_are_reported_by_file_and_line_and_nothing_runs() {
     let tmp = scratch();
     let home = Home::new(tmp.path(), "home");
-    home.install("1.12.6").install("20.10.24");
+    home.install("1.12.6").install("20.10.25");
     let binary: Vec<u8> = (0..=255u8).collect();
     let cases: [(&str, Vec<u8>, &str); 6] = [
         ("binary", binary, ":2: is not UTF-8 text"),
@@ -363,7 +363,7 @@ fn malformed_version_files_are_reported_by_file_and_line_and_nothing_runs() {
         ),
         (
             "two versions",
-            b"1.12.6\n20.10.24\n".to_vec(),
+            b"1.12.6\n20.10.25\n".to_vec(),
             ":2: holds a second version",
         ),
         (
@@ -401,7 +401,7 @@ fn malformed_version_files_are_reported_by_file_and_line_and_nothing_runs() {
 fn aliases_are_followed_one_level() {
     let tmp = scratch();
     let home = Home::new(tmp.path(), "home");
-    home.install("1.12.6").install("20.10.24");
+    home.install("1.12.6").install("20.10.25");
     fs::create_dir_all(home.data.join("aliases")).unwrap();
     fs::write(home.data.join("aliases/legacy"), "1.12\n").unwrap();
     fs::write(home.data.join("aliases/chained"), "legacy\n").unwrap();
@@ -466,7 +466,7 @@ fn the_system_docker_further_down_path_runs_with_the_guard_set() {
     assert_eq!(hopped_seen(&out), format!("1:{}", home.shim().display()));
 
     // `system` asked for explicitly does the same, and the exit code comes through.
-    home.install("20.10.24").set_default("20.10.24");
+    home.install("20.10.25").set_default("20.10.25");
     let out = run(home
         .command(tmp.path())
         .env("PATH", &path)
@@ -634,10 +634,10 @@ fn a_system_docker_may_run_docker_again_but_a_loop_stops() {
 fn without_dvm_home_the_data_folder_is_found_from_the_shim_location() {
     let tmp = scratch();
     let home = Home::new(tmp.path(), "home");
-    home.install("20.10.24").set_default("20.10");
+    home.install("20.10.25").set_default("20.10");
     let mut command = home.command(tmp.path());
     command.env_remove("DVM_HOME");
-    assert_eq!(ran_version(&run(&mut command)), "20.10.24");
+    assert_eq!(ran_version(&run(&mut command)), "20.10.25");
 
     // Called through a symlink elsewhere, it still finds its own data folder.
     let linked = tmp.path().join("bin");
@@ -647,7 +647,7 @@ fn without_dvm_home_the_data_folder_is_found_from_the_shim_location() {
         .env_clear()
         .env("PATH", &linked)
         .current_dir(tmp.path()));
-    assert_eq!(ran_version(&out), "20.10.24");
+    assert_eq!(ran_version(&out), "20.10.25");
 }
 
 #[test]
@@ -771,7 +771,7 @@ fn auto_install_runs_dvm_install_then_the_client() {
     );
 
     // Found on PATH when DVM_EXE is unset.
-    fs::write(tmp.path().join(".docker-version"), "20.10.24").unwrap();
+    fs::write(tmp.path().join(".docker-version"), "20.10.25").unwrap();
     let path = path_of([
         home.shims(),
         dvm.parent().unwrap().to_path_buf(),
@@ -782,7 +782,7 @@ fn auto_install_runs_dvm_install_then_the_client() {
         .command(tmp.path())
         .env("PATH", &path)
         .env("DVM_AUTO_INSTALL", "yes"));
-    assert_eq!(ran_version(&out), "20.10.24");
+    assert_eq!(ran_version(&out), "20.10.25");
 }
 
 #[test]
@@ -891,7 +891,7 @@ impl ShellSetup {
         let tmp = scratch();
         let root = tmp.path().to_path_buf();
         let home = Home::new(&root, "dvm home");
-        home.install("1.12.6").install("20.10.24").install("23.0.6");
+        home.install("1.12.6").install("20.10.25").install("23.0.6");
         home.set_default("23.0.6");
         let dvm = root.join("dvm bin/dvm");
         write_executable(&dvm, FAKE_DVM);
@@ -899,7 +899,7 @@ impl ShellSetup {
             fs::create_dir_all(root.join(project)).unwrap();
         }
         fs::write(root.join("project a/.docker-version"), "1.12.6\n").unwrap();
-        fs::write(root.join("project b/.docker-version"), "20.10.24\n").unwrap();
+        fs::write(root.join("project b/.docker-version"), "20.10.25\n").unwrap();
 
         let script = script
             .replace("__DVM_SHIMS__", &home.shims().display().to_string())
@@ -1008,7 +1008,7 @@ docker version
 dvm use 1.12.6
 echo "use=$?"
 docker --version
-dvm use --global 20.10.24
+dvm use --global 20.10.25
 echo "global=$?"
 echo "var=$DVM_DOCKER_VERSION"
 dvm fail
@@ -1048,7 +1048,7 @@ echo "var=${DVM_DOCKER_VERSION-unset}"
 fn check_cd_scenario(out: &Output) {
     assert_eq!(
         versions_run(out),
-        ["1.12.6", "20.10.24", "23.0.6"],
+        ["1.12.6", "20.10.25", "23.0.6"],
         "stdout: {}\nstderr: {}",
         stdout(out),
         stderr(out)
@@ -1136,7 +1136,7 @@ docker version
 dvm use 1.12.6
 echo "use=$status"
 docker --version
-dvm use --global 20.10.24
+dvm use --global 20.10.25
 echo "global=$status"
 echo "var=$DVM_DOCKER_VERSION"
 dvm fail
@@ -1178,7 +1178,7 @@ docker version
 dvm use 1.12.6
 "use=$LASTEXITCODE"
 docker --version
-dvm use --global 20.10.24
+dvm use --global 20.10.25
 "global=$LASTEXITCODE"
 "var=$env:DVM_DOCKER_VERSION"
 dvm fail

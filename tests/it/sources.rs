@@ -1225,13 +1225,25 @@ fn legacy_sibling_and_table_must_agree() {
         e.message()
     );
 
-    // Other sources are returned as they are, with no request.
-    let s = static_builds::artifact(&h, &v("20.10.24"), Channel::Stable, linux()).unwrap();
+    // Other sources are returned as they are, with no request: a static build outside the
+    // third-party table is trust on first use, one inside it carries the recorded value.
+    let s = static_builds::artifact(&h, &v("20.10.25"), Channel::Stable, linux()).unwrap();
     let http = MockHttp::default();
     assert_eq!(
         sources::confirm_expected(&http, &s).unwrap(),
         Expected::Tofu
     );
+    let s = static_builds::artifact(&h, &v("20.10.24"), Channel::Stable, linux()).unwrap();
+    match sources::confirm_expected(&http, &s).unwrap() {
+        Expected::ThirdParty { sha256s, origin } => {
+            assert_eq!(
+                sha256s,
+                ["ab91092320a87691a1eaf0225b48585db9c69cff0ed4b0f569f744ff765515e3"]
+            );
+            assert!(origin.contains("hermit-packages"), "{origin}");
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(http.requests().is_empty());
 }
 

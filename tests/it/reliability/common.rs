@@ -15,7 +15,7 @@ use crate::support::env::{Run, TestEnv};
 use crate::support::server::FixtureServer;
 
 /// The version the remote tests install.
-pub const V: &str = "20.10.24";
+pub const V: &str = "20.10.25";
 
 /// Where the static source keeps `docker-<v>.tgz` on a mirror (`<mirror>/<host>/<path>`).
 pub fn static_path(v: &str) -> String {

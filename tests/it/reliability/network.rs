@@ -246,7 +246,7 @@ fn a_redirect_to_a_plain_http_host_elsewhere_is_refused() {
     f.server.add_with(
         &f.path,
         Route::new(Vec::new()).fault(Fault::RedirectTo(
-            "http://192.0.2.1/docker-20.10.24.tgz".into(),
+            "http://192.0.2.1/docker-20.10.25.tgz".into(),
         )),
     );
     let run = f.install();

@@ -124,17 +124,17 @@ impl Replica {
     }
 
     /// The replica of Docker's hosts the acceptance tests use:
-    /// - static stable: 17.03.0-ce, 17.03.1-ce, 20.10.23, 20.10.24, 24.0.7 (and a
+    /// - static stable: 17.03.0-ce, 17.03.1-ce, 20.10.23, 20.10.25, 24.0.7 (and a
     ///   rootless-extras archive that is not a version); static test: 23.0.0-rc.1
     /// - legacy: 1.8.0 (raw) on get.docker.com, 1.13.1-rc1 (tgz) on
     ///   test.docker.com, all with `.sha256` siblings and absent from dvm's embedded table
     /// - yum: fedora/24 (sha256 checksums) with docker-engine 1.12.6; centos/7 (`sha`
     ///   checksums) with docker-engine 1.11.2 and 1.12.6
-    /// - docker-ce centos/7 stable: docker-ce 17.03.2-ce, docker-ce-cli 20.10.22 and 20.10.24
-    ///   (beside a daemon-only docker-ce 20.10.24); centos/9 is absent
+    /// - docker-ce centos/7 stable: docker-ce 17.03.2-ce, docker-ce-cli 20.10.22 and 20.10.25
+    ///   (beside a daemon-only docker-ce 20.10.25); centos/9 is absent
     pub fn docker() -> Replica {
         let r = Replica::empty();
-        for v in ["17.03.0-ce", "17.03.1-ce", "20.10.23", "20.10.24", "24.0.7"] {
+        for v in ["17.03.0-ce", "17.03.1-ce", "20.10.23", "20.10.25", "24.0.7"] {
             r.add_static("stable", v);
         }
         r.server.add(
@@ -177,13 +177,13 @@ impl Replica {
                 },
                 Package {
                     name: "docker-ce-cli",
-                    ver: "20.10.24",
+                    ver: "20.10.25",
                     rel: "3.el7",
-                    client_version: Some("20.10.24"),
+                    client_version: Some("20.10.25"),
                 },
                 Package {
                     name: "docker-ce",
-                    ver: "20.10.24",
+                    ver: "20.10.25",
                     rel: "3.el7",
                     client_version: None,
                 },
