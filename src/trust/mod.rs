@@ -366,6 +366,10 @@ mod tests {
             ..Policy::default()
         };
         let err = check(&evidence(Some(&expected), strict)).unwrap_err();
-        assert!(err.message().contains("does not match the sha256 (repodata)"), "{err:?}");
+        assert!(
+            err.message()
+                .contains("does not match the sha256 (repodata)"),
+            "{err:?}"
+        );
     }
 }
