@@ -417,24 +417,18 @@ impl ProjectTrust {
 /// Reads `config.toml` or `.dvm.toml` as a flat table of known keys. Unknown keys and bad
 /// values are errors that name the file, so a typo never silently does nothing.
 pub fn read_file(path: &Path) -> Result<BTreeMap<String, String>> {
-    use std::io::Read;
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => return Err(Error::io("read", path, e)),
     };
-    let mut bytes = Vec::new();
-    file.take(MAX_SETTINGS_FILE + 1)
-        .read_to_end(&mut bytes)
-        .with_path("read", path)?;
-    if bytes.len() as u64 > MAX_SETTINGS_FILE {
-        return Err(Error::config(format!(
-            "{} is larger than {} KiB, which no settings file is",
-            path.display(),
-            MAX_SETTINGS_FILE / 1024
-        ))
-        .with_hint("fix or delete the file"));
-    }
+    let bytes = crate::fsutil::read_capped(
+        file,
+        path,
+        MAX_SETTINGS_FILE,
+        "settings file",
+        "fix or delete the file",
+    )?;
     let text = String::from_utf8(bytes).map_err(|_| {
         Error::config(format!("{} is not UTF-8 text", path.display()))
             .with_hint("fix or delete the file")

@@ -162,3 +162,22 @@ pub fn now_unix() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+/// All of `file` (opened from `path`), refusing one larger than `cap` bytes: "no `what` is"
+/// that large, so the user has pointed at the wrong file. Reads at most `cap + 1` bytes.
+pub fn read_capped(file: File, path: &Path, cap: u64, what: &str, hint: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .with_path("read", path)?;
+    if bytes.len() as u64 > cap {
+        return Err(Error::config(format!(
+            "{} is larger than {} KiB, which no {what} is",
+            path.display(),
+            cap / 1024
+        ))
+        .with_hint(hint));
+    }
+    Ok(bytes)
+}

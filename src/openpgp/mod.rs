@@ -172,20 +172,14 @@ impl Keyring {
 }
 
 fn read_key_file(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_KEY_FILE + 1).read_to_end(&mut bytes))
-        .with_path("read", path)?;
-    if bytes.len() as u64 > MAX_KEY_FILE {
-        return Err(Error::config(format!(
-            "{} is larger than {} KiB, which no public key is",
-            path.display(),
-            MAX_KEY_FILE / 1024
-        ))
-        .with_hint("point rpm_keys at an exported public key (.asc)"));
-    }
-    Ok(bytes)
+    let file = std::fs::File::open(path).with_path("read", path)?;
+    crate::fsutil::read_capped(
+        file,
+        path,
+        MAX_KEY_FILE,
+        "public key",
+        "point rpm_keys at an exported public key (.asc)",
+    )
 }
 
 /// One signature, waiting for the bytes it covers.
