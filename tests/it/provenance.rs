@@ -3,6 +3,7 @@
 //! mirror; a path the table does not record installs as trust on first use; a file Docker
 //! republished passes with either recorded value, and the install says it was republished.
 
+use crate::remote::ls_json;
 use crate::support::env;
 use crate::support::replica;
 
@@ -11,7 +12,6 @@ use dvm::sources::{Arch, Channel, Expected, Hosts, Os, Platform, static_builds};
 use dvm::trust::{self, Evidence, Policy, VerifiedBy};
 use env::TestEnv;
 use replica::Replica;
-use serde_json::Value;
 
 /// What the independent record holds for linux/static/stable/x86_64/docker-20.10.24.tgz.
 const RECORDED_20_10_24: &str = "ab91092320a87691a1eaf0225b48585db9c69cff0ed4b0f569f744ff765515e3";
@@ -21,27 +21,11 @@ const RECORDED_27_5_0: [&str; 2] = [
     "4fca6bb9a3f4e13c50dea35aeef57aad735aed8e7eff67ef3741f777ce2c2eb7",
 ];
 
-/// `r` as the mirror of every host, x86_64 Linux, and every proxy pointing at the replica.
+/// remote.rs's environment, with no retries: every request a test counts is a first attempt.
 fn env_for(r: &Replica) -> TestEnv {
-    let mut t = TestEnv::new();
-    t.env("DVM_MIRROR", r.mirror())
-        .env("DVM_PLATFORM", "linux/x86_64")
-        .env("HTTPS_PROXY", r.mirror())
-        .env("HTTP_PROXY", r.mirror())
-        .env("DVM_CONNECT_TIMEOUT", "5")
-        .env("DVM_STALL_TIMEOUT", "10")
-        .env("DVM_RETRIES", "0");
+    let mut t = crate::remote::env_for(r);
+    t.env("DVM_RETRIES", "0");
     t
-}
-
-fn ls_json(t: &TestEnv) -> Vec<Value> {
-    let run = t.dvm(["ls", "--json"]);
-    run.success();
-    serde_json::from_str::<Value>(&run.stdout)
-        .expect("ls --json is JSON")
-        .as_array()
-        .expect("an array")
-        .clone()
 }
 
 #[test]

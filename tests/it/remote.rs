@@ -15,7 +15,7 @@ use serde_json::Value;
 use server::{Fault, Route};
 
 /// A hermetic environment using `r` as the mirror of every host.
-fn env_for(r: &Replica) -> TestEnv {
+pub(crate) fn env_for(r: &Replica) -> TestEnv {
     let mut t = TestEnv::new();
     t.env("DVM_MIRROR", r.mirror());
     hermetic_net(&mut t, r);
@@ -41,7 +41,7 @@ fn no_escapes(r: &Replica) {
     );
 }
 
-fn ls_json(t: &TestEnv) -> Vec<Value> {
+pub(crate) fn ls_json(t: &TestEnv) -> Vec<Value> {
     let run = t.dvm(["ls", "--json"]);
     run.success();
     serde_json::from_str::<Value>(&run.stdout)

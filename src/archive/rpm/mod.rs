@@ -171,27 +171,16 @@ fn whole_package_signature(
     Ok(header_signed.filter(|_| header_covers_payload))
 }
 
-/// Checks a signature over the main header, before anything in it is acted on. A signature
-/// with a hash too weak to count is left out, as if absent; any other failure refuses the file.
+/// Checks a signature over the main header, before anything in it is acted on.
 fn check_header_signature(
     parsed: &Parsed,
     main: &RawHeader,
     keys: &Keyring,
     package: &str,
 ) -> Result<Option<SignedBy>> {
-    let Some(packets) = &parsed.header_signature else {
-        return Ok(None);
-    };
-    let mut pending = match PendingSignature::from_packets(packets) {
-        Ok(pending) => pending,
-        Err(SignatureProblem::WeakHash { .. }) => return Ok(None),
-        Err(problem) => return Err(problem.into_error(package)),
-    };
-    pending.update(&main.bytes);
-    pending
-        .finish(keys)
-        .map(Some)
-        .map_err(|e| e.into_error(package))
+    primed_signature(parsed.header_signature.as_deref(), main, package)?
+        .map(|pending| pending.finish(keys).map_err(|e| e.into_error(package)))
+        .transpose()
 }
 
 /// A signature over header and payload, primed with the header; the payload follows as it is read.
@@ -200,7 +189,18 @@ fn start_package_signature(
     main: &RawHeader,
     package: &str,
 ) -> Result<Option<PendingSignature>> {
-    let Some(packets) = &parsed.package_signature else {
+    primed_signature(parsed.package_signature.as_deref(), main, package)
+}
+
+/// The signature in `packets`, fed the main header (every RPM signature starts there). A
+/// signature with a hash too weak to count is left out, as if absent; any other problem
+/// refuses the file.
+fn primed_signature(
+    packets: Option<&[u8]>,
+    main: &RawHeader,
+    package: &str,
+) -> Result<Option<PendingSignature>> {
+    let Some(packets) = packets else {
         return Ok(None);
     };
     match PendingSignature::from_packets(packets) {
