@@ -59,8 +59,8 @@ pub fn list(
     };
     let url = repo_url(hosts, distro, channel, arch);
     let repo = repodata::Repo {
+        base: &hosts.docker_ce,
         url: &url,
-        path: &repo_path(distro, channel, arch),
         source: SourceKind::Rpm,
         channel,
     };

@@ -20,6 +20,7 @@ mod hosts;
 pub mod legacy;
 mod legacy_table;
 mod listing;
+mod location;
 pub mod repodata;
 pub mod static_builds;
 mod static_table;

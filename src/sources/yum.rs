@@ -39,8 +39,8 @@ pub fn list(
     };
     let url = repo_url(hosts, distro, channel);
     let repo = repodata::Repo {
+        base: &hosts.yum,
         url: &url,
-        path: &repo_path(distro, channel),
         source: SourceKind::Yum,
         channel,
     };

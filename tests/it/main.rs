@@ -21,6 +21,7 @@ mod prune_cli;
 #[cfg(unix)]
 mod reliability;
 mod remote;
+mod repo_locations;
 mod shells_e2e;
 #[cfg(unix)]
 mod shim;

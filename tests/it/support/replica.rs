@@ -99,6 +99,14 @@ impl Package {
     }
 }
 
+/// Where primary.xml says a package is (`<location xml:base=… href=…>`), and the server path
+/// the replica really serves it at.
+pub struct Location {
+    pub xml_base: Option<String>,
+    pub href: String,
+    pub served: String,
+}
+
 /// A repository the replica serves: its folder and its packages as served.
 #[derive(Debug, Clone)]
 pub struct Repo {
@@ -247,14 +255,34 @@ impl Replica {
     /// A yum repository at `base`: the RPMs under `Packages/`, and repodata naming each with
     /// its checksum; repomd.xml gives the sha256 of the gzip'd primary.xml.
     pub fn add_repo(&self, base: &str, checksum: RepoChecksum, pkgs: &[Package]) -> Repo {
+        self.add_repo_at(base, checksum, pkgs, |file| Location {
+            xml_base: None,
+            href: format!("Packages/{file}"),
+            served: format!("{base}/Packages/{file}"),
+        })
+    }
+
+    /// A yum repository at `base` whose primary.xml places each package where `locate` says,
+    /// as `createrepo --baseurl`, Nexus or a `../pool` layout write it.
+    pub fn add_repo_at(
+        &self,
+        base: &str,
+        checksum: RepoChecksum,
+        pkgs: &[Package],
+        locate: impl Fn(&str) -> Location,
+    ) -> Repo {
         let mut served = Vec::new();
         let mut xml = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"{}\">\n",
             pkgs.len()
         );
         for p in pkgs {
-            let file = p.file_name();
-            let rpm = self.put(&format!("{base}/Packages/{file}"), p.build());
+            let location = locate(&p.file_name());
+            let rpm = self.put(&location.served, p.build());
+            let xml_base = location
+                .xml_base
+                .map(|b| format!(" xml:base=\"{b}\""))
+                .unwrap_or_default();
             let (ct, sum) = match checksum {
                 RepoChecksum::Sha256 => ("sha256", rpm.sha256.clone()),
                 RepoChecksum::Sha1 => ("sha", sha1_hex(&rpm.bytes)),
@@ -269,7 +297,7 @@ impl Replica {
   <packager>Docker &lt;support@docker.com&gt;</packager>
   <time file="1484000000" build="1483990000"/>
   <size package="{size}" installed="{size}" archive="{size}"/>
-  <location href="Packages/{file}"/>
+  <location{xml_base} href="{href}"/>
   <format><rpm:license>ASL 2.0</rpm:license><file>/usr/bin/docker</file></format>
 </package>
 "#,
@@ -277,6 +305,7 @@ impl Replica {
                 ver = p.ver,
                 rel = p.rel,
                 size = rpm.bytes.len(),
+                href = location.href,
             ));
             served.push(rpm);
         }

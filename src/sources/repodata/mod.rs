@@ -8,6 +8,7 @@ use std::io::Read;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
+use super::location::locate;
 use super::{Arch, DigestAlgo, Expected, Http};
 use crate::error::{Error, Result};
 use crate::sources::ListingCache;
@@ -27,8 +28,11 @@ pub struct RpmPackage {
     /// As written: `sha256`, `sha` or `sha1` (or anything else a repository invents).
     pub checksum_type: String,
     pub checksum: String,
-    /// Relative to the repository base (the folder holding `repodata/`).
+    /// `<location href>`: relative to `location_base`, else to the repository (the folder
+    /// holding `repodata/`).
     pub location: String,
+    /// `<location xml:base>`, when the repository names one (see [`super::location`]).
+    pub location_base: Option<String>,
     pub size: Option<u64>,
 }
 
@@ -120,7 +124,13 @@ pub fn primary_ref(repomd_xml: &[u8]) -> Result<PrimaryRef> {
 fn attr<'a>(e: &'a BytesStart<'a>, key: &[u8]) -> Result<Option<Cow<'a, str>>> {
     for a in e.attributes() {
         let a = a.map_err(|err| malformed("XML attribute", err))?;
-        if a.key.local_name().as_ref() == key {
+        // `xml:base` is matched whole; other keys by local name, whatever their prefix.
+        let matches = if key.contains(&b':') {
+            a.key.as_ref() == key
+        } else {
+            a.key.local_name().as_ref() == key
+        };
+        if matches {
             return a
                 .unescape_value()
                 .map(Some)
@@ -201,6 +211,7 @@ struct Partial {
     checksum_type: Option<String>,
     checksum: String,
     location: Option<String>,
+    location_base: Option<String>,
     size: Option<u64>,
 }
 
@@ -220,6 +231,7 @@ impl Partial {
             checksum_type: self.checksum_type?,
             checksum: self.checksum.trim().to_string(),
             location: self.location?,
+            location_base: self.location_base,
             size: self.size,
         })
     }
@@ -333,6 +345,7 @@ fn package_child(e: &BytesStart<'_>, pkg: &mut Partial) -> Result<Option<Field>>
         }
         b"location" => {
             pkg.location = attr(e, b"href")?.map(|c| c.into_owned());
+            pkg.location_base = attr(e, b"xml:base")?.map(|c| c.into_owned());
             None
         }
         b"size" => {
@@ -441,10 +454,10 @@ fn read_repo(
     })
 }
 
-/// Where a repository lives: its URL and the same folder below the source base.
+/// Where a repository lives: its URL, and the source base it is below.
 pub(super) struct Repo<'a> {
+    pub base: &'a str,
     pub url: &'a str,
-    pub path: &'a str,
     pub source: super::SourceKind,
     pub channel: super::Channel,
 }
@@ -458,28 +471,30 @@ pub(super) fn list_repo(
     arch: &str,
     cache: &ListingCache,
 ) -> Result<Vec<super::Artifact>> {
-    Ok(match read_repo(http, repo.url, cache)? {
+    match read_repo(http, repo.url, cache)? {
         Some(pkgs) => artifacts(&pkgs, names, arch, repo),
-        None => Vec::new(),
-    })
+        None => Ok(Vec::new()),
+    }
 }
 
 /// One artifact per Docker version among `pkgs` for `arch`. `names` lists the package names
 /// that carry the client, preferred first; among builds of one version the newest
-/// epoch/release wins. Packages without a usable checksum or with an unsafe location are left out.
+/// epoch/release wins. Packages without a usable checksum are left out; a client package whose
+/// location is refused makes the repository an error, as a foreign host is a configuration
+/// question the user has to answer.
 fn artifacts(
     pkgs: &[RpmPackage],
     names: &[&str],
     arch: &str,
     repo: &Repo<'_>,
-) -> Vec<super::Artifact> {
+) -> Result<Vec<super::Artifact>> {
     use std::cmp::Ordering;
     let mut best: Vec<(usize, &RpmPackage, super::Artifact)> = Vec::new();
     for pkg in pkgs {
         let Some(rank) = names.iter().position(|n| *n == pkg.name) else {
             continue;
         };
-        if pkg.arch != arch || !super::safe_relative(&pkg.location) {
+        if pkg.arch != arch {
             continue;
         }
         let (Some(version), Some(expected)) = (
@@ -488,12 +503,14 @@ fn artifacts(
         ) else {
             continue;
         };
+        let located = locate(repo, pkg.location_base.as_deref(), &pkg.location)
+            .map_err(|why| refused_location(repo, pkg, &why))?;
         let artifact = super::Artifact {
             version,
             source: repo.source,
             channel: repo.channel,
-            url: format!("{}/{}", repo.url, pkg.location),
-            path: format!("{}/{}", repo.path, pkg.location),
+            url: located.url,
+            path: located.path,
             expected,
             size: pkg.size,
         };
@@ -516,58 +533,22 @@ fn artifacts(
     }
     let mut out: Vec<super::Artifact> = best.into_iter().map(|(_, _, a)| a).collect();
     out.sort_by_key(|a| a.version);
-    out
+    Ok(out)
+}
+
+fn refused_location(repo: &Repo<'_>, pkg: &RpmPackage, why: &str) -> Error {
+    let variable = match repo.source {
+        super::SourceKind::Yum => "DVM_YUM_URL",
+        _ => "DVM_RPM_URL",
+    };
+    Error::config(format!(
+        "the repository {} names {}-{}-{} at a location dvm will not use: {why}",
+        repo.url, pkg.name, pkg.version, pkg.release
+    ))
+    .with_hint(format!(
+        "if you trust the host it names, point {variable} (or DVM_MIRROR) at it; otherwise fix the repository's metadata or use another mirror"
+    ))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn v(ver: &str, rel: &str) -> Option<String> {
-        crate::archive::rpm_version_to_docker(ver, rel).map(|v| v.to_string())
-    }
-
-    #[test]
-    fn maps_rpm_versions_to_docker_versions() {
-        assert_eq!(v("1.12.6", "1.el7.centos").as_deref(), Some("1.12.6"));
-        assert_eq!(
-            v("17.03.2.ce", "1.el7.centos").as_deref(),
-            Some("17.03.2-ce")
-        );
-        assert_eq!(
-            v("17.05.0.ce", "0.1.rc1.el7.centos").as_deref(),
-            Some("17.05.0-ce-rc1")
-        );
-        assert_eq!(v("1.13.0", "0.1.rc3.fc24").as_deref(), Some("1.13.0-rc3"));
-        assert_eq!(
-            v("18.09.1", "0.1.beta5.el7").as_deref(),
-            Some("18.09.1-beta5")
-        );
-        assert_eq!(v("23.0.0", "0.3.rc.1.el8").as_deref(), Some("23.0.0-rc.1"));
-        assert_eq!(v("18.09.0~rc.1", "1.el7").as_deref(), Some("18.09.0-rc.1"));
-        assert_eq!(v("20.10.24", "3.el7").as_deref(), Some("20.10.24"));
-        assert_eq!(v("1.12.0", "0.0.tp1.el7").as_deref(), Some("1.12.0-tp1"));
-        assert_eq!(v("garbage", "1"), None);
-    }
-
-    #[test]
-    fn compares_releases_like_rpm() {
-        use std::cmp::Ordering::*;
-        assert_eq!(compare_release("3.el7", "1.el7"), Greater);
-        assert_eq!(compare_release("10.el7", "9.el7"), Greater);
-        assert_eq!(compare_release("1.el7", "1.el7"), Equal);
-        assert_eq!(compare_release("1.el7.1", "1.el7"), Greater);
-        assert_eq!(compare_release("1.1", "1.a"), Greater);
-    }
-
-    #[test]
-    fn decompress_refuses_output_above_the_cap() {
-        use std::io::Write;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(&vec![b'x'; 10_000]).unwrap();
-        let gz = gz.finish().unwrap();
-        assert_eq!(decompress(&gz, 10_000).unwrap().len(), 10_000);
-        assert!(decompress(&gz, 9_999).is_err());
-        assert!(decompress(&[0x1f, 0x8b, 0, 1, 2], 100).is_err());
-    }
-}
+mod tests;
