@@ -127,6 +127,9 @@ pub fn verified_by_text(v: VerifiedBy) -> String {
         VerifiedBy::Tofu => "trust on first use (nothing is published for this source)",
         VerifiedBy::Pinned => "your --sha256 pin",
         VerifiedBy::Signature => "Docker's OpenPGP signature (or a key you added)",
+        VerifiedBy::SignedRepodata => {
+            "the repository's checksum, in metadata Docker signed (repomd.xml.asc)"
+        }
         VerifiedBy::None => "nothing",
         VerifiedBy::ThirdPartySha256 => "a sha256 an independent party recorded (dvm's table)",
     }

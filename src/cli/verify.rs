@@ -96,4 +96,10 @@ fn provenance(app: &App, v: &dvm::DockerVersion) {
             rpm.digests_verified.join(", ")
         ));
     }
+    if let Some(by) = &manifest.repodata_signature {
+        app.out.line(format!(
+            "  repodata signed by: key {} ({}, {}; fingerprint {})",
+            by.key_id, by.key, by.hash, by.fingerprint
+        ));
+    }
 }

@@ -74,6 +74,8 @@ pub struct Provenance {
     pub origin: String,
     pub archive_sha256: Option<String>,
     pub verified_by: Vec<VerifiedBy>,
+    /// Who signed the repository metadata that named the archive's checksum.
+    pub repodata_signature: Option<crate::openpgp::SignedBy>,
 }
 
 /// Takes the version's lock and renames the staged client into place.
@@ -109,6 +111,7 @@ pub(crate) fn finish_locked(
         verified_by: provenance.verified_by.clone(),
         installed_at: now_unix(),
         rpm: extracted.rpm,
+        repodata_signature: provenance.repodata_signature,
     };
     let committed = store.commit(staging, &manifest, &v, opts.force)?;
     Ok(InstallReport {

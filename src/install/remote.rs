@@ -15,6 +15,7 @@ use crate::digest::{HashingReader, parse_sha256_file};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Fetcher, NetConfig, ProgressEvent};
 use crate::layout::Layout;
+use crate::openpgp::LazyKeyring;
 use crate::platform::{Platform, host_os};
 use crate::select::version::{DockerVersion, VersionSpec};
 use crate::sources::{
@@ -61,6 +62,8 @@ pub struct Remote {
     pub options: RemoteOptions,
     downloads: PathBuf,
     trust: TofuStore,
+    /// Docker's keys and `rpm_keys`, for repository and package signatures.
+    keys: LazyKeyring,
 }
 
 impl Remote {
@@ -119,6 +122,7 @@ impl Remote {
             options,
             downloads: layout.downloads_dir(),
             trust: TofuStore::in_data_dir(&layout.data),
+            keys: LazyKeyring::new(settings.rpm_keys()),
         })
     }
 
@@ -128,6 +132,7 @@ impl Remote {
             http: &self.fetcher,
             hosts: &self.hosts,
             cache: &self.listings,
+            keys: &self.keys,
         }
     }
 
@@ -306,7 +311,7 @@ fn install_artifact(
         &artifact.url,
         &cache_file,
         &staging.client_path(),
-        &opts.keyring()?,
+        remote.keys.get()?,
         progress,
     )?
     else {
@@ -355,6 +360,10 @@ fn install_artifact(
         origin: artifact.url.clone(),
         archive_sha256: Some(fetched.sha256.clone()),
         verified_by: verified,
+        repodata_signature: match expected {
+            Expected::Repodata { signed_by, .. } => signed_by,
+            _ => None,
+        },
     };
     finish_locked(store, staging, fetched.client, provenance, opts).map(Some)
 }

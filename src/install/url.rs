@@ -68,6 +68,7 @@ pub fn install_from_url(
         origin: url.to_string(),
         archive_sha256: Some(fetched.sha256),
         verified_by,
+        repodata_signature: None,
     };
     finish(store, staging, fetched.client, provenance, opts)
 }

@@ -7,11 +7,12 @@
 
 use std::fmt;
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use pgp::composed::{Deserializable, SignedPublicKey};
 use pgp::crypto::hash::HashAlgorithm;
-use pgp::packet::{Packet, PacketParser, Signature, SignatureVersion};
+use pgp::packet::{Packet, PacketParser, Signature, SignatureType, SignatureVersion};
 use pgp::types::{KeyDetails, VerifyingKey};
 
 use crate::error::{Error, IoContext, Result};
@@ -302,6 +303,56 @@ impl PendingSignature {
             }
         }
         Err(SignatureProblem::UnknownKey { key_id })
+    }
+}
+
+/// Checks an armored detached signature (`repomd.xml.asc`) over `data`. A text signature
+/// (type 0x01) covers the data with CRLF line endings, as RFC 4880 defines it.
+pub fn verify_detached(
+    armored: &[u8],
+    data: &[u8],
+    keyring: &Keyring,
+) -> std::result::Result<SignedBy, SignatureProblem> {
+    let mut pending = PendingSignature::from_armored(armored)?;
+    if pending.signature.typ() == Some(SignatureType::Text) {
+        for line in data.split_inclusive(|b| *b == b'\n') {
+            match line.strip_suffix(b"\n") {
+                Some(body) if !body.ends_with(b"\r") => {
+                    pending.update(body);
+                    pending.update(b"\r\n");
+                }
+                _ => pending.update(line),
+            }
+        }
+    } else {
+        pending.update(data);
+    }
+    pending.finish(keyring)
+}
+
+/// The keyring, parsed the first time a signature needs it: parsing keys costs milliseconds,
+/// and most commands never check a signature.
+pub struct LazyKeyring {
+    user_keys: Vec<PathBuf>,
+    ring: OnceLock<Keyring>,
+}
+
+impl LazyKeyring {
+    /// Docker's keys and the user's key files (`rpm_keys`).
+    pub const fn new(user_keys: Vec<PathBuf>) -> Self {
+        LazyKeyring {
+            user_keys,
+            ring: OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> Result<&Keyring> {
+        if let Some(ring) = self.ring.get() {
+            return Ok(ring);
+        }
+        let paths: Vec<&Path> = self.user_keys.iter().map(PathBuf::as_path).collect();
+        let ring = Keyring::with_user_keys(&paths)?;
+        Ok(self.ring.get_or_init(|| ring))
     }
 }
 

@@ -55,6 +55,7 @@ impl Fixture {
             verified_by: Vec::new(),
             installed_at: NOW - days_ago * SECONDS_PER_DAY,
             rpm: None,
+            repodata_signature: None,
         };
         fs::write(
             dir.join(MANIFEST_NAME),

@@ -7,15 +7,17 @@ use super::{
     docker_ce, is_17_03_or_later, legacy, repodata, static_builds, yum,
 };
 use crate::error::{Error, ErrorKind, Result};
+use crate::openpgp::LazyKeyring;
 use crate::select::version::{DockerVersion, Edition, VersionSpec};
 
-/// What every lookup needs, given once: the HTTP client, where each source lives, and the
-/// listing cache.
+/// What every lookup needs, given once: the HTTP client, where each source lives, the
+/// listing cache, and the keys repository signatures are checked against.
 #[derive(Clone, Copy)]
 pub struct Catalog<'a> {
     pub http: &'a dyn Http,
     pub hosts: &'a Hosts,
     pub cache: &'a ListingCache,
+    pub keys: &'a LazyKeyring,
 }
 
 #[derive(Debug, Clone)]
@@ -351,7 +353,9 @@ fn repository_urls(
     channel: Channel,
     query: &Query,
 ) -> Vec<String> {
-    let Catalog { http, hosts, cache } = *catalog;
+    let Catalog {
+        http, hosts, cache, ..
+    } = *catalog;
     let Some(arch) = repodata::rpm_arch(query.platform.arch) else {
         return Vec::new();
     };
@@ -473,13 +477,18 @@ impl Catalog<'_> {
         distro: Option<&Distro>,
         platform: Platform,
     ) -> Result<Vec<Artifact>> {
-        let Catalog { http, hosts, cache } = *self;
+        let Catalog {
+            http,
+            hosts,
+            cache,
+            keys,
+        } = *self;
         match source {
             SourceKind::Static => static_builds::list(http, hosts, channel, platform, cache),
             SourceKind::Legacy => Ok(legacy::list(hosts, channel, platform)),
             SourceKind::Yum => {
                 let distro = distro.cloned().unwrap_or_else(yum::default_distro);
-                yum::list(http, hosts, &distro, channel, platform, cache)
+                yum::list(http, hosts, &distro, channel, platform, cache, keys)
             }
             // RPM repositories hold Linux builds only; do not even read their folder listing.
             SourceKind::Rpm if platform.os != Os::Linux => Ok(Vec::new()),
@@ -491,7 +500,7 @@ impl Catalog<'_> {
                 let mut all: Vec<Artifact> = Vec::new();
                 for d in &distros {
                     // The first distribution that carries a version wins.
-                    for a in docker_ce::list(http, hosts, d, channel, platform, cache)? {
+                    for a in docker_ce::list(http, hosts, d, channel, platform, cache, keys)? {
                         if !all.iter().any(|x| x.version == a.version) {
                             all.push(a);
                         }

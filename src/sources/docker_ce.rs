@@ -11,6 +11,7 @@ use super::{
     Artifact, Channel, Distro, Hosts, Http, Os, Platform, SourceKind, autoindex, repodata,
 };
 use crate::error::{Error, Result};
+use crate::openpgp::LazyKeyring;
 use crate::sources::ListingCache;
 
 /// Package names holding the client, preferred first.
@@ -53,6 +54,7 @@ pub fn list(
     channel: Channel,
     platform: Platform,
     cache: &ListingCache,
+    keys: &LazyKeyring,
 ) -> Result<Vec<Artifact>> {
     let Some(arch) = repodata::rpm_arch(platform.arch).filter(|_| platform.os == Os::Linux) else {
         return Ok(Vec::new());
@@ -63,6 +65,7 @@ pub fn list(
         url: &url,
         source: SourceKind::Rpm,
         channel,
+        keys,
     };
     repodata::list_repo(http, &repo, &CLIENT_PACKAGES, arch, cache)
 }

@@ -67,6 +67,7 @@ impl Catalog<'_> {
                                 Expected::Repodata {
                                     algo: DigestAlgo::Sha256,
                                     hex,
+                                    ..
                                 } => Some(hex.clone()),
                                 _ => None,
                             },

@@ -94,7 +94,10 @@ fn below(url: &Url, base: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::openpgp::LazyKeyring;
     use crate::sources::Channel;
+
+    static KEYS: LazyKeyring = LazyKeyring::new(Vec::new());
 
     fn repo<'a>(base: &'a str, url: &'a str, source: SourceKind) -> Repo<'a> {
         Repo {
@@ -102,6 +105,7 @@ mod tests {
             url,
             source,
             channel: Channel::Stable,
+            keys: &KEYS,
         }
     }
 

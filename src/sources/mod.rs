@@ -270,8 +270,13 @@ pub enum Expected {
         sha256: String,
         evidence: Vec<String>,
     },
-    /// The checksum in the repository's primary.xml (lowercase hex).
-    Repodata { algo: DigestAlgo, hex: String },
+    /// The checksum in the repository's primary.xml (lowercase hex); `signed_by` signed the
+    /// repomd.xml that vouches for that primary.xml (`repomd.xml.asc`), when there is one.
+    Repodata {
+        algo: DigestAlgo,
+        hex: String,
+        signed_by: Option<crate::openpgp::SignedBy>,
+    },
     /// Checksums an independent party recorded for the file (two when it was republished;
     /// either passes); `origin` says where they were first seen.
     ThirdParty {

@@ -4,6 +4,7 @@
 
 use super::{Artifact, Channel, Distro, Hosts, Http, Os, Platform, SourceKind, repodata};
 use crate::error::Result;
+use crate::openpgp::LazyKeyring;
 use crate::sources::ListingCache;
 
 pub fn default_distro() -> Distro {
@@ -33,6 +34,7 @@ pub fn list(
     channel: Channel,
     platform: Platform,
     cache: &ListingCache,
+    keys: &LazyKeyring,
 ) -> Result<Vec<Artifact>> {
     let Some(arch) = repodata::rpm_arch(platform.arch).filter(|_| platform.os == Os::Linux) else {
         return Ok(Vec::new());
@@ -43,6 +45,7 @@ pub fn list(
         url: &url,
         source: SourceKind::Yum,
         channel,
+        keys,
     };
     repodata::list_repo(http, &repo, &["docker-engine"], arch, cache)
 }

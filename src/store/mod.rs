@@ -44,6 +44,9 @@ pub struct Manifest {
     pub installed_at: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rpm: Option<RpmInfo>,
+    /// Who signed the `repomd.xml` that vouched for the archive's checksum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repodata_signature: Option<crate::openpgp::SignedBy>,
 }
 
 #[derive(Debug, Clone)]
@@ -475,6 +478,7 @@ mod tests {
             verified_by: Vec::new(),
             installed_at: 0,
             rpm: None,
+            repodata_signature: None,
         }
     }
 

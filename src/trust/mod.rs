@@ -22,6 +22,9 @@ use crate::sources::Expected;
 pub enum VerifiedBy {
     /// An OpenPGP signature over the whole RPM, by a key in the keyring.
     Signature,
+    /// The checksum in primary.xml, which repomd.xml names by digest, and repomd.xml carries
+    /// an OpenPGP signature (`repomd.xml.asc`) by a key in the keyring.
+    SignedRepodata,
     /// A sha256 Docker published (`.sha256` sibling and/or dvm's embedded table).
     PublishedSha256,
     /// The checksum in the repository's primary.xml.
@@ -47,6 +50,7 @@ impl VerifiedBy {
             VerifiedBy::Tofu => "tofu",
             VerifiedBy::Pinned => "pinned",
             VerifiedBy::Signature => "signature",
+            VerifiedBy::SignedRepodata => "signed-repodata",
             VerifiedBy::ThirdPartySha256 => "third-party-sha256",
             VerifiedBy::None => "none",
         }
@@ -60,18 +64,20 @@ impl fmt::Display for VerifiedBy {
 }
 
 impl VerifiedBy {
-    /// Strongest first: a signature, what a user pinned, what Docker published, the
+    /// Strongest first: a signature (on the package, then on the repository's metadata), what
+    /// a user pinned, what Docker published, the
     /// archive's own digests, trust on first use, nothing.
     fn rank(self) -> u8 {
         match self {
             VerifiedBy::Signature => 0,
-            VerifiedBy::Pinned => 1,
-            VerifiedBy::PublishedSha256 => 2,
-            VerifiedBy::Repodata => 3,
-            VerifiedBy::ThirdPartySha256 => 4,
-            VerifiedBy::RpmDigests => 5,
-            VerifiedBy::Tofu => 6,
-            VerifiedBy::None => 7,
+            VerifiedBy::SignedRepodata => 1,
+            VerifiedBy::Pinned => 2,
+            VerifiedBy::PublishedSha256 => 3,
+            VerifiedBy::Repodata => 4,
+            VerifiedBy::ThirdPartySha256 => 5,
+            VerifiedBy::RpmDigests => 6,
+            VerifiedBy::Tofu => 7,
+            VerifiedBy::None => 8,
         }
     }
 
@@ -80,7 +86,9 @@ impl VerifiedBy {
         match level {
             Requirement::Any => true,
             Requirement::Checksum => self.rank() < VerifiedBy::Tofu.rank(),
-            Requirement::Signature => self == VerifiedBy::Signature,
+            Requirement::Signature => {
+                matches!(self, VerifiedBy::Signature | VerifiedBy::SignedRepodata)
+            }
         }
     }
 }
@@ -174,13 +182,13 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
             check_digest(sha256, evidence.sha256, &what, url)?;
             verified.push(VerifiedBy::PublishedSha256);
         }
-        Some(Expected::Repodata { algo, hex }) => {
+        Some(expected @ Expected::Repodata { algo, hex, .. }) => {
             let actual = match algo {
                 DigestAlgo::Sha256 => evidence.sha256,
                 DigestAlgo::Sha1 => evidence.sha1,
             };
             check_digest(hex, actual, &format!("{} (repodata)", algo.as_str()), url)?;
-            verified.push(VerifiedBy::Repodata);
+            verified.push(method_for(expected));
         }
         Some(Expected::ThirdParty { sha256s, origin }) => {
             check_third_party(sha256s, origin, evidence.sha256, url)?;
@@ -268,6 +276,9 @@ fn check_third_party(sha256s: &[String], origin: &str, actual: &str, url: &str) 
 pub fn method_for(expected: &Expected) -> VerifiedBy {
     match expected {
         Expected::Published { .. } => VerifiedBy::PublishedSha256,
+        Expected::Repodata {
+            signed_by: Some(_), ..
+        } => VerifiedBy::SignedRepodata,
         Expected::Repodata { .. } => VerifiedBy::Repodata,
         Expected::ThirdParty { .. } => VerifiedBy::ThirdPartySha256,
         Expected::Tofu => VerifiedBy::Tofu,
@@ -309,6 +320,7 @@ mod tests {
         use VerifiedBy::*;
         for (method, checksum, signature) in [
             (Signature, true, true),
+            (SignedRepodata, true, true),
             (Pinned, true, false),
             (PublishedSha256, true, false),
             (Repodata, true, false),
@@ -327,6 +339,7 @@ mod tests {
         let expected = Expected::Repodata {
             algo: DigestAlgo::Sha256,
             hex: "ab".into(),
+            signed_by: Option::None,
         };
         let strict = Policy {
             signature_expected: true,
@@ -360,6 +373,7 @@ mod tests {
         let expected = Expected::Repodata {
             algo: DigestAlgo::Sha256,
             hex: "cd".into(),
+            signed_by: Option::None,
         };
         let strict = Policy {
             signature_expected: true,

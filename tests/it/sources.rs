@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use dvm::digest;
 use dvm::error::{Error, ErrorKind, Result};
+use dvm::openpgp::LazyKeyring;
 use dvm::sources::{
     self, Arch, Artifact, Catalog, Channel, DigestAlgo, Distro, Expected, Hosts, Http, ListQuery,
     ListingCache, Os, Platform, Query, RemoteListing, Resolution, SourceKind, SourceOverrides,
@@ -28,6 +29,7 @@ fn find_artifacts(
         http,
         hosts,
         cache: c,
+        keys: &LazyKeyring::new(Vec::new()),
     }
     .find_all(q)
 }
@@ -37,6 +39,7 @@ fn resolve(http: &dyn Http, hosts: &Hosts, q: &Query, c: &ListingCache) -> Resul
         http,
         hosts,
         cache: c,
+        keys: &LazyKeyring::new(Vec::new()),
     }
     .resolve(q)
 }
@@ -51,6 +54,7 @@ fn list_remote(
         http,
         hosts,
         cache: c,
+        keys: &LazyKeyring::new(Vec::new()),
     }
     .list(q)
 }
@@ -68,6 +72,7 @@ fn list_source(
         http,
         hosts,
         cache: c,
+        keys: &LazyKeyring::new(Vec::new()),
     }
     .list_source(source, channel, distro, platform)
 }
@@ -602,7 +607,8 @@ fn yum_fedora_24_is_found_through_repodata() {
         a.expected,
         Expected::Repodata {
             algo: DigestAlgo::Sha256,
-            hex: sha256_hex(b"docker-engine-1.12.6-1.fc24.x86_64.rpm")
+            hex: sha256_hex(b"docker-engine-1.12.6-1.fc24.x86_64.rpm"),
+            signed_by: None,
         }
     );
     assert_eq!(trust::method_for(&a.expected), VerifiedBy::Repodata);
@@ -862,6 +868,7 @@ fn a_repository_pointing_outside_itself_is_refused() {
         Channel::Stable,
         linux(),
         &cache(&dir),
+        &LazyKeyring::new(Vec::new()),
     )
     .unwrap_err();
     assert!(e.message().contains("outside"), "{}", e.message());
@@ -1824,6 +1831,7 @@ fn an_exact_version_reads_no_rpm_listing_until_asked() {
         http: &http,
         hosts: &h,
         cache: &c,
+        keys: &LazyKeyring::new(Vec::new()),
     };
     let first = r
         .next_batch(&catalog)
@@ -1876,6 +1884,7 @@ fn a_partial_spec_resolves_past_a_repository_that_fails_its_checksum() {
         http: &http,
         hosts: &h,
         cache: &c,
+        keys: &LazyKeyring::new(Vec::new()),
     };
     assert!(r.next_batch(&catalog).unwrap().is_some(), "static first");
     assert_eq!(

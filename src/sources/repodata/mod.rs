@@ -11,11 +11,12 @@ use quick_xml::events::{BytesStart, Event};
 use super::location::locate;
 use super::{Arch, DigestAlgo, Expected, Http};
 use crate::error::{Error, Result};
+use crate::openpgp::{LazyKeyring, SignedBy};
 use crate::sources::ListingCache;
 
 /// Decompressed primary.xml larger than this is refused (Docker's are a few MiB).
 pub const MAX_PRIMARY_SIZE: u64 = 256 * 1024 * 1024;
-const REPOMD_LIMIT: u64 = 1024 * 1024;
+pub(super) const REPOMD_LIMIT: u64 = 1024 * 1024;
 const PRIMARY_DOWNLOAD_LIMIT: u64 = 128 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -402,20 +403,27 @@ pub(super) fn compare_release(a: &str, b: &str) -> std::cmp::Ordering {
     sa.len().cmp(&sb.len())
 }
 
-/// The verification repodata offers for `pkg`, if its checksum is usable.
-pub(super) fn expected_of(pkg: &RpmPackage) -> Option<Expected> {
+/// The verification repodata offers for `pkg`, if its checksum is usable; `signed_by` signed
+/// the repomd.xml it came from.
+fn expected_of(pkg: &RpmPackage, signed_by: &Option<SignedBy>) -> Option<Expected> {
     let algo = algo_of(&pkg.checksum_type)?;
     let hex = valid_hex(&pkg.checksum, algo)?;
-    Some(Expected::Repodata { algo, hex })
+    Some(Expected::Repodata {
+        algo,
+        hex,
+        signed_by: signed_by.clone(),
+    })
 }
 
-/// The packages of the repository at `repo_base` (the folder holding `repodata/`), through the
-/// cache. `Ok(None)` when the repository does not exist (repomd.xml is 404).
+/// The packages of the repository at `repo_base` (the folder holding `repodata/`) and who
+/// signed its repomd.xml, through the cache. `Ok(None)` when the repository does not exist
+/// (repomd.xml is 404).
 fn read_repo(
     http: &dyn Http,
     repo_base: &str,
     cache: &ListingCache,
-) -> Result<Option<Vec<RpmPackage>>> {
+    keys: &LazyKeyring,
+) -> Result<Option<(Vec<RpmPackage>, Option<SignedBy>)>> {
     let repomd_url = format!("{repo_base}/repodata/repomd.xml");
     let primary_of = |repomd: &[u8]| {
         let primary = primary_ref(repomd).map_err(|e| e.context(&repomd_url))?;
@@ -430,7 +438,9 @@ fn read_repo(
         }
         Ok(primary)
     };
-    let Some(primary) = cache.fetch(http, &repomd_url, REPOMD_LIMIT, primary_of)? else {
+    let Some((primary, signed_by)) =
+        signed::read_repomd(http, &repomd_url, cache, keys, &primary_of)?
+    else {
         return Ok(None);
     };
     let primary_url = format!("{repo_base}/{}", primary.href);
@@ -446,7 +456,7 @@ fn read_repo(
         )?,
         None => cache.fetch(http, &primary_url, PRIMARY_DOWNLOAD_LIMIT, packages)?,
     };
-    packages.map(Some).ok_or_else(|| {
+    packages.map(|p| Some((p, signed_by))).ok_or_else(|| {
         Error::network(format!(
             "{repomd_url} names {primary_url}, which is missing"
         ))
@@ -460,6 +470,8 @@ pub(super) struct Repo<'a> {
     pub url: &'a str,
     pub source: super::SourceKind,
     pub channel: super::Channel,
+    /// The keys a `repomd.xml.asc` is checked against.
+    pub keys: &'a LazyKeyring,
 }
 
 /// The client builds in one repository, through the listing cache; a missing repository
@@ -471,8 +483,8 @@ pub(super) fn list_repo(
     arch: &str,
     cache: &ListingCache,
 ) -> Result<Vec<super::Artifact>> {
-    match read_repo(http, repo.url, cache)? {
-        Some(pkgs) => artifacts(&pkgs, names, arch, repo),
+    match read_repo(http, repo.url, cache, repo.keys)? {
+        Some((pkgs, signed_by)) => artifacts(&pkgs, &signed_by, names, arch, repo),
         None => Ok(Vec::new()),
     }
 }
@@ -484,6 +496,7 @@ pub(super) fn list_repo(
 /// question the user has to answer.
 fn artifacts(
     pkgs: &[RpmPackage],
+    signed_by: &Option<SignedBy>,
     names: &[&str],
     arch: &str,
     repo: &Repo<'_>,
@@ -499,7 +512,7 @@ fn artifacts(
         }
         let (Some(version), Some(expected)) = (
             crate::archive::rpm_version_to_docker(&pkg.version, &pkg.release),
-            expected_of(pkg),
+            expected_of(pkg, signed_by),
         ) else {
             continue;
         };
@@ -550,5 +563,6 @@ fn refused_location(repo: &Repo<'_>, pkg: &RpmPackage, why: &str) -> Error {
     ))
 }
 
+mod signed;
 #[cfg(test)]
 mod tests;
