@@ -26,5 +26,6 @@ mod shells_e2e;
 #[cfg(unix)]
 mod shim;
 mod signatures;
+mod signed_repodata;
 mod sources;
 mod version_props;

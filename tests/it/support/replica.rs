@@ -327,13 +327,19 @@ impl Replica {
 "#,
             size = primary.bytes.len()
         );
-        self.server
-            .add(&format!("{base}/repodata/repomd.xml"), repomd);
+        self.put(&format!("{base}/repodata/repomd.xml"), repomd.into_bytes());
         Repo {
             base: base.to_string(),
             packages: served,
             primary,
         }
+    }
+
+    /// Signs `repo`'s repomd.xml as served now with `secret`, as `repodata/repomd.xml.asc`.
+    pub fn sign_repomd(&self, repo: &Repo, secret: &str) -> Served {
+        let repomd = self.server_bytes(&format!("{}/repodata/repomd.xml", repo.base));
+        let asc = super::signing::sign_armored(secret, &repomd);
+        self.put(&format!("{}/repodata/repomd.xml.asc", repo.base), asc)
     }
 
     /// Serves `bytes` at `path` and returns what is served.

@@ -46,6 +46,23 @@ pub fn sign(secret: &str, data: &[u8]) -> Vec<u8> {
     signature.to_bytes().expect("serialize")
 }
 
+/// An armored detached signature by `secret` over `data`, as `gpg --detach-sign --armor`
+/// writes `repomd.xml.asc`.
+pub fn sign_armored(secret: &str, data: &[u8]) -> Vec<u8> {
+    let (key, _) = SignedSecretKey::from_string(secret).expect("test key");
+    let rng = rand::rngs::StdRng::seed_from_u64(7);
+    DetachedSignature::sign_binary_data(
+        rng,
+        &key.primary_key,
+        &Password::empty(),
+        HashAlgorithm::Sha512,
+        data,
+    )
+    .expect("sign")
+    .to_armored_bytes(Default::default())
+    .expect("armor")
+}
+
 /// `rpm` with a signature by `secret` added to its signature header.
 pub fn sign_rpm(rpm: &[u8], secret: &str, covers: Covers) -> Vec<u8> {
     let (signature, main, payload) = rpm_offsets(rpm);
