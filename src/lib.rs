@@ -33,6 +33,7 @@ pub mod fsutil;
 pub mod http;
 pub mod install;
 pub mod layout;
+pub mod mirror;
 pub mod openpgp;
 pub mod platform;
 pub mod prune;

@@ -16,6 +16,7 @@ mod install;
 mod ls;
 mod ls_remote;
 mod man;
+mod mirror;
 mod output;
 mod prune;
 mod render;
@@ -123,6 +124,9 @@ pub enum Command {
     Completions(completions::Args),
     /// Remove versions installed long ago and cached downloads nothing needs.
     Prune(prune::Args),
+    /// Write chosen clients into a tree any static web server can serve to a fleet:
+    /// `dvm mirror 24.0.7 20.10 --to DIR`, then `DVM_MIRROR=https://server/` on each client.
+    Mirror(mirror::Args),
     /// Print the manual page (roff): `dvm man > dvm.1`, or one command's: `dvm man install`.
     Man(man::Args),
 }
@@ -233,6 +237,7 @@ fn run(ctx: Context, cli: Cli) -> Result<ExitStatus> {
         Command::Cache(args) => cache::run(&app, args),
         Command::Completions(args) => completions::run(&args),
         Command::Prune(args) => prune::run(&app, args),
+        Command::Mirror(args) => mirror::run(&app, args),
         Command::Man(args) => man::run(&args),
     }
 }

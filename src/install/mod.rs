@@ -12,7 +12,10 @@ use std::path::PathBuf;
 
 pub use file::install_from_file;
 pub use naming::infer_version_from_file_name;
-pub use remote::{InstallEvent, Remote, RemoteOptions, install_remote};
+pub use remote::{
+    ClientCheck, InstallEvent, Remote, RemoteOptions, VerifiedArtifact, fetch_and_verify,
+    install_remote,
+};
 pub use url::install_from_url;
 
 use crate::archive::ExtractedClient;

@@ -303,14 +303,67 @@ fn install_artifact(
     opts: &InstallOptions,
     progress: &(dyn Fn(InstallEvent) + Sync),
 ) -> Result<Option<InstallReport>> {
+    let staging = store.stage(&artifact.version.to_string())?;
+    let Some(verified) = fetch_and_verify(
+        remote,
+        artifact,
+        opts,
+        &staging.client_path(),
+        ClientCheck::ForThisHost,
+        progress,
+    )?
+    else {
+        return Ok(None);
+    };
+    let provenance = Provenance {
+        version: artifact.version,
+        source: artifact.source.to_string(),
+        origin: artifact.url.clone(),
+        archive_sha256: Some(verified.sha256),
+        verified_by: verified.verified_by,
+        repodata_signature: match verified.expected {
+            Expected::Repodata { signed_by, .. } => signed_by,
+            _ => None,
+        },
+    };
+    finish_locked(store, staging, verified.client, provenance, opts).map(Some)
+}
+
+/// Whether the client must be able to run here (an install) or may be for any system (a
+/// mirror holds clients for other platforms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientCheck {
+    ForThisHost,
+    AnySystem,
+}
+
+/// An artifact downloaded (or read from the cache) and verified as an install verifies it.
+pub struct VerifiedArtifact {
+    pub client: ExtractedClient,
+    /// The archive, complete, in the download cache.
+    pub cache_file: PathBuf,
+    pub sha256: String,
+    pub expected: Expected,
+    pub verified_by: Vec<trust::VerifiedBy>,
+}
+
+/// Downloads (or reads from the cache) `artifact`, extracts its client to `client_dest` and
+/// verifies it by every check its source allows. `Ok(None)` when the server does not have it.
+pub fn fetch_and_verify(
+    remote: &Remote,
+    artifact: &Artifact,
+    opts: &InstallOptions,
+    client_dest: &std::path::Path,
+    check: ClientCheck,
+    progress: &(dyn Fn(InstallEvent) + Sync),
+) -> Result<Option<VerifiedArtifact>> {
     let expected = expected_for(remote, artifact, progress)?;
     let cache_file = remote.cache_file(&artifact.url);
-    let staging = store.stage(&artifact.version.to_string())?;
     let Some(fetched) = fetch_and_extract(
         remote,
         &artifact.url,
         &cache_file,
-        &staging.client_path(),
+        client_dest,
         remote.keys.get()?,
         progress,
     )?
@@ -318,20 +371,22 @@ fn install_artifact(
         return Ok(None);
     };
     // Only a build for another system (DVM_PLATFORM) or a mislabelled file on a mirror gets here.
-    refuse_foreign_client(
-        &fetched.client,
-        host_os(),
-        &artifact.url,
-        Some(&artifact.version),
-    )
-    .map_err(|e| {
-        e.with_hint(format!(
-            "dvm looked for {} builds; unset DVM_PLATFORM, or check the mirror",
-            remote.platform
-        ))
-    })?;
+    if check == ClientCheck::ForThisHost {
+        refuse_foreign_client(
+            &fetched.client,
+            host_os(),
+            &artifact.url,
+            Some(&artifact.version),
+        )
+        .map_err(|e| {
+            e.with_hint(format!(
+                "dvm looked for {} builds; unset DVM_PLATFORM, or check the mirror",
+                remote.platform
+            ))
+        })?;
+    }
     let key = remote.hosts.trust_key(&artifact.url);
-    let verified = trust::check(&Evidence {
+    let verified_by = trust::check(&Evidence {
         shown: &artifact.url,
         sha256: &fetched.sha256,
         sha1: &fetched.sha1,
@@ -354,18 +409,13 @@ fn install_artifact(
         // A download that fails verification must not be reused from the cache.
         let _ = std::fs::remove_file(&cache_file);
     })?;
-    let provenance = Provenance {
-        version: artifact.version,
-        source: artifact.source.to_string(),
-        origin: artifact.url.clone(),
-        archive_sha256: Some(fetched.sha256.clone()),
-        verified_by: verified,
-        repodata_signature: match expected {
-            Expected::Repodata { signed_by, .. } => signed_by,
-            _ => None,
-        },
-    };
-    finish_locked(store, staging, fetched.client, provenance, opts).map(Some)
+    Ok(Some(VerifiedArtifact {
+        client: fetched.client,
+        cache_file,
+        sha256: fetched.sha256,
+        expected,
+        verified_by,
+    }))
 }
 
 /// What `artifact` must match, with a warning when the record holds more than one value.

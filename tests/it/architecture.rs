@@ -20,7 +20,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("trust and settings", &["trust", "config"]),
     ("store", &["store"]),
     ("install", &["install"]),
-    ("operations", &["active", "prune", "detect", "uninstall"]),
+    (
+        "operations",
+        &["active", "prune", "detect", "uninstall", "mirror"],
+    ),
 ];
 
 /// CLI modules that every command may use; any other `src/cli/*.rs` is a command.

@@ -16,6 +16,7 @@ mod error_snapshots;
 mod fetch;
 mod help;
 mod json_schema;
+mod mirror;
 mod provenance;
 mod prune_cli;
 #[cfg(unix)]
