@@ -124,8 +124,7 @@ pub enum Command {
     Completions(completions::Args),
     /// Remove versions installed long ago and cached downloads nothing needs.
     Prune(prune::Args),
-    /// Write chosen clients into a tree any static web server can serve to a fleet:
-    /// `dvm mirror 24.0.7 20.10 --to DIR`, then `DVM_MIRROR=https://server/` on each client.
+    /// Write chosen clients into a tree any static web server can serve (DVM_MIRROR).
     Mirror(mirror::Args),
     /// Print the manual page (roff): `dvm man > dvm.1`, or one command's: `dvm man install`.
     Man(man::Args),
