@@ -63,7 +63,7 @@ pub struct Remote {
     downloads: PathBuf,
     trust: TofuStore,
     /// Docker's keys and `rpm_keys`, for repository and package signatures.
-    keys: LazyKeyring,
+    pub(super) keys: LazyKeyring,
 }
 
 impl Remote {

@@ -20,9 +20,9 @@ pub fn install_from_url(
 ) -> Result<InstallReport> {
     let staging = store.stage("url")?;
     let cache_file = remote.cache_file(url);
-    let keys = opts.keyring()?;
     let client_dest = staging.client_path();
-    let fetched = fetch_and_extract(remote, url, &cache_file, &client_dest, &keys, progress)?
+    let keys = remote.keys.get()?;
+    let fetched = fetch_and_extract(remote, url, &cache_file, &client_dest, keys, progress)?
         .ok_or_else(|| {
             if remote.options.offline {
                 Error::network(format!(

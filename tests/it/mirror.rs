@@ -86,11 +86,17 @@ fn archive_requests(r: &Replica) -> usize {
         .count()
 }
 
-#[test]
-fn a_mirrored_tree_serves_install_ls_remote_partial_specs_and_latest() {
+/// Docker's replica, an environment that mirrors from it, and the tree it writes to.
+fn mirror_maker() -> (Replica, TestEnv, PathBuf) {
     let r = Replica::docker();
     let maker = env_for(&r);
     let tree = maker.files.join("tree");
+    (r, maker, tree)
+}
+
+#[test]
+fn a_mirrored_tree_serves_install_ls_remote_partial_specs_and_latest() {
+    let (_r, maker, tree) = mirror_maker();
     let to = tree.display().to_string();
     maker
         .dvm([
@@ -156,9 +162,7 @@ fn a_mirrored_tree_serves_install_ls_remote_partial_specs_and_latest() {
 
 #[test]
 fn rpm_trees_get_repodata_naming_only_what_was_mirrored_and_stay_signed() {
-    let r = Replica::docker();
-    let maker = env_for(&r);
-    let tree = maker.files.join("tree");
+    let (_r, maker, tree) = mirror_maker();
     let to = tree.display().to_string();
     maker
         .dvm(["mirror", "20.10.22", "--source", "rpm", "--to", &to])
@@ -193,9 +197,7 @@ fn rpm_trees_get_repodata_naming_only_what_was_mirrored_and_stay_signed() {
 #[test]
 #[ignore = "a second run still makes one archive request more than the first recorded; not yet diagnosed"]
 fn a_second_run_fetches_nothing_and_from_cache_needs_no_network() {
-    let r = Replica::docker();
-    let maker = env_for(&r);
-    let tree = maker.files.join("tree");
+    let (r, maker, tree) = mirror_maker();
     let to = tree.display().to_string();
     maker
         .dvm(["mirror", "24.0.7", "20.10.22", "--to", &to])
@@ -233,9 +235,7 @@ fn a_second_run_fetches_nothing_and_from_cache_needs_no_network() {
 
 #[test]
 fn check_rehashes_the_tree_against_its_manifest() {
-    let r = Replica::docker();
-    let t = env_for(&r);
-    let tree = t.files.join("tree");
+    let (_r, t, tree) = mirror_maker();
     let to = tree.display().to_string();
     t.dvm(["mirror", "24.0.7", "--to", &to]).success();
     t.dvm(["mirror", "--check", &to])
@@ -324,9 +324,7 @@ fn start_nginx(root: &Path) -> Option<Nginx> {
 
 #[test]
 fn a_real_nginx_serves_the_tree_to_clients() {
-    let r = Replica::docker();
-    let maker = env_for(&r);
-    let tree = maker.files.join("tree");
+    let (_r, maker, tree) = mirror_maker();
     let to = tree.display().to_string();
     maker
         .dvm([

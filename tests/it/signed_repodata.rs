@@ -133,33 +133,15 @@ fn a_page_that_is_not_a_signature_is_refused_and_not_cached() {
     t.dvm(["install", "24.0.7", "--source", "rpm"]).success();
 }
 
-/// The listing cache's copy of `url` (its file name starts with the URL, sanitized).
-fn cached_listing(home: &Path, url: &str) -> Option<PathBuf> {
-    let readable: String = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut stack = vec![home.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).ok()?.flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if path.is_dir() {
-                stack.push(path);
-            } else if name.starts_with(&format!("{readable}-")) && !name.ends_with(".absent") {
-                return Some(path);
-            }
-        }
-    }
-    None
+/// The listing cache's copy of `url`, named as dvm names it.
+fn cached_listing(home: &Path, url: &str) -> PathBuf {
+    let cache = dvm::sources::ListingCache {
+        dir: dvm::layout::Layout::under(home).listings_dir(),
+        ttl: std::time::Duration::ZERO,
+        refresh: false,
+        offline: false,
+    };
+    cache.file_for(url)
 }
 
 #[test]
@@ -183,9 +165,8 @@ fn a_cached_signature_from_an_older_revision_is_read_again_not_called_forged() {
     );
     r.sign_repomd(&next, TEST_KEY);
     let repomd = repomd_url(&r, &next);
-    let cached = cached_listing(&t.home, &repomd).expect("repomd.xml is cached");
-    std::fs::remove_file(&cached).unwrap();
-    assert!(cached_listing(&t.home, &format!("{repomd}.asc")).is_some());
+    std::fs::remove_file(cached_listing(&t.home, &repomd)).expect("repomd.xml is cached");
+    assert!(cached_listing(&t.home, &format!("{repomd}.asc")).is_file());
 
     t.dvm(["install", "24.0.8", "--source", "rpm"]).success();
     assert!(verified_by(&t, "24.0.8").contains(&"signed-repodata".to_string()));
