@@ -257,7 +257,13 @@ fn not_found_everywhere(
     missing: &[String],
     resolved: &Resolution,
 ) -> Error {
-    let mut message = format!("docker {v} was not found for {}", remote.platform);
+    let mut message = match &remote.hosts.mirror {
+        Some(m) => format!(
+            "docker {v} is not on this mirror ({m}) for {}",
+            remote.platform
+        ),
+        None => format!("docker {v} was not found for {}", remote.platform),
+    };
     if remote.options.offline {
         message.push_str(" in the download cache (--offline)");
     }
@@ -282,6 +288,11 @@ fn not_found_everywhere(
         "a listing it needed could not be fetched (see 'skipped'): check the network or the \
          mirror, then retry"
             .into()
+    } else if remote.hosts.mirror.is_some() {
+        format!(
+            "list what the mirror holds with `dvm ls-remote`; add it with `dvm mirror {v} --to \
+             DIR` where Docker's hosts are reachable, or install a downloaded file with --from"
+        )
     } else {
         "list what exists with `dvm ls-remote`, or install a downloaded file with --from".into()
     };

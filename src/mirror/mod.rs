@@ -70,6 +70,7 @@ pub fn mirror(
     let dir = &request.to;
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
     let _lock = crate::fsutil::lock_file(&dir.join(".dvm-mirror.lock"))?;
+    clear_stale_scratch(dir);
     let mut run = Run {
         remote,
         opts,
@@ -92,6 +93,22 @@ pub fn mirror(
     })();
     let _ = std::fs::remove_file(&run.scratch);
     outcome.map(|()| run.report)
+}
+
+/// Scratch files of runs that were killed: with the lock held, no other run is using one.
+fn clear_stale_scratch(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".dvm-scratch-")
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 struct Run<'a> {

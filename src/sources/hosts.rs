@@ -22,6 +22,8 @@ pub struct Hosts {
     pub static_builds: String,
     pub yum: String,
     pub docker_ce: String,
+    /// The mirror every host was mapped under, if one was set.
+    pub mirror: Option<String>,
 }
 
 pub(super) const OFFICIAL_LEGACY: &str = "https://get.docker.com";
@@ -37,6 +39,7 @@ impl Hosts {
             static_builds: OFFICIAL_DOWNLOAD.into(),
             yum: OFFICIAL_YUM.into(),
             docker_ce: OFFICIAL_DOWNLOAD.into(),
+            mirror: None,
         }
     }
 
@@ -56,6 +59,7 @@ impl Hosts {
                 static_builds: under(OFFICIAL_DOWNLOAD),
                 yum: under(OFFICIAL_YUM),
                 docker_ce: under(OFFICIAL_DOWNLOAD),
+                mirror: Some(m),
             };
         }
         if let Some(b) = &overrides.legacy {

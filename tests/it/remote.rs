@@ -882,8 +882,12 @@ fn not_found_anywhere_lists_every_url_tried() {
     let r = Replica::empty();
     let t = env_for(&r);
     let run = t.dvm(["install", "17.03.2-ce"]);
+    // The replica is served as DVM_MIRROR, so the message names the mirror.
     run.failure(3)
-        .stderr_has("docker 17.03.2-ce was not found for linux/x86_64")
+        .stderr_has(&format!(
+            "docker 17.03.2-ce is not on this mirror ({}) for linux/x86_64",
+            r.mirror()
+        ))
         .stderr_has(&format!(
             "tried {}",
             r.url(&replica::static_path("stable", "17.03.2-ce"))
