@@ -4,6 +4,7 @@
 
 mod checks;
 mod file;
+mod hints;
 mod naming;
 mod remote;
 mod url;
@@ -13,8 +14,8 @@ use std::path::PathBuf;
 pub use file::install_from_file;
 pub use naming::infer_version_from_file_name;
 pub use remote::{
-    ClientCheck, InstallEvent, Remote, RemoteOptions, VerifiedArtifact, fetch_and_verify,
-    install_remote,
+    ClientCheck, InstallEvent, Remote, RemoteOptions, VerifiedArtifact, expected_for,
+    fetch_and_verify, install_remote,
 };
 pub use url::install_from_url;
 

@@ -7,6 +7,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use super::checks::refuse_foreign_client;
+use super::hints::{not_found_everywhere, stronger_sources_hint};
 use super::{InstallOptions, InstallReport, Provenance, finish_locked};
 use crate::archive::{self, ExtractedClient};
 use crate::config::Settings;
@@ -20,7 +21,7 @@ use crate::platform::{Platform, host_os};
 use crate::select::version::{DockerVersion, VersionSpec};
 use crate::sources::{
     self, Artifact, Catalog, Channel, Distro, Expected, Hosts, ListQuery, ListingCache, Query,
-    RemoteListing, Resolution, SourceKind, SourceOverrides,
+    RemoteListing, SourceKind, SourceOverrides,
 };
 use crate::store::Store;
 use crate::trust::{self, Evidence, TofuStore};
@@ -251,60 +252,6 @@ fn already_installed(store: &Store, v: DockerVersion) -> InstallReport {
     }
 }
 
-fn not_found_everywhere(
-    remote: &Remote,
-    v: &DockerVersion,
-    missing: &[String],
-    resolved: &Resolution,
-) -> Error {
-    let mut message = match &remote.hosts.mirror {
-        Some(m) => format!(
-            "docker {v} is not on this mirror ({m}) for {}",
-            remote.platform
-        ),
-        None => format!("docker {v} was not found for {}", remote.platform),
-    };
-    if remote.options.offline {
-        message.push_str(" in the download cache (--offline)");
-    }
-    for url in missing {
-        message.push_str(&format!("\n  tried {url}"));
-    }
-    for url in &resolved.searched {
-        message.push_str(&format!("\n  searched {url}/repodata"));
-    }
-    for note in &resolved.tried {
-        message.push_str(&format!("\n  skipped {note}"));
-    }
-    // Only the official host is gone; a mirror that merely keeps its name in the path is not.
-    let yum_dead = remote.hosts.yum == Hosts::official().yum;
-    let hint = if remote.options.offline {
-        "run without --offline to download it".to_string()
-    } else if yum_dead
-        && (remote.options.source.is_none() || remote.options.source == Some(SourceKind::Yum))
-    {
-        "yum.dockerproject.org was shut down in 2020: set DVM_MIRROR (or DVM_YUM_URL) to a mirror, or install a downloaded file with --from".into()
-    } else if resolved.listing_unreachable() {
-        "a listing it needed could not be fetched (see 'skipped'): check the network or the \
-         mirror, then retry"
-            .into()
-    } else if remote.hosts.mirror.is_some() {
-        format!(
-            "list what the mirror holds with `dvm ls-remote`; add it with `dvm mirror {v} --to \
-             DIR` where Docker's hosts are reachable, or install a downloaded file with --from"
-        )
-    } else {
-        "list what exists with `dvm ls-remote`, or install a downloaded file with --from".into()
-    };
-    // Unreachable is not absent: a network failure keeps its own exit code.
-    let kind = if resolved.listing_unreachable() && !remote.options.offline {
-        ErrorKind::Network
-    } else {
-        ErrorKind::NotFound
-    };
-    Error::new(kind, message).with_hint(hint)
-}
-
 /// Downloads (or reads from the cache), extracts, verifies and commits one artifact.
 /// `Ok(None)` when the server does not have it.
 fn install_artifact(
@@ -370,15 +317,7 @@ pub fn fetch_and_verify(
 ) -> Result<Option<VerifiedArtifact>> {
     let expected = expected_for(remote, artifact, progress)?;
     let cache_file = remote.cache_file(&artifact.url);
-    let Some(fetched) = fetch_and_extract(
-        remote,
-        &artifact.url,
-        &cache_file,
-        client_dest,
-        remote.keys.get()?,
-        progress,
-    )?
-    else {
+    let Some(fetched) = fetch_current(remote, artifact, &expected, client_dest, progress)? else {
         return Ok(None);
     };
     // Only a build for another system (DVM_PLATFORM) or a mislabelled file on a mirror gets here.
@@ -429,8 +368,44 @@ pub fn fetch_and_verify(
     }))
 }
 
-/// What `artifact` must match, with a warning when the record holds more than one value.
-fn expected_for(
+/// [`fetch_and_extract`], downloading again when the cached copy is not what `expected` says
+/// is published now: upstream republished the file since it was cached, so the copy is stale
+/// rather than tampered with.
+fn fetch_current(
+    remote: &Remote,
+    artifact: &Artifact,
+    expected: &Expected,
+    client_dest: &std::path::Path,
+    progress: &(dyn Fn(InstallEvent) + Sync),
+) -> Result<Option<Fetched>> {
+    let cache_file = remote.cache_file(&artifact.url);
+    let fetch = || {
+        let keys = remote.keys.get()?;
+        fetch_and_extract(
+            remote,
+            &artifact.url,
+            &cache_file,
+            client_dest,
+            keys,
+            progress,
+        )
+    };
+    match fetch()? {
+        Some(f) if f.from_cache && !remote.options.offline && expected.contradicts(&f.sha256) => {
+            let _ = std::fs::remove_file(&cache_file);
+            progress(InstallEvent::Warning(format!(
+                "the cached download of {} is not what is published now; downloading it again",
+                artifact.url
+            )));
+            fetch()
+        }
+        fetched => Ok(fetched),
+    }
+}
+
+/// What `artifact` must match, fetching what its source publishes beside it (a legacy build's
+/// `.sha256`), with a warning when the record holds more than one value.
+pub fn expected_for(
     remote: &Remote,
     artifact: &Artifact,
     progress: &(dyn Fn(InstallEvent) + Sync),
@@ -452,25 +427,6 @@ fn expected_for(
         )));
     }
     Ok(expected)
-}
-
-/// Where a refused version could be found verified as the user asked.
-fn stronger_sources_hint(artifact: &Artifact, opts: &InstallOptions) -> String {
-    let v = &artifact.version;
-    match (opts.require, artifact.source) {
-        (trust::Requirement::Signature, SourceKind::Static | SourceKind::Legacy) => format!(
-            "static tarballs are never signed; Docker's RPMs are: dvm install {v} --source rpm \
-             (docker-ce, 17.03 and later) or --source yum (docker-engine, 1.x to 17.05)"
-        ),
-        (trust::Requirement::Signature, _) => format!(
-            "this package is not signed by a key dvm knows; add the key with dvm config set \
-             rpm_keys PATH, or lower the requirement: dvm install {v} --require checksum"
-        ),
-        _ => format!(
-            "nothing vouches for this file; Docker's signed RPMs may have it: dvm install {v} \
-             --source rpm, or pin a digest you trust with --sha256"
-        ),
-    }
 }
 
 /// Published checksum files (`<url>.sha256`): fetched afresh whenever dvm is online, and kept
@@ -499,6 +455,8 @@ pub(super) struct Fetched {
     pub client: ExtractedClient,
     pub sha256: String,
     pub sha1: String,
+    /// Read from the download cache rather than downloaded in this run.
+    pub from_cache: bool,
 }
 
 /// From the cache when the archive is there; otherwise download it while extracting.
@@ -543,6 +501,7 @@ pub(super) fn fetch_and_extract(
             client,
             sha256,
             sha1,
+            from_cache: true,
         }));
     }
     if remote.options.offline {
@@ -569,6 +528,7 @@ pub(super) fn fetch_and_extract(
                 client,
                 sha256: d.sha256,
                 sha1: d.sha1,
+                from_cache: false,
             }))
         }
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 pub use manifest::{MANIFEST_NAME, MirrorManifest, MirroredFile, MirroredRpm};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::install::{ClientCheck, InstallEvent, InstallOptions, Remote, fetch_and_verify};
+use crate::install::{
+    ClientCheck, InstallEvent, InstallOptions, Remote, expected_for, fetch_and_verify,
+};
 use crate::platform::Platform;
 use crate::select::version::VersionSpec;
 use crate::sources::{Artifact, Expected, Query, SourceKind};
@@ -167,14 +169,17 @@ impl Run<'_> {
     /// server does not have it.
     fn bring(&mut self, artifact: &Artifact, platform: Platform) -> Result<bool> {
         let path = tree_path(artifact);
-        if let Some(held) = self.manifest.files.get(&path)
-            && unchanged(self.dir, &path, held, &artifact.expected)
-        {
-            self.report.unchanged.push(path.clone());
-            (self.progress)(MirrorEvent::Unchanged { path });
-            return Ok(true);
-        }
         let install_progress = |e: InstallEvent| (self.progress)(MirrorEvent::Install(e));
+        if let Some(held) = self.manifest.files.get(&path) {
+            // What upstream publishes now, not what the listing said (a legacy build's
+            // checksum lives in its `.sha256` sibling, read only at this point).
+            let expected = expected_for(self.remote, artifact, &install_progress)?;
+            if unchanged(self.dir, &path, held, &expected) {
+                self.report.unchanged.push(path.clone());
+                (self.progress)(MirrorEvent::Unchanged { path });
+                return Ok(true);
+            }
+        }
         let verified = fetch_and_verify(
             self.remote,
             artifact,
@@ -213,21 +218,8 @@ impl Run<'_> {
 /// the recorded size, and whatever upstream publishes for it (a checksum) is what was recorded.
 /// With nothing published (static tarballs outside dvm's table), the held copy stands.
 fn unchanged(dir: &Path, path: &str, held: &MirroredFile, expected: &Expected) -> bool {
-    let on_disk =
-        std::fs::metadata(dir.join(path)).is_ok_and(|m| m.is_file() && m.len() == held.size);
-    let published = match expected {
-        Expected::Published { sha256, .. } => Some(vec![sha256.clone()]),
-        Expected::Repodata {
-            algo: crate::digest::DigestAlgo::Sha256,
-            hex,
-            ..
-        } => Some(vec![hex.clone()]),
-        Expected::ThirdParty { sha256s, .. } => Some(sha256s.clone()),
-        _ => None,
-    };
-    on_disk
-        && published
-            .is_none_or(|values| values.iter().any(|v| v.eq_ignore_ascii_case(&held.sha256)))
+    std::fs::metadata(dir.join(path)).is_ok_and(|m| m.is_file() && m.len() == held.size)
+        && !expected.contradicts(&held.sha256)
 }
 
 /// `<host>/<path>`: where `DVM_MIRROR` clients look for the artifact.

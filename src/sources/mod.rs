@@ -287,6 +287,24 @@ pub enum Expected {
     Tofu,
 }
 
+impl Expected {
+    /// Whether a file hashing to `sha256` is ruled out by a published sha256 (a repodata
+    /// checksum of another algorithm, or nothing published, rules nothing out).
+    pub fn contradicts(&self, sha256: &str) -> bool {
+        let published: &[String] = match self {
+            Expected::Published { sha256, .. } => std::slice::from_ref(sha256),
+            Expected::Repodata {
+                algo: DigestAlgo::Sha256,
+                hex,
+                ..
+            } => std::slice::from_ref(hex),
+            Expected::ThirdParty { sha256s, .. } => sha256s,
+            Expected::Repodata { .. } | Expected::Tofu => return false,
+        };
+        !published.iter().any(|p| p.eq_ignore_ascii_case(sha256))
+    }
+}
+
 /// One downloadable file that should hold the client for `version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {

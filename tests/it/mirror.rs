@@ -494,3 +494,75 @@ fn a_killed_run_leaves_a_tree_check_accepts_and_a_rerun_completes() {
         "the killed run's scratch is cleared"
     );
 }
+
+/// Every path below `dir` with its size and modification time.
+fn snapshot(dir: &Path) -> Vec<(String, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                stack.push(path.clone());
+            }
+            let rel = path.strip_prefix(dir).unwrap().display().to_string();
+            out.push((rel, meta.len(), meta.modified().unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A store baked into a CI image may be read-only at run time: choosing and running a
+/// client, and the commands that only report, write nothing below DVM_HOME.
+#[test]
+fn a_baked_store_is_only_read_when_clients_run() {
+    let r = Replica::docker();
+    let t = env_for(&r);
+    t.dvm(["install", "20.10"]).success();
+    t.dvm(["install", "1.8.0"]).success();
+    t.dvm(["default", "20.10"]).success();
+    t.dvm(["which"]).success();
+    let before = snapshot(&t.home);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    t.docker_in(&t.cwd, ["--version"])
+        .success()
+        .stdout_has("20.10.25");
+    t.dvm(["current"]).success().stdout_has("20.10.25");
+    t.dvm(["ls"]).success();
+    t.dvm(["which", "1.8.0"]).success();
+    t.dvm(["exec", "20.10", "--", "docker", "--version"])
+        .success()
+        .stdout_has("20.10.25");
+    t.dvm(["verify"]).success();
+    assert_eq!(snapshot(&t.home), before);
+}
+
+/// A file upstream republished under the same name is fetched again and reported.
+#[test]
+fn a_file_changed_upstream_is_fetched_again_and_reported() {
+    let (r, maker, tree) = mirror_maker();
+    let to = tree.display().to_string();
+    maker.dvm(["mirror", "1.8.0", "--to", &to]).success();
+    let legacy = "get.docker.com/builds/Linux/x86_64/docker-1.8.0";
+    let old = manifest(&tree)["files"][legacy]["sha256"].clone();
+
+    let path = format!("/{legacy}");
+    let served = r.put(
+        &path,
+        crate::support::archives::fake_elf(b"docker 1.8.0, rebuilt"),
+    );
+    r.add_sha256_sibling(&path, &served.sha256);
+    maker
+        .dvm(["mirror", "1.8.0", "--to", &to])
+        .success()
+        .stderr_has(&format!(
+            "{legacy} changed upstream: it was sha256 {}, it is now {}",
+            old.as_str().unwrap(),
+            served.sha256
+        ));
+    assert_eq!(manifest(&tree)["files"][legacy]["sha256"], served.sha256);
+    assert_eq!(std::fs::read(tree.join(legacy)).unwrap(), served.bytes);
+    maker.dvm(["mirror", "--check", &to]).success();
+}

@@ -1810,3 +1810,27 @@ fn install_refresh_rereads_the_listings() {
     t.dvm(["install", "latest", "--refresh", "--offline"])
         .failure(2);
 }
+
+#[test]
+fn a_cached_download_upstream_has_since_republished_is_downloaded_again() {
+    let r = Replica::docker();
+    let t = env_for(&r);
+    t.dvm(["install", "1.8.0"]).success();
+    t.dvm(["uninstall", "1.8.0"]).success();
+    let path = replica::legacy_path("1.8.0");
+    let served = r.put(&path, archives::fake_elf(b"docker 1.8.0, rebuilt"));
+    r.add_sha256_sibling(&path, &served.sha256);
+    t.dvm(["install", "1.8.0"])
+        .success()
+        .stderr_has("is not what is published now; downloading it again");
+    let downloads = r
+        .requests()
+        .iter()
+        .filter(|q| q.path == path && q.method == "GET" && q.status == 200)
+        .count();
+    assert_eq!(
+        downloads, 2,
+        "the stale copy was replaced by a fresh download"
+    );
+    t.dvm(["verify", "1.8.0"]).success();
+}

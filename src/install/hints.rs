@@ -1,0 +1,82 @@
+//! What an install that found nothing, or refused what it found, tells the user to do next.
+
+use super::InstallOptions;
+use super::remote::Remote;
+use crate::error::{Error, ErrorKind};
+use crate::select::version::DockerVersion;
+use crate::sources::{Artifact, Hosts, Resolution, SourceKind};
+use crate::trust;
+
+/// Every URL tried and listing searched for `v`, with the hint that fits why nothing was found.
+pub(super) fn not_found_everywhere(
+    remote: &Remote,
+    v: &DockerVersion,
+    missing: &[String],
+    resolved: &Resolution,
+) -> Error {
+    let mut message = match &remote.hosts.mirror {
+        Some(m) => format!(
+            "docker {v} is not on this mirror ({m}) for {}",
+            remote.platform
+        ),
+        None => format!("docker {v} was not found for {}", remote.platform),
+    };
+    if remote.options.offline {
+        message.push_str(" in the download cache (--offline)");
+    }
+    for url in missing {
+        message.push_str(&format!("\n  tried {url}"));
+    }
+    for url in &resolved.searched {
+        message.push_str(&format!("\n  searched {url}/repodata"));
+    }
+    for note in &resolved.tried {
+        message.push_str(&format!("\n  skipped {note}"));
+    }
+    // Only the official host is gone; a mirror that merely keeps its name in the path is not.
+    let yum_dead = remote.hosts.yum == Hosts::official().yum;
+    let hint = if remote.options.offline {
+        "run without --offline to download it".to_string()
+    } else if yum_dead
+        && (remote.options.source.is_none() || remote.options.source == Some(SourceKind::Yum))
+    {
+        "yum.dockerproject.org was shut down in 2020: set DVM_MIRROR (or DVM_YUM_URL) to a mirror, or install a downloaded file with --from".into()
+    } else if resolved.listing_unreachable() {
+        "a listing it needed could not be fetched (see 'skipped'): check the network or the \
+         mirror, then retry"
+            .into()
+    } else if remote.hosts.mirror.is_some() {
+        format!(
+            "list what the mirror holds with `dvm ls-remote`; add it with `dvm mirror {v} --to \
+             DIR` where Docker's hosts are reachable, or install a downloaded file with --from"
+        )
+    } else {
+        "list what exists with `dvm ls-remote`, or install a downloaded file with --from".into()
+    };
+    // Unreachable is not absent: a network failure keeps its own exit code.
+    let kind = if resolved.listing_unreachable() && !remote.options.offline {
+        ErrorKind::Network
+    } else {
+        ErrorKind::NotFound
+    };
+    Error::new(kind, message).with_hint(hint)
+}
+
+/// Where a refused version could be found verified as the user asked.
+pub(super) fn stronger_sources_hint(artifact: &Artifact, opts: &InstallOptions) -> String {
+    let v = &artifact.version;
+    match (opts.require, artifact.source) {
+        (trust::Requirement::Signature, SourceKind::Static | SourceKind::Legacy) => format!(
+            "static tarballs are never signed; Docker's RPMs are: dvm install {v} --source rpm \
+             (docker-ce, 17.03 and later) or --source yum (docker-engine, 1.x to 17.05)"
+        ),
+        (trust::Requirement::Signature, _) => format!(
+            "this package is not signed by a key dvm knows; add the key with dvm config set \
+             rpm_keys PATH, or lower the requirement: dvm install {v} --require checksum"
+        ),
+        _ => format!(
+            "nothing vouches for this file; Docker's signed RPMs may have it: dvm install {v} \
+             --source rpm, or pin a digest you trust with --sha256"
+        ),
+    }
+}
