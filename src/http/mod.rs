@@ -24,11 +24,16 @@ use reqwest::header::{CONTENT_RANGE, IF_RANGE, RANGE};
 use reqwest::{StatusCode, Url};
 
 use crate::context::Context;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, ErrorKind, IoContext, Result};
 use partial::PartMeta;
 
 const USER_AGENT: &str = concat!("dvm/", env!("CARGO_PKG_VERSION"));
 const NETWORK_HINT: &str = "check your internet connection and proxy settings (HTTPS_PROXY, NO_PROXY), or set DVM_MIRROR to a mirror you can reach";
+
+/// No artifact dvm downloads may be larger: about four times the largest Docker client
+/// archive (the static tarballs of recent releases are 70 to 80 MB). A hostile server cannot
+/// fill the disk by sending forever.
+pub const MAX_ARTIFACT_SIZE: u64 = 320 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct NetConfig {
@@ -132,6 +137,14 @@ struct PartFiles<'a> {
     meta: &'a Path,
 }
 
+/// One pass of a download: the response it starts from, where it goes, and how long the
+/// file may be.
+struct Pass<'a> {
+    opened: Opened,
+    files: PartFiles<'a>,
+    limit: u64,
+}
+
 impl Fetcher {
     pub fn new(ctx: &Context, cfg: NetConfig) -> Result<Self> {
         // Proxy settings are checked now, so that a bad one is reported before anything else.
@@ -200,6 +213,8 @@ impl Fetcher {
 
     /// Downloads `url` to `dest` (through `dest.part`, resuming it when the server allows),
     /// handing every byte from offset 0 to `consume` as it arrives, then draining the rest.
+    /// A file longer than `limit` (announced or sent) is an archive error, and its `.part` is
+    /// removed.
     ///
     /// When the file changes on the server mid-download (a resume is answered with the whole
     /// new file), the download starts over within the retry budget, and `consume` is called
@@ -209,6 +224,7 @@ impl Fetcher {
         &self,
         url: &str,
         dest: &Path,
+        limit: u64,
         progress: &(dyn Fn(ProgressEvent) + Sync),
         consume: &mut dyn FnMut(&mut dyn Read) -> Result<()>,
     ) -> Result<Downloaded> {
@@ -222,6 +238,11 @@ impl Fetcher {
         let _in_use = folder::hold_shared(folder)?;
         let resumable = partial::find_resumable(&part, &meta_path, parsed.as_str());
         let mut opened = self.open_download(&parsed, resumable, progress)?;
+        let discard = |e: Error| {
+            let _ = partial::remove_if_exists(&part);
+            let _ = partial::remove_if_exists(&meta_path);
+            e
+        };
         let mut restarts = 0;
         // Whether a restart came with a new ETag/Last-Modified: a changing file rather than a
         // server that ignores ranges on a connection that keeps breaking.
@@ -232,7 +253,12 @@ impl Fetcher {
                 meta: &meta_path,
             };
             let validator = opened.meta.validator().map(str::to_owned);
-            match self.transfer(url, &parsed, opened, files, progress, &mut *consume)? {
+            let pass = Pass {
+                opened,
+                files,
+                limit,
+            };
+            match self.transfer(url, &parsed, pass, progress, &mut *consume)? {
                 Ok(f) => break f,
                 Err(stream::Failed::Restart(resp)) if restarts < self.cfg.retries => {
                     restarts += 1;
@@ -251,11 +277,11 @@ impl Fetcher {
                         &format!("{why} (started over {restarts} times)"),
                     ));
                 }
-                Err(stream::Failed::Consumer(e)) => {
-                    // What the consumer saw is suspect: never resume from it.
-                    let _ = partial::remove_if_exists(&part);
-                    let _ = partial::remove_if_exists(&meta_path);
-                    return Err(e);
+                // What the consumer saw is suspect, or the file is longer than it may be (the
+                // only transfer failure of kind Archive): never resume from it.
+                Err(stream::Failed::Consumer(e)) => return Err(discard(e)),
+                Err(stream::Failed::Transfer(e)) if e.kind() == ErrorKind::Archive => {
+                    return Err(discard(e));
                 }
                 // The .part and its meta stay for the next attempt to resume.
                 Err(stream::Failed::Transfer(e)) => return Err(e),
@@ -278,15 +304,18 @@ impl Fetcher {
         &self,
         url: &str,
         parsed: &Url,
-        opened: Opened,
-        files: PartFiles<'_>,
+        pass: Pass<'_>,
         progress: &(dyn Fn(ProgressEvent) + Sync),
         consume: &mut dyn FnMut(&mut dyn Read) -> Result<()>,
     ) -> Result<std::result::Result<stream::Finished, stream::Failed>> {
-        let PartFiles {
-            part,
-            meta: meta_path,
-        } = files;
+        let Pass {
+            opened,
+            files: PartFiles {
+                part,
+                meta: meta_path,
+            },
+            limit,
+        } = pass;
         let mut file = fs::OpenOptions::new()
             .create(true)
             .write(true)
@@ -320,6 +349,7 @@ impl Fetcher {
             part,
             offset: opened.offset,
             total: opened.total,
+            limit,
             validator: opened.meta.validator().map(str::to_string),
             prefix,
             progress,

@@ -20,7 +20,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use super::{Failure, Fetcher, ProgressEvent, content_range, describe, network_error, seconds};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// Bytes per message from the pump to the reader.
 const CHUNK: usize = 256 * 1024;
@@ -56,6 +56,8 @@ pub(super) struct Transfer<'a> {
     pub part: &'a Path,
     pub offset: u64,
     pub total: Option<u64>,
+    /// The most bytes the file may have.
+    pub limit: u64,
     pub validator: Option<String>,
     /// The first `offset` bytes of the `.part`, replayed to the consumer.
     pub prefix: Option<Take<File>>,
@@ -90,6 +92,7 @@ pub(super) fn run(t: Transfer<'_>) -> std::result::Result<Finished, Failed> {
         part: t.part,
         offset: t.offset,
         total: t.total,
+        limit: t.limit,
         validator: t.validator,
         tx,
         cancel: &cancel,
@@ -165,6 +168,7 @@ struct Pump<'a> {
     part: &'a Path,
     offset: u64,
     total: Option<u64>,
+    limit: u64,
     validator: Option<String>,
     tx: SyncSender<Msg>,
     cancel: &'a AtomicBool,
@@ -188,9 +192,18 @@ impl Pump<'_> {
         let mut attempts = 0;
         let mut interruptions = 0;
         let mut offset_at_last_failure = self.offset;
+        if let Some(total) = self.total.filter(|t| *t > self.limit) {
+            return Err(Stop::Failed(
+                self.too_large(&format!("it announces {total} bytes")),
+            ));
+        }
         loop {
             let (filled, ended) = self.fill(&mut buf);
             if let Some(data) = buf.get(..filled).filter(|d| !d.is_empty()) {
+                if self.offset + data.len() as u64 > self.limit {
+                    let sent = format!("the server sent more than {} bytes", self.limit);
+                    return Err(Stop::Failed(self.too_large(&sent)));
+                }
                 self.file
                     .write_all(data)
                     .map_err(|e| Stop::Failed(Error::io("write", self.part, e)))?;
@@ -239,6 +252,20 @@ impl Pump<'_> {
             offset_at_last_failure = self.offset;
             self.resp = self.resume(&mut attempts, reason)?;
         }
+    }
+
+    fn too_large(&self, what: &str) -> Error {
+        Error::new(
+            ErrorKind::Archive,
+            format!(
+                "{} is too large: {what}, and it may have at most {} bytes",
+                self.url, self.limit
+            ),
+        )
+        .with_hint(
+            "the server is not serving a Docker client archive; nothing was kept. Check the \
+             mirror (DVM_MIRROR) or the URL",
+        )
     }
 
     /// Reads until the chunk is full, the body ended (`Ok(true)`), a while passed, or a failure.

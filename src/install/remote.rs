@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::context::Context;
 use crate::digest::{HashingReader, parse_sha256_file};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{Fetcher, NetConfig, ProgressEvent};
+use crate::http::{Fetcher, MAX_ARTIFACT_SIZE, NetConfig, ProgressEvent};
 use crate::layout::Layout;
 use crate::openpgp::LazyKeyring;
 use crate::platform::{Platform, host_os};
@@ -381,11 +381,16 @@ fn fetch_current(
     let cache_file = remote.cache_file(&artifact.url);
     let fetch = || {
         let keys = remote.keys.get()?;
+        // Repodata names each package's exact size; nothing else may exceed the ceiling.
+        let limit = artifact
+            .size
+            .map_or(MAX_ARTIFACT_SIZE, |s| s.min(MAX_ARTIFACT_SIZE));
         fetch_and_extract(
             remote,
             &artifact.url,
             &cache_file,
             client_dest,
+            limit,
             keys,
             progress,
         )
@@ -465,6 +470,7 @@ pub(super) fn fetch_and_extract(
     url: &str,
     cache_file: &std::path::Path,
     client_dest: &std::path::Path,
+    limit: u64,
     keys: &crate::openpgp::Keyring,
     progress: &(dyn Fn(InstallEvent) + Sync),
 ) -> Result<Option<Fetched>> {
@@ -511,7 +517,7 @@ pub(super) fn fetch_and_extract(
     let on_progress = |e: ProgressEvent| progress(InstallEvent::Download(e));
     let downloaded = remote
         .fetcher
-        .download(url, cache_file, &on_progress, &mut |reader| {
+        .download(url, cache_file, limit, &on_progress, &mut |reader| {
             // Called again from byte 0 if the file changed mid-download: start clean.
             let _ = std::fs::remove_file(client_dest);
             client = Some(

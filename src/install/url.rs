@@ -5,6 +5,7 @@ use super::naming::choose_version_named;
 use super::remote::{InstallEvent, Remote, fetch_and_extract};
 use super::{InstallOptions, InstallReport, Provenance, finish};
 use crate::error::{Error, Result};
+use crate::http::MAX_ARTIFACT_SIZE;
 use crate::platform::host_os;
 use crate::sources::legacy;
 use crate::store::Store;
@@ -22,18 +23,26 @@ pub fn install_from_url(
     let cache_file = remote.cache_file(url);
     let client_dest = staging.client_path();
     let keys = remote.keys.get()?;
-    let fetched = fetch_and_extract(remote, url, &cache_file, &client_dest, keys, progress)?
-        .ok_or_else(|| {
-            if remote.options.offline {
-                Error::network(format!(
-                    "offline, and {url} was never downloaded (it is not in the download cache)"
-                ))
-                .with_hint("run the command without --offline to download it")
-            } else {
-                Error::not_found(format!("{url} was not found (HTTP 404)"))
-                    .with_hint("check the URL, or download the file and use --from FILE")
-            }
-        })?;
+    let fetched = fetch_and_extract(
+        remote,
+        url,
+        &cache_file,
+        &client_dest,
+        MAX_ARTIFACT_SIZE,
+        keys,
+        progress,
+    )?
+    .ok_or_else(|| {
+        if remote.options.offline {
+            Error::network(format!(
+                "offline, and {url} was never downloaded (it is not in the download cache)"
+            ))
+            .with_hint("run the command without --offline to download it")
+        } else {
+            Error::not_found(format!("{url} was not found (HTTP 404)"))
+                .with_hint("check the URL, or download the file and use --from FILE")
+        }
+    })?;
     let name = url
         .split(['?', '#'])
         .next()

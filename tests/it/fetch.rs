@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use dvm::http::{Downloaded, Fetcher, NetConfig, ProgressEvent};
+use dvm::http::{Downloaded, Fetcher, MAX_ARTIFACT_SIZE, NetConfig, ProgressEvent};
 use dvm::{Context, Error, ErrorKind};
 use server::{Fault, FixtureServer, Route};
 use sha1::Sha1;
@@ -68,11 +68,17 @@ fn download(f: &Fetcher, url: &str, dest: &Path) -> Run {
     let events = Mutex::new(Vec::new());
     let progress = |e: ProgressEvent| events.lock().unwrap().push(e);
     let mut seen = Vec::new();
-    let result = f.download(url, dest, &progress, &mut |r: &mut dyn Read| {
-        r.read_to_end(&mut seen)
-            .map(|_| ())
-            .map_err(|e| Error::archive(format!("consumer: {e}")))
-    });
+    let result = f.download(
+        url,
+        dest,
+        MAX_ARTIFACT_SIZE,
+        &progress,
+        &mut |r: &mut dyn Read| {
+            r.read_to_end(&mut seen)
+                .map(|_| ())
+                .map_err(|e| Error::archive(format!("consumer: {e}")))
+        },
+    );
     Run {
         result,
         seen,
@@ -176,10 +182,16 @@ fn a_consumer_that_stops_early_still_gets_the_whole_file_hashed() {
     let dest = dir.path().join("f.tgz");
     let mut head = [0u8; 10];
     let d = fetcher(fast())
-        .download(&srv.url_for(FILE), &dest, &|_| {}, &mut |r| {
-            r.read_exact(&mut head)
-                .map_err(|e| Error::archive(e.to_string()))
-        })
+        .download(
+            &srv.url_for(FILE),
+            &dest,
+            MAX_ARTIFACT_SIZE,
+            &|_| {},
+            &mut |r| {
+                r.read_exact(&mut head)
+                    .map_err(|e| Error::archive(e.to_string()))
+            },
+        )
         .unwrap();
     assert_eq!(&head[..], &content[..10]);
     assert_eq!(d.sha256, sha256(&content));
@@ -409,13 +421,19 @@ fn download_calls(f: &Fetcher, url: &str, dest: &Path, limit: u64) -> Calls {
     let events = Mutex::new(Vec::new());
     let progress = |e: ProgressEvent| events.lock().unwrap().push(e);
     let mut calls = Vec::new();
-    let result = f.download(url, dest, &progress, &mut |r: &mut dyn Read| {
-        let mut seen = Vec::new();
-        let read = r.take(limit).read_to_end(&mut seen);
-        calls.push(seen);
-        read.map(|_| ())
-            .map_err(|e| Error::archive(format!("consumer: {e}")))
-    });
+    let result = f.download(
+        url,
+        dest,
+        MAX_ARTIFACT_SIZE,
+        &progress,
+        &mut |r: &mut dyn Read| {
+            let mut seen = Vec::new();
+            let read = r.take(limit).read_to_end(&mut seen);
+            calls.push(seen);
+            read.map(|_| ())
+                .map_err(|e| Error::archive(format!("consumer: {e}")))
+        },
+    );
     Calls {
         result,
         calls,
@@ -794,12 +812,18 @@ fn a_consumer_error_removes_the_part_and_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("docker.tgz");
     let err = fetcher(fast())
-        .download(&srv.url_for(FILE), &dest, &|_| {}, &mut |r| {
-            let mut buf = [0u8; 1000];
-            r.read_exact(&mut buf)
-                .map_err(|e| Error::archive(e.to_string()))?;
-            Err(Error::archive("not a tar archive"))
-        })
+        .download(
+            &srv.url_for(FILE),
+            &dest,
+            MAX_ARTIFACT_SIZE,
+            &|_| {},
+            &mut |r| {
+                let mut buf = [0u8; 1000];
+                r.read_exact(&mut buf)
+                    .map_err(|e| Error::archive(e.to_string()))?;
+                Err(Error::archive("not a tar archive"))
+            },
+        )
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Archive);
     assert_eq!(err.message(), "not a tar archive");
@@ -822,12 +846,18 @@ fn a_network_failure_under_the_consumer_is_reported_as_network() {
         ..fast()
     };
     let err = fetcher(cfg)
-        .download(&srv.url_for(FILE), &dest, &|_| {}, &mut |r| {
-            // Like a decompressor: turns the read error into its own.
-            std::io::copy(r, &mut std::io::sink())
-                .map(|_| ())
-                .map_err(|e| Error::archive(format!("truncated archive: {e}")))
-        })
+        .download(
+            &srv.url_for(FILE),
+            &dest,
+            MAX_ARTIFACT_SIZE,
+            &|_| {},
+            &mut |r| {
+                // Like a decompressor: turns the read error into its own.
+                std::io::copy(r, &mut std::io::sink())
+                    .map(|_| ())
+                    .map_err(|e| Error::archive(format!("truncated archive: {e}")))
+            },
+        )
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert!(with_suffix(&dest, ".part").exists(), "kept for resuming");
@@ -1019,4 +1049,67 @@ fn https_to_a_server_that_does_not_speak_tls_fails_as_network() {
     let err = fetcher(cfg).get_bytes(&url, 100).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert!(err.message().contains(&url), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Size limits
+
+/// A download with the given ceiling and a consumer that reads everything it is handed.
+fn download_at_most(srv: &FixtureServer, dest: &Path, limit: u64) -> Result<Downloaded, Error> {
+    fetcher(fast()).download(&srv.url_for(FILE), dest, limit, &|_| {}, &mut |r| {
+        std::io::copy(r, &mut std::io::sink())
+            .map(|_| ())
+            .map_err(|e| Error::archive(format!("consumer: {e}")))
+    })
+}
+
+#[test]
+fn a_file_announced_longer_than_its_limit_is_refused_before_its_body() {
+    let srv = FixtureServer::start();
+    srv.add(FILE, body(200_000));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    let err = download_at_most(&srv, &dest, 10_000).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Archive, "{err}");
+    assert!(err.message().contains("announces 200000 bytes"), "{err}");
+    assert!(!dest.exists() && !with_suffix(&dest, ".part").exists());
+}
+
+#[test]
+fn a_server_that_keeps_sending_is_cut_off_at_the_limit_and_leaves_no_part() {
+    let srv = FixtureServer::start();
+    srv.add_with(
+        FILE,
+        Route::new(body(5_000)).fault(Fault::Unannounced { extra: 64 << 20 }),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    let err = download_at_most(&srv, &dest, 100_000).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Archive, "{err}");
+    assert!(
+        err.message().contains("sent more than 100000 bytes"),
+        "{err}"
+    );
+    assert!(!dest.exists());
+    assert!(!with_suffix(&dest, ".part").exists());
+    assert!(!with_suffix(&dest, ".part.meta").exists());
+    // Whatever the socket buffers held, dvm stopped reading long before the server's 64 MiB.
+    assert!(
+        srv.bytes_served(FILE) < 16 << 20,
+        "{}",
+        srv.bytes_served(FILE)
+    );
+}
+
+#[test]
+fn a_file_within_its_limit_without_a_length_downloads() {
+    let srv = FixtureServer::start();
+    srv.add_with(
+        FILE,
+        Route::new(body(5_000)).fault(Fault::Unannounced { extra: 0 }),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    let d = download_at_most(&srv, &dest, 5_000).expect("exactly at the limit is fine");
+    assert_eq!(d.size, 5_000);
 }

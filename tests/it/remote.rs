@@ -1834,3 +1834,40 @@ fn a_cached_download_upstream_has_since_republished_is_downloaded_again() {
     );
     t.dvm(["verify", "1.8.0"]).success();
 }
+
+/// A hostile mirror: repodata names the RPM's size, and the server keeps sending past it.
+#[test]
+fn an_rpm_longer_than_its_repodata_says_is_cut_off_with_exit_6() {
+    let r = Replica::empty();
+    let repo = r.add_docker_ce_repo(
+        "centos/7",
+        "stable",
+        RepoChecksum::Sha256,
+        &[Package {
+            name: "docker-ce-cli",
+            ver: "20.10.22",
+            rel: "3.el7",
+            client_version: Some("20.10.22"),
+        }],
+    );
+    let rpm = &repo.packages[0];
+    r.server.add_with(
+        &rpm.path,
+        Route::new(rpm.bytes.clone()).fault(Fault::Unannounced { extra: 64 << 20 }),
+    );
+    let t = env_for(&r);
+    t.dvm(["install", "20.10.22", "--source", "rpm"])
+        .failure(6)
+        .stderr_has(&format!(
+            "is too large: the server sent more than {} bytes",
+            rpm.bytes.len()
+        ))
+        .stderr_has("hint:");
+    assert!(t.installed().is_empty());
+    let downloads = t.home.join("cache/downloads");
+    let left: Vec<_> = std::fs::read_dir(&downloads)
+        .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(r.server.bytes_served(&rpm.path) < 16 << 20);
+}

@@ -38,6 +38,9 @@ pub enum Fault {
     RedirectTo(String),
     /// Answer ranged requests with `200` and the full body.
     IgnoreRange,
+    /// No Content-Length: the body, then this many zero bytes, then close (a server that
+    /// keeps sending; bounded, so a client that never stops still ends).
+    Unannounced { extra: u64 },
 }
 
 /// What the server answers for one path.
@@ -382,6 +385,8 @@ struct Reply {
     /// Stop after this many body bytes and close.
     cut_after: Option<u64>,
     stall: Option<(u64, Duration)>,
+    /// Send no Content-Length, and this many zero bytes after the body.
+    unannounced: Option<u64>,
 }
 
 impl Reply {
@@ -393,6 +398,7 @@ impl Reply {
             body,
             cut_after: None,
             stall: None,
+            unannounced: None,
         }
     }
 
@@ -561,6 +567,7 @@ fn serve_route(req: &Request, route: &Route, fault: Option<Fault>) -> Reply {
         Some(Fault::ResetAfter(n)) | Some(Fault::Truncate(n)) => reply.cut_after = Some(n),
         Some(Fault::Stall { after, pause }) => reply.stall = Some((after, pause)),
         Some(Fault::WrongContentLength(n)) => reply.content_length = n,
+        Some(Fault::Unannounced { extra }) => reply.unannounced = Some(extra),
         _ => {}
     }
     reply
@@ -610,7 +617,9 @@ fn reason(status: u16) -> &'static str {
 
 fn send(mut conn: TcpStream, req: &Request, reply: Reply, state: &State) {
     let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
-    head.push_str(&format!("Content-Length: {}\r\n", reply.content_length));
+    if reply.unannounced.is_none() {
+        head.push_str(&format!("Content-Length: {}\r\n", reply.content_length));
+    }
     head.push_str("Connection: close\r\n");
     for (k, v) in &reply.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
@@ -638,6 +647,17 @@ fn send(mut conn: TcpStream, req: &Request, reply: Reply, state: &State) {
             thread::sleep(pause);
         }
         let _ = write_counted(&mut conn, rest, &req.path, state);
+    }
+    if let Some(extra) = reply.unannounced {
+        let zeros = vec![0u8; 64 * 1024];
+        let mut left = extra;
+        while left > 0 {
+            let n = left.min(zeros.len() as u64);
+            if write_counted(&mut conn, &zeros[..n as usize], &req.path, state).is_err() {
+                break;
+            }
+            left -= n;
+        }
     }
     let _ = conn.flush();
     let _ = conn.shutdown(Shutdown::Both);
