@@ -26,7 +26,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use select::resolve::{self, RECURSION_GUARD_VAR, Request, ResolveError, VERSION_VAR};
+use select::resolve::{
+    self, DEPTH_VAR, RECURSION_GUARD_VAR, Request, ResolveError, VERSION_VAR,
+};
 use select::version::VersionSpec;
 
 const HOME_VAR: &str = "DVM_HOME";
@@ -100,6 +102,7 @@ fn main() {
 /// Resolves and runs the client; returns only when no client could be run.
 fn run() -> Result<Infallible, Failure> {
     // A deleted working folder still lets DVM_DOCKER_VERSION and the default work.
+    let depth = depth()?;
     let cwd = env::current_dir().unwrap_or_default();
     let shim = Shim::locate(&cwd)?;
     let request = resolve::requested_version(
@@ -108,11 +111,11 @@ fn run() -> Result<Infallible, Failure> {
         &shim.data.join("default"),
     )?;
     let Some(request) = request else {
-        return shim.run_system(None);
+        return shim.run_system(None, depth);
     };
     let (spec, alias) = shim.follow_alias(&request)?;
     if spec == VersionSpec::System {
-        return shim.run_system(Some(&request));
+        return shim.run_system(Some(&request), depth);
     }
     let client = match shim.installed_client(&spec) {
         Some(client) => client,
@@ -122,11 +125,31 @@ fn run() -> Result<Infallible, Failure> {
         None => return Err(not_installed(&spec, alias, &request)),
     };
     let mut command = Command::new(&client);
-    // A managed client is a real docker: whatever it starts may use the shim afresh.
+    // A managed client is a real docker: the system hand-overs it starts count afresh, and
+    // only the depth guard follows it.
     if env::var_os(RECURSION_GUARD_VAR).is_some() {
         command.env_remove(RECURSION_GUARD_VAR);
     }
-    run_client(command, &client)
+    run_client(command, &client, depth)
+}
+
+/// How many shims up the process tree ran a `docker` that ran this one. A client that is
+/// itself a shim, or a wrapper script that calls `docker`, would otherwise exec forever;
+/// docker's own nesting (a plugin that runs `docker`) stays far below the limit.
+const MAX_DEPTH: u32 = 8;
+
+fn depth() -> Result<u32, Failure> {
+    let depth = env::var_os(DEPTH_VAR)
+        .and_then(|v| v.to_str().and_then(|v| v.parse::<u32>().ok()))
+        .unwrap_or(0);
+    if depth < MAX_DEPTH {
+        return Ok(depth);
+    }
+    Err(Failure::nothing_to_run(format!(
+        "stopped a loop: docker was run through dvm's shim {depth} times, each run starting \
+         the next. Is an installed client a script that calls `docker`, or a copy of the shim? \
+         Check it with `dvm which` and `dvm verify`, and reinstall it: dvm install --force VERSION"
+    )))
 }
 
 struct Shim {
@@ -213,7 +236,7 @@ impl Shim {
     /// Hands over to the next `docker` on PATH that is not a dvm shim, marking the hand-over so
     /// that a chain leading back to a shim (a second dvm installation, a wrapper script) stops
     /// at the next shim instead of looping.
-    fn run_system(&self, request: Option<&Request>) -> Result<Infallible, Failure> {
+    fn run_system(&self, request: Option<&Request>, depth: u32) -> Result<Infallible, Failure> {
         let own = self.own_exe();
         let (hops, first_shim) = match env::var_os(RECURSION_GUARD_VAR).filter(|v| !v.is_empty()) {
             None => (0, own.as_os_str().to_os_string()),
@@ -245,7 +268,7 @@ impl Shim {
         guard.push(first_shim);
         let mut command = Command::new(&docker);
         command.env(RECURSION_GUARD_VAR, guard);
-        run_client(command, &docker)
+        run_client(command, &docker, depth)
     }
 
     fn loop_stopped(&self, from: &OsStr) -> Failure {
@@ -356,8 +379,9 @@ fn is_executable_file(path: &Path) -> bool {
 }
 
 /// Runs `program` with our arguments and environment, in our place where the OS allows it.
-fn run_client(mut command: Command, program: &Path) -> Result<Infallible, Failure> {
+fn run_client(mut command: Command, program: &Path, depth: u32) -> Result<Infallible, Failure> {
     command.args(env::args_os().skip(1));
+    command.env(DEPTH_VAR, (depth + 1).to_string());
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;

@@ -1,4 +1,5 @@
-//! What an extracted client must be before it is installed: a binary for this system.
+//! What an extracted client must be before it is installed: a binary for this system, and
+//! not dvm's own shim.
 
 use crate::archive::{BinaryFormat, ExtractedClient};
 use crate::error::{Error, Result};
@@ -53,6 +54,25 @@ pub fn refuse_foreign_client(
             "install the {here} build instead: {install} (or --from a {here} .tgz, .rpm or binary)"
         )),
     )
+}
+
+/// Refuses dvm's `docker` shim as a client (say, `dvm install --from "$(command -v docker)"`
+/// with the shims first on PATH): installed, every `docker` would exec the shim again.
+/// Shims of other dvm builds are caught at run time by the shim's depth guard.
+pub fn refuse_the_shim(client: &ExtractedClient, shown: &str) -> Result<()> {
+    let shim = crate::store::SHIM_BINARY;
+    if client.size != shim.len() as u64
+        || client.sha256 != crate::digest::digest(crate::digest::DigestAlgo::Sha256, shim)
+    {
+        return Ok(());
+    }
+    Err(Error::archive(format!(
+        "{shown} is dvm's own `docker` shim, not a Docker client; installed, it would run itself"
+    ))
+    .with_hint(
+        "install a real client: dvm install VERSION, or --from the docker binary outside dvm's \
+         shims folder (`dvm which system` names it)",
+    ))
 }
 
 #[cfg(test)]

@@ -103,6 +103,7 @@ pub(crate) fn finish_locked(
     provenance: Provenance,
     opts: &InstallOptions,
 ) -> Result<InstallReport> {
+    checks::refuse_the_shim(&extracted, &provenance.origin)?;
     let v = provenance.version;
     let manifest = Manifest {
         version: v.to_string(),

@@ -18,6 +18,9 @@ pub const VERSION_VAR: &str = "DVM_DOCKER_VERSION";
 /// Set by the shim when it hands over to a "system" docker, as `<hops>:<first shim>`; a shim
 /// that sees too many hops refuses to hand over again, so no chain of shims can loop.
 pub const RECURSION_GUARD_VAR: &str = "DVM_SHIM_HOPPED";
+/// Set by the shim on everything it execs: how many shims deep this run is. A shim that sees
+/// too many refuses to run anything, so no client can exec itself through the shim forever.
+pub const DEPTH_VAR: &str = "DVM_SHIM_DEPTH";
 /// Version file names, in the order they are consulted within one folder.
 pub const VERSION_FILES: [&str; 3] = [".docker-version", ".dockerversion", ".tool-versions"];
 /// A version file larger than this is not a version file.

@@ -833,3 +833,16 @@ fn doctor_says_what_a_bare_docker_runs_and_finds_writable_clients() {
     }
     t.dvm(["doctor"]).success();
 }
+
+/// `dvm install --from "$(command -v docker)"` with the shims first on PATH names the shim:
+/// installed, it would exec itself on every `docker`.
+#[test]
+fn the_shim_is_refused_as_a_client() {
+    let t = TestEnv::new();
+    let shim = crate::support::shim::shim_exe().display().to_string();
+    t.dvm(["install", "--from", &shim, "--as", "20.10.5"])
+        .failure(6)
+        .stderr_has("is dvm's own `docker` shim, not a Docker client")
+        .stderr_has("hint: install a real client");
+    assert!(t.installed().is_empty());
+}

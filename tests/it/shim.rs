@@ -1212,3 +1212,45 @@ foreach ($dir in 'project a', 'project b', 'plain') {{
         .args(["-NoProfile", "-NonInteractive", "-Command", &script]));
     check_cd_scenario(&out);
 }
+
+/// A managed client that runs `docker` again (a wrapper script, or a copy of a shim from
+/// another dvm build) would exec forever; the depth guard stops it, counting every level.
+#[test]
+fn a_managed_client_that_runs_docker_again_stops_after_a_few_levels() {
+    let tmp = scratch();
+    let home = Home::new(tmp.path(), "data");
+    let counter = tmp.path().join("runs");
+    write_executable(
+        &home.data.join("versions/20.10.5/docker"),
+        &format!(
+            "#!/bin/sh\nprintf x >> '{}'\nexec docker \"$@\"\n",
+            counter.display()
+        ),
+    );
+    home.set_default("20.10.5");
+    let out = run(home.command(tmp.path()).arg("ps"));
+    assert_exit(&out, 127);
+    assert!(
+        stderr(&out).starts_with("dvm: stopped a loop: docker was run through dvm's shim 8 times"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read_to_string(&counter).unwrap(), "x".repeat(8));
+
+    // A copy of the shim where a client should be: the same guard.
+    fs::create_dir_all(home.data.join("versions/20.10.6")).unwrap();
+    install_program(shim_exe(), &home.data.join("versions/20.10.6/docker"));
+    home.set_default("20.10.6");
+    let out = run(home.command(tmp.path()).arg("ps"));
+    assert_exit(&out, 127);
+    assert!(stderr(&out).contains("stopped a loop"), "{}", stderr(&out));
+
+    // Honest nesting (a plugin that runs `docker` once more) is untouched.
+    home.install("20.10.7").set_default("20.10.7");
+    let out = run(home
+        .command(tmp.path())
+        .env("DVM_SHIM_DEPTH", "6")
+        .arg("version"));
+    assert_exit(&out, 0);
+    assert_eq!(ran_version(&out), "20.10.7");
+}
