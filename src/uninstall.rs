@@ -21,14 +21,16 @@ pub fn select(store: &Store, requested: &VersionSpec, force: bool) -> Result<Doc
         .into_iter()
         .filter(|v| spec.matches(v))
         .collect();
-    let v = match matching.as_slice() {
-        [] => {
+    let v = match (matching.as_slice(), &spec) {
+        // A broken folder (see `Store::broken`) is removed when named exactly.
+        ([], VersionSpec::Exact(v)) if store.broken().contains(v) => return Ok(*v),
+        ([], _) => {
             return Err(
                 Error::not_installed(requested).with_hint("see what is installed with `dvm ls`")
             );
         }
-        [v] => *v,
-        several => {
+        ([v], _) => *v,
+        (several, _) => {
             let names: Vec<String> = several.iter().map(ToString::to_string).collect();
             return Err(Error::usage(format!(
                 "{requested} matches {} installed versions: {}",
@@ -54,7 +56,7 @@ pub fn select(store: &Store, requested: &VersionSpec, force: bool) -> Result<Doc
 /// Removes `v` under its lock (atomically: it is renamed out of sight first).
 pub fn remove(store: &Store, v: &DockerVersion) -> Result<()> {
     let _lock = store.lock(v)?;
-    if !store.is_installed(v) {
+    if !store.is_installed(v) && !store.broken().contains(v) {
         // Another process removed it while we waited for the lock.
         return Err(Error::not_installed(v));
     }

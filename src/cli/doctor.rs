@@ -195,6 +195,17 @@ fn check_store(app: &App, checks: &mut Vec<Check>) {
             Some(app.store.reinstall_command(&v)),
         ));
     }
+    for v in app.store.broken() {
+        checks.push(check(
+            "store",
+            false,
+            format!(
+                "{v}: broken folder ({}); it does not count as installed",
+                app.store.what_is_missing(&v)
+            ),
+            Some(format!("dvm install {v}")),
+        ));
+    }
 }
 
 fn check_config(app: &App, checks: &mut Vec<Check>) {

@@ -18,18 +18,23 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
-    let versions = match &args.version {
+    let (versions, broken) = match &args.version {
         Some(text) => {
             let spec = app.store.resolve_alias(&super::parse_spec(text)?)?;
-            vec![
-                app.store
-                    .find(&spec)?
-                    .ok_or_else(|| Error::not_installed(&spec))?,
-            ]
+            match app.store.find(&spec)? {
+                Some(v) => (vec![v], vec![]),
+                None => match &spec {
+                    dvm::VersionSpec::Exact(v) if app.store.broken().contains(v) => {
+                        (vec![], vec![*v])
+                    }
+                    _ => return Err(Error::not_installed(&spec)),
+                },
+            }
         }
-        None => app.store.installed(),
+        None => (app.store.installed(), app.store.broken()),
     };
-    let mut bad = 0;
+    // A changed client is an integrity failure (5); a broken folder or manifest, a store one (7).
+    let (mut modified, mut unreadable) = (0, 0);
     for v in versions {
         let reinstall = app.store.reinstall_command(&v);
         match app.store.check_client(&v) {
@@ -40,28 +45,39 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
                 }
             }
             ClientCheck::Modified { expected, actual } => {
-                bad += 1;
+                modified += 1;
                 app.out.line(format!(
                     "{v}: MODIFIED since install (expected sha256 {expected}, found {actual}); reinstall: {reinstall}"
                 ));
             }
             ClientCheck::Missing => {
-                bad += 1;
+                unreadable += 1;
                 app.out
                     .line(format!("{v}: client missing; reinstall: {reinstall}"));
             }
             ClientCheck::ManifestUnreadable { reason } => {
-                bad += 1;
+                unreadable += 1;
                 app.out
                     .line(format!("{v}: {reason}; reinstall: {reinstall}"));
             }
         }
     }
+    for v in broken {
+        unreadable += 1;
+        app.out.line(format!(
+            "{v}: broken folder ({}), so it does not count as installed; repair: dvm install {v}",
+            app.store.what_is_missing(&v)
+        ));
+    }
+    let bad = modified + unreadable;
     if bad > 0 {
-        return Err(
-            Error::integrity(format!("{bad} installed client(s) failed verification"))
-                .with_hint("reinstall each with the command shown beside it"),
-        );
+        let message = format!("{bad} installed client(s) failed verification");
+        let error = if modified > 0 {
+            Error::integrity(message)
+        } else {
+            Error::new(dvm::ErrorKind::Io, message)
+        };
+        return Err(error.with_hint("reinstall each with the command shown beside it"));
     }
     Ok(ExitStatus::Success)
 }

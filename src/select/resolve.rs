@@ -273,18 +273,37 @@ pub fn parse_version_file(
 /// Exact specs are checked by path first, so the common case reads no folder listing.
 pub fn find_installed(versions_dir: &Path, spec: &VersionSpec) -> Option<DockerVersion> {
     if let VersionSpec::Exact(v) = spec {
-        let mut direct = versions_dir.join(v.to_string());
-        direct.push("docker");
-        if direct.is_file() {
+        if is_complete(&versions_dir.join(v.to_string())) {
             return Some(*v);
         }
+        return None;
     }
     let installed = installed_versions(versions_dir);
     spec.best_match(installed.iter()).copied()
 }
 
-/// Every version in the store, unordered. Entries that are not version folders are ignored.
+/// The file in each version folder that records how the client got there.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// The one rule, for the shim and dvm alike, of whether a version folder holds an installed
+/// version: its client and its manifest are both there as regular files with content. A folder
+/// missing either (emptied by hand, or by a disk that filled up) is broken, not installed.
+pub fn is_complete(version_dir: &Path) -> bool {
+    let regular =
+        |name: &str| fs::metadata(version_dir.join(name)).is_ok_and(|m| m.is_file() && m.len() > 0);
+    regular(executable_name()) && regular(MANIFEST_FILE)
+}
+
+/// Every installed version (see [`is_complete`]), unordered. Entries that are not version
+/// folders, and broken ones, are ignored.
 pub fn installed_versions(versions_dir: &Path) -> Vec<DockerVersion> {
+    let mut versions = version_folders(versions_dir);
+    versions.retain(|v| is_complete(&versions_dir.join(v.to_string())));
+    versions
+}
+
+/// Every folder in the store named as dvm names a version, complete or not.
+pub fn version_folders(versions_dir: &Path) -> Vec<DockerVersion> {
     let Ok(entries) = fs::read_dir(versions_dir) else {
         return Vec::new();
     };

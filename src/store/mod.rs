@@ -25,7 +25,7 @@ use crate::select::resolve;
 use crate::select::version::{DockerVersion, VersionSpec};
 use crate::trust::VerifiedBy;
 
-pub const MANIFEST_NAME: &str = "manifest.json";
+pub const MANIFEST_NAME: &str = resolve::MANIFEST_FILE;
 
 /// What dvm knows about an installed version. Written once, at install time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,16 +103,39 @@ impl Store {
         &self.layout
     }
 
-    /// Installed versions, oldest first.
+    /// Installed versions, oldest first (the shim's rule: [`resolve::is_complete`]).
     pub fn installed(&self) -> Vec<DockerVersion> {
         let mut versions = resolve::installed_versions(&self.layout.versions_dir());
-        versions.retain(|v| self.layout.client_path(v).is_file());
         versions.sort();
         versions
     }
 
     pub fn is_installed(&self, v: &DockerVersion) -> bool {
-        self.layout.client_path(v).is_file()
+        resolve::is_complete(&self.layout.version_dir(v))
+    }
+
+    /// Version folders that are not installed versions: client or manifest missing, oldest
+    /// first. `install` repairs them; `verify` and `doctor` report them.
+    pub fn broken(&self) -> Vec<DockerVersion> {
+        let mut versions = resolve::version_folders(&self.layout.versions_dir());
+        versions.retain(|v| !self.is_installed(v));
+        versions.sort();
+        versions
+    }
+
+    /// Why `v`'s folder is broken: "its client is missing", say.
+    pub fn what_is_missing(&self, v: &DockerVersion) -> &'static str {
+        let dir = self.layout.version_dir(v);
+        let present = |p: PathBuf| fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() > 0);
+        match (
+            present(self.layout.client_path(v)),
+            present(dir.join(MANIFEST_NAME)),
+        ) {
+            (false, false) => "its client and manifest are missing",
+            (false, true) => "its client is missing",
+            (true, false) => "its manifest is missing",
+            (true, true) => "nothing is missing",
+        }
     }
 
     /// The newest installed version matching `spec` (aliases resolved).
@@ -198,7 +221,8 @@ impl Store {
         self.ensure_dir(&versions)?;
         let target = self.layout.version_dir(v);
         if target.exists() {
-            if !replace {
+            // A broken folder (client or manifest gone) is repaired, never kept.
+            if !replace && self.is_installed(v) {
                 return Ok(Committed::AlreadyPresent);
             }
             // Swapped in one step where the system can: the shim finds the old client or the

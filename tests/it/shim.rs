@@ -93,7 +93,20 @@ impl Home {
             &self.data.join("versions").join(version).join("docker"),
             version,
         );
+        self.write_manifest(version);
         self
+    }
+
+    /// Any non-empty `manifest.json`: with the client, it makes the folder an installed
+    /// version for the shim (which never parses it).
+    fn write_manifest(&self, version: &str) {
+        let dir = self.data.join("versions").join(version);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(
+            dir.join("manifest.json"),
+            format!("{{\"version\": \"{version}\"}}\n"),
+        )
+        .unwrap();
     }
 
     fn set_default(&self, spec: &str) {
@@ -704,7 +717,8 @@ fn fake_dvm_installer(path: &Path, data: &Path, exit_code: i32) {
              [ {exit_code} -eq 0 ] || exit {exit_code}\n\
              mkdir -p '{versions}/'\"$1\"\n\
              printf '#!/bin/sh\\necho \"Docker version %s\"\\n' \"$1\" > '{versions}/'\"$1\"/docker\n\
-             chmod +x '{versions}/'\"$1\"/docker\n",
+             chmod +x '{versions}/'\"$1\"/docker\n\
+             echo '{{}}' > '{versions}/'\"$1\"/manifest.json\n",
             versions = versions.display()
         ),
     );
@@ -1227,6 +1241,7 @@ fn a_managed_client_that_runs_docker_again_stops_after_a_few_levels() {
             counter.display()
         ),
     );
+    home.write_manifest("20.10.5");
     home.set_default("20.10.5");
     let out = run(home.command(tmp.path()).arg("ps"));
     assert_exit(&out, 127);
@@ -1240,6 +1255,7 @@ fn a_managed_client_that_runs_docker_again_stops_after_a_few_levels() {
     // A copy of the shim where a client should be: the same guard.
     fs::create_dir_all(home.data.join("versions/20.10.6")).unwrap();
     install_program(shim_exe(), &home.data.join("versions/20.10.6/docker"));
+    home.write_manifest("20.10.6");
     home.set_default("20.10.6");
     let out = run(home.command(tmp.path()).arg("ps"));
     assert_exit(&out, 127);

@@ -6,6 +6,7 @@
 mod common;
 
 mod bad_input;
+mod broken_store;
 mod concurrency;
 mod crash;
 mod hostile_archives;
