@@ -387,7 +387,7 @@ impl Fetcher {
                 (206, Some(r)) => {
                     let lines_up = content_range(&resp).is_some_and(|(start, total)| {
                         start == r.offset && (r.meta.total.is_none() || total == r.meta.total)
-                    });
+                    }) && partial::continues(r.meta.validator(), resp.headers());
                     if lines_up {
                         let total = content_range(&resp)
                             .and_then(|(_, t)| t)

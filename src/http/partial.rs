@@ -48,6 +48,18 @@ impl PartMeta {
     }
 }
 
+/// Whether a ranged answer with `headers` continues the file whose validator (see
+/// [`PartMeta::validator`]) is `stored`. A server that ignores `If-Range` answers a resume of a
+/// changed file with a 206 of the new one: its validator differs. An answer without a
+/// validator cannot be judged, and passes.
+pub fn continues(stored: Option<&str>, headers: &HeaderMap) -> bool {
+    let answer = PartMeta::from_headers("", headers, None);
+    match (stored, answer.validator()) {
+        (Some(mine), Some(theirs)) => mine == theirs,
+        _ => true,
+    }
+}
+
 /// `dest` + `.part` and `dest` + `.part.meta`.
 pub fn part_paths(dest: &Path) -> (PathBuf, PathBuf) {
     let mut part = dest.as_os_str().to_os_string();

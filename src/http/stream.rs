@@ -338,6 +338,17 @@ impl Pump<'_> {
     /// Only a 206 that starts exactly at our offset, for the same file, may continue the stream.
     fn accept_resumed(&mut self, resp: Response) -> std::result::Result<Response, Stop> {
         match resp.status().as_u16() {
+            // Another version of the file (a server that ignores If-Range): start over.
+            206 if !super::partial::continues(self.validator.as_deref(), resp.headers()) => {
+                match self.fetcher.send(self.url, None) {
+                    Ok(whole) if whole.status().as_u16() == 200 => {
+                        Err(Stop::Restart(Box::new(whole)))
+                    }
+                    _ => Err(Stop::Failed(self.cannot_resume(
+                        "the file changed on the server, and asking for it afresh failed",
+                    ))),
+                }
+            }
             206 => match content_range(&resp) {
                 Some((start, total))
                     if start == self.offset

@@ -280,6 +280,62 @@ fn a_part_from_a_server_without_validators_is_not_resumed_later() {
     assert_eq!(srv.requests()[0].range, None);
 }
 
+/// A server that ignores `If-Range` answers a resume with a 206 of the new file: its ETag
+/// differs from the stored one, so the bytes would stitch two files together.
+#[test]
+fn a_resume_answered_for_another_version_of_the_file_starts_over() {
+    let srv = FixtureServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    interrupted_download(&srv, &dest, &body(400_000), 100_000);
+
+    let new_content: Vec<u8> = body(400_000).iter().map(|b| b ^ 0x5a).collect();
+    srv.add_with(
+        FILE,
+        Route::new(new_content.clone()).fault(Fault::IgnoreIfRange),
+    );
+    let run = download(&fetcher(fast()), &srv.url_for(FILE), &dest);
+    assert_complete(&run, &dest, &new_content);
+    let reqs = srv.requests();
+    assert_eq!(reqs[0].status, 206, "the server did answer the range");
+    assert_eq!(
+        reqs.last().unwrap().range,
+        None,
+        "then dvm asked for the whole file"
+    );
+}
+
+/// The same mid-stream: the connection breaks, and the resume brings another file's bytes.
+#[test]
+fn a_mid_stream_resume_for_another_version_of_the_file_starts_over() {
+    let srv = FixtureServer::start();
+    let old = body(400_000);
+    let new_content: Vec<u8> = old.iter().map(|b| b ^ 0x5a).collect();
+    srv.add_sequence(
+        FILE,
+        vec![
+            Route::new(old.clone()).fault(Fault::ResetAfter(150_000)),
+            Route::new(new_content.clone()).fault(Fault::IgnoreIfRange),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("docker.tgz");
+    let run = download_calls(&fetcher(fast()), &srv.url_for(FILE), &dest, u64::MAX);
+    let d = run.result.as_ref().expect("the download starts over");
+    assert_eq!(d.sha256, sha256(&new_content));
+    assert!(
+        std::fs::read(&dest).unwrap() == new_content,
+        "dest is stitched"
+    );
+    assert!(
+        run.calls.last().unwrap() == &new_content,
+        "the last pass saw the new file"
+    );
+    let statuses: Vec<u16> = srv.requests().iter().map(|q| q.status).collect();
+    assert!(statuses.contains(&206), "{statuses:?}");
+    assert_eq!(srv.requests().last().unwrap().range, None);
+}
+
 #[test]
 fn a_changed_file_restarts_from_zero() {
     let srv = FixtureServer::start();

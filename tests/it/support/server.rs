@@ -38,6 +38,8 @@ pub enum Fault {
     RedirectTo(String),
     /// Answer ranged requests with `200` and the full body.
     IgnoreRange,
+    /// Honour `Range` even when `If-Range` names another version of the file.
+    IgnoreIfRange,
     /// No Content-Length: the body, then this many zero bytes, then close (a server that
     /// keeps sending; bounded, so a client that never stops still ends).
     Unannounced { extra: u64 },
@@ -522,7 +524,9 @@ fn serve_route(req: &Request, route: &Route, fault: Option<Fault>) -> Reply {
         .header("Range")
         .filter(|_| honour_range)
         .and_then(parse_range)
-        .filter(|_| if_range_matches(req.header("If-Range"), route));
+        .filter(|_| {
+            fault == Some(Fault::IgnoreIfRange) || if_range_matches(req.header("If-Range"), route)
+        });
     let mut reply = match range {
         Some((start, _)) if start >= len => {
             let mut r = Reply::text(416, "range not satisfiable\n");
