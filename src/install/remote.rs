@@ -62,6 +62,8 @@ pub struct Remote {
     pub platform: Platform,
     pub options: RemoteOptions,
     downloads: PathBuf,
+    /// Where each cached archive's lock lives (`<data>/locks`), out of the cache's way.
+    locks: PathBuf,
     trust: TofuStore,
     /// Docker's keys and `rpm_keys`, for repository and package signatures.
     pub(super) keys: LazyKeyring,
@@ -122,6 +124,7 @@ impl Remote {
             platform,
             options,
             downloads: layout.downloads_dir(),
+            locks: layout.locks_dir(),
             trust: TofuStore::in_data_dir(&layout.data),
             keys: LazyKeyring::new(settings.rpm_keys()),
         })
@@ -167,6 +170,19 @@ impl Remote {
             })
             .collect();
         self.downloads.join(safe)
+    }
+
+    /// Held while `cache_file` is read or downloaded, so that concurrent installs of one file
+    /// (two `--from URL` of the same URL, say) share one download and never one `.part`.
+    fn lock_download(&self, cache_file: &std::path::Path) -> Result<File> {
+        std::fs::create_dir_all(&self.locks).map_err(|e| Error::io("create", &self.locks, e))?;
+        // Named by a digest of the path: a long cache name plus a suffix could pass NAME_MAX.
+        let key = crate::digest::digest(
+            crate::digest::DigestAlgo::Sha256,
+            cache_file.as_os_str().as_encoded_bytes(),
+        );
+        let name = format!("download-{}.lock", key.get(..16).unwrap_or(&key));
+        crate::fsutil::lock_file(&self.locks.join(name))
     }
 }
 
@@ -474,6 +490,8 @@ pub(super) fn fetch_and_extract(
     keys: &crate::openpgp::Keyring,
     progress: &(dyn Fn(InstallEvent) + Sync),
 ) -> Result<Option<Fetched>> {
+    // One process downloads a file at a time; a second waits, then finds it in the cache.
+    let _downloading = remote.lock_download(cache_file)?;
     // Opened once (no separate existence check), so a `cache clean` in between only means
     // downloading again.
     let cached = match File::open(cache_file) {

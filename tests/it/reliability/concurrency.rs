@@ -95,6 +95,32 @@ fn parallel_installs_of_one_version_download_it_once() {
     }
 }
 
+/// `--from URL` knows no version until the archive is read, so only a lock on the cached file
+/// keeps two processes from writing one `.part`.
+#[test]
+fn parallel_installs_from_one_url_share_one_download() {
+    let server = FixtureServer::start();
+    let client = padded_client(V, 1 << 20);
+    let tgz = archives::docker_tgz("docker/docker", &client);
+    let path = "/downloads/docker-client.tgz";
+    server.add_with(path, stalled(tgz.clone(), 600));
+    let t = remote_env(&server);
+    let url = server.url_for(path);
+
+    let processes = scaled(4, 16);
+    let children: Vec<Child> = (0..processes)
+        .map(|_| spawn(&t, &["install", "--from", &url, "--as", V]))
+        .collect();
+    for run in children.into_iter().map(finish) {
+        run.success();
+    }
+    assert_one_full_download(&server, path, tgz.len());
+    assert_eq!(
+        assert_store_consistent(&t.home),
+        [(V.to_string(), sha256_hex(&client))]
+    );
+}
+
 /// (version, client, archive) for each of `count` versions installed at once.
 type Installed = Vec<(String, Vec<u8>, Vec<u8>)>;
 
