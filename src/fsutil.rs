@@ -48,14 +48,87 @@ fn temp_file_pid(name: &str) -> Option<u32> {
 /// Blocks until this process holds an exclusive lock on `path` (created if missing); the
 /// lock lasts as long as the returned file is open, and the OS drops it if the process dies.
 pub fn lock_file(path: &Path) -> Result<File> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .with_path("open the lock", path)?;
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    // A FIFO put where the lock belongs must not block the open.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let file = match options.open(path) {
+        Ok(file) => file,
+        // A FIFO without a reader fails the open (ENXIO): say what is really wrong.
+        Err(_) if fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
+            return Err(irregular(path));
+        }
+        Err(e) => return Err(Error::io("open the lock", path, e)),
+    };
+    refuse_irregular(&file, path)?;
     file.lock().with_path("lock", path)?;
     Ok(file)
+}
+
+/// A store file dvm reads or locks must be a regular file: a FIFO would hang the read, a
+/// device would feed it forever.
+fn refuse_irregular(file: &File, path: &Path) -> Result<()> {
+    let meta = file.metadata().with_path("inspect", path)?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    Err(irregular(path))
+}
+
+fn irregular(path: &Path) -> Error {
+    Error::new(
+        crate::error::ErrorKind::Io,
+        format!(
+            "{} is not a regular file (a FIFO, socket or device), so dvm will not use it",
+            path.display()
+        ),
+    )
+    .with_hint(format!(
+        "remove it and run the command again: rm {}",
+        path.display()
+    ))
+}
+
+/// Reads a store file of at most `limit` bytes (a manifest, say), refusing anything that is
+/// not a regular file and anything larger, without reading more than `limit + 1` bytes.
+/// `Ok(None)` when it does not exist.
+pub fn read_store_file(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("read", path, e)),
+    };
+    refuse_irregular(&file, path)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .with_path("read", path)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::new(
+            crate::error::ErrorKind::Io,
+            format!(
+                "{} is larger than {limit} bytes, far more than dvm ever writes there",
+                path.display()
+            ),
+        )
+        .with_hint(format!(
+            "remove it and run the command again: rm {}",
+            path.display()
+        )));
+    }
+    Ok(Some(bytes))
 }
 
 /// Atomically exchanges two existing paths. `Ok(false)` when this system or file system

@@ -35,12 +35,15 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let active = dvm::active::active(&app.ctx, &app.store)
         .ok()
         .and_then(|a| a.version());
-    let default = app
-        .store
-        .default_spec()
-        .ok()
-        .flatten()
-        .and_then(|spec| app.store.find(&spec).ok().flatten());
+    let default = match app.store.default_spec() {
+        Ok(spec) => spec.and_then(|spec| app.store.find(&spec).ok().flatten()),
+        Err(e) => {
+            let hint = e.hint().map(|h| format!("; {h}")).unwrap_or_default();
+            app.out
+                .warn(format!("the global default is unreadable: {e}{hint}"));
+            None
+        }
+    };
     let entries: Vec<Entry> = installed
         .iter()
         .map(|v| {

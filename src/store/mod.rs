@@ -26,6 +26,8 @@ use crate::select::version::{DockerVersion, VersionSpec};
 use crate::trust::VerifiedBy;
 
 pub const MANIFEST_NAME: &str = resolve::MANIFEST_FILE;
+/// A manifest is a few hundred bytes; anything near this is not one.
+const MAX_MANIFEST: u64 = 1024 * 1024;
 
 /// What dvm knows about an installed version. Written once, at install time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,7 +148,8 @@ impl Store {
 
     pub fn manifest(&self, v: &DockerVersion) -> Result<Manifest> {
         let path = self.layout.version_dir(v).join(MANIFEST_NAME);
-        let bytes = fs::read(&path).with_path("read", &path)?;
+        let bytes = crate::fsutil::read_store_file(&path, MAX_MANIFEST)?
+            .ok_or_else(|| Error::io("read", &path, std::io::ErrorKind::NotFound.into()))?;
         serde_json::from_slice(&bytes).map_err(|e| {
             Error::new(
                 crate::ErrorKind::Io,
@@ -255,14 +258,15 @@ impl Store {
 
     pub fn default_spec(&self) -> Result<Option<VersionSpec>> {
         let path = self.layout.default_file();
-        match fs::read(&path) {
-            Ok(bytes) => resolve::parse_version_file(&path, &bytes, false)
+        let reset = |e: resolve::ResolveError| {
+            Error::usage(e.to_string()).with_hint("reset it: dvm use --global VERSION")
+        };
+        // The shim's own reader: the same checks (regular file, 64 KiB at most).
+        match resolve::read_small_file(&path).map_err(reset)? {
+            Some(bytes) => resolve::parse_version_file(&path, &bytes, false)
                 .map(|found| found.map(|(spec, _)| spec))
-                .map_err(|e| {
-                    Error::usage(e.to_string()).with_hint("reset it: dvm use --global VERSION")
-                }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io("read", &path, e)),
+                .map_err(reset),
+            None => Ok(None),
         }
     }
 
@@ -289,8 +293,13 @@ impl Store {
 
     pub fn alias(&self, name: &str) -> Result<Option<VersionSpec>> {
         let path = self.layout.aliases_dir().join(name);
-        match fs::read(&path) {
-            Ok(bytes) => {
+        let redo = |e: resolve::ResolveError| {
+            Error::usage(e.to_string()).with_hint(format!(
+                "set it again: dvm alias {name} VERSION (or dvm unalias {name})"
+            ))
+        };
+        match resolve::read_small_file(&path).map_err(redo)? {
+            Some(bytes) => {
                 let found = resolve::parse_version_file(&path, &bytes, false)
                     .map_err(|e| Error::usage(e.to_string()))?;
                 match found {
@@ -301,8 +310,7 @@ impl Store {
                     None => Ok(None),
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io("read", &path, e)),
+            None => Ok(None),
         }
     }
 

@@ -517,3 +517,68 @@ fn a_corrupt_manifest_is_listed_verified_and_repairable() {
         Some(sha256_hex(&client))
     );
 }
+
+/// Store files in the shape the shim already refuses: a FIFO where a lock, the default or an
+/// alias belongs, and a default or manifest of 2 GB (sparse). Each command answers at once
+/// with a clear error naming the file; none hangs or reads the whole file.
+#[test]
+fn fifo_and_huge_store_files_are_refused_not_read() {
+    let t = TestEnv::new();
+    install_local(&t, "20.10.7");
+    let within = Duration::from_secs(20);
+    let run = |args: &[&str]| {
+        run_with_watchdog(t.dvm_cmd(args), within)
+            .unwrap_or_else(|| panic!("dvm {args:?} hung on a store file"))
+    };
+    let fifo = |path: &Path| make(path, &Make::Fifo);
+
+    let lock = t.home.join("locks/20.10.8.lock");
+    fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    fifo(&lock);
+    let archive = t.file(
+        "docker-20.10.8.tgz",
+        &crate::support::archives::docker_tgz("docker/docker", &padded_client("20.10.8", 4096)),
+    );
+    let out = run(&["install", "--from", &archive.display().to_string()]);
+    out.failure(7)
+        .stderr_has("is not a regular file")
+        .stderr_has("hint: remove it");
+    fs::remove_file(&lock).unwrap();
+
+    let default = t.home.join("default");
+    fifo(&default);
+    // `ls` still lists, and says why the default is not marked.
+    run(&["ls"])
+        .success()
+        .stdout_has("20.10.7")
+        .stderr_has("the global default is unreadable")
+        .stderr_has("is not a regular file");
+    run(&["current"])
+        .failure(2)
+        .stderr_has("is not a regular file");
+    fs::remove_file(&default).unwrap();
+    fs::File::create(&default)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    run(&["ls"]).success().stderr_has("larger than 64 KiB");
+    fs::remove_file(&default).unwrap();
+
+    let alias = t.home.join("aliases/prod");
+    fs::create_dir_all(alias.parent().unwrap()).unwrap();
+    fifo(&alias);
+    run(&["aliases"])
+        .failure(2)
+        .stderr_has("is not a regular file");
+    fs::remove_file(&alias).unwrap();
+
+    let manifest = t.home.join("versions/20.10.7/manifest.json");
+    fs::remove_file(&manifest).unwrap();
+    fs::File::create(&manifest)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    run(&["verify"])
+        .failure(7)
+        .stdout_has("is larger than 1048576 bytes");
+}
