@@ -21,6 +21,10 @@ pub fn remove_entries_of_dead_processes(
     pid_of: fn(&str) -> Option<u32>,
     remove: impl Fn(&Path) -> std::io::Result<()>,
 ) {
+    // A folder linked elsewhere is not ours to tidy (see `ensure_real_dir`).
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return;
+    }
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -91,6 +95,27 @@ fn irregular(path: &Path) -> Error {
         "remove it and run the command again: rm {}",
         path.display()
     ))
+}
+
+/// Creates `dir` (and its parents) and refuses it when it is a symbolic link: a store folder
+/// linked elsewhere would have dvm write, or delete, outside its home.
+pub fn ensure_real_dir(dir: &Path) -> Result<()> {
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::new(
+            crate::error::ErrorKind::Io,
+            format!(
+                "{} is a symbolic link; dvm keeps its own folders inside its home and will not \
+                 follow a link out of it",
+                dir.display()
+            ),
+        )
+        .with_hint(format!(
+            "remove the link (rm {}) and run the command again, or point DVM_HOME at the \
+             folder it links to",
+            dir.display()
+        )));
+    }
+    fs::create_dir_all(dir).with_path("create", dir)
 }
 
 /// Reads a store file of at most `limit` bytes (a manifest, say), refusing anything that is

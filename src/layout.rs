@@ -23,6 +23,23 @@ use crate::select::version::DockerVersion;
 
 pub const HOME_VAR: &str = "DVM_HOME";
 
+/// The shims folder goes on PATH, which cannot name a folder holding its separator: PATH
+/// would split it in two, and `docker` would silently run whatever else PATH finds.
+fn refuse_path_separator(data: &Path) -> Result<()> {
+    let separator = if cfg!(windows) { ';' } else { ':' };
+    if !data.as_os_str().to_string_lossy().contains(separator) {
+        return Ok(());
+    }
+    Err(Error::config(format!(
+        "dvm's data folder {} contains '{separator}', the PATH separator, so its shims folder \
+         could never be put on PATH",
+        data.display()
+    ))
+    .with_hint(format!(
+        "set DVM_HOME (or XDG_DATA_HOME) to a folder whose path has no '{separator}'"
+    )))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     pub data: PathBuf,
@@ -34,6 +51,12 @@ impl Layout {
     /// `DVM_HOME` wins; then `XDG_*_HOME`; then `$HOME/.local/share` and friends. macOS and
     /// Windows use the `directories` crate's answer for their platform.
     pub fn from_context(ctx: &Context) -> Result<Self> {
+        let layout = Self::find(ctx)?;
+        refuse_path_separator(&layout.data)?;
+        Ok(layout)
+    }
+
+    fn find(ctx: &Context) -> Result<Self> {
         if let Some(home) = ctx.var_os(HOME_VAR).filter(|h| !h.is_empty()) {
             let root = absolute(ctx, Path::new(home));
             return Ok(Layout::under(root));

@@ -160,7 +160,7 @@ impl Store {
     }
 
     fn ensure_dir(&self, dir: &Path) -> Result<()> {
-        fs::create_dir_all(dir).with_path("create", dir)
+        crate::fsutil::ensure_real_dir(dir)
     }
 
     /// Blocks until this process holds `v`'s lock.
@@ -397,6 +397,7 @@ impl Store {
     /// Places the embedded shim at `<data>/shims/docker` when it is missing or differs,
     /// through a temp name and `rename` so a running `docker` never sees half a file.
     pub fn ensure_shim(&self) -> Result<bool> {
+        self.ensure_dir(&self.layout.shims_dir())?;
         remove_dead_temp_files(&self.layout.shims_dir());
         if !self.shim_is_stale() {
             return Ok(false);

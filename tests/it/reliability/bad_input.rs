@@ -582,3 +582,50 @@ fn fifo_and_huge_store_files_are_refused_not_read() {
         .failure(7)
         .stdout_has("is larger than 1048576 bytes");
 }
+
+/// A `:` in DVM_HOME would split the shims folder in two on PATH.
+#[test]
+fn a_data_folder_with_the_path_separator_is_refused() {
+    let mut t = TestEnv::new();
+    t.home = t.files.join("team:dvm");
+    t.dvm(["ls"])
+        .failure(8)
+        .stderr_has("contains ':', the PATH separator")
+        .stderr_has("hint: set DVM_HOME");
+    t.dvm(["setup", "--yes", "--no-modify-path"]).failure(8);
+    assert!(!t.home.exists(), "nothing was created");
+}
+
+/// Store folders linked out of DVM_HOME are refused, not followed: nothing is written, or
+/// deleted, where they point.
+#[test]
+fn symlinked_store_folders_are_refused_not_followed() {
+    let t = TestEnv::new();
+    let outside = t.files.join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    fs::create_dir_all(&t.home).unwrap();
+    std::os::unix::fs::symlink(&outside, t.home.join("shims")).unwrap();
+    t.dvm(["setup", "--yes", "--no-modify-path"])
+        .failure(7)
+        .stderr_has("shims is a symbolic link")
+        .stderr_has("hint: remove the link");
+    assert_eq!(list_dir(&outside), Vec::<String>::new());
+    fs::remove_file(t.home.join("shims")).unwrap();
+
+    // A folder named like a dead process's staging folder, where tmp/ points.
+    let victim = outside.join("20.10.7.999999.0.0");
+    fs::create_dir_all(&victim).unwrap();
+    std::os::unix::fs::symlink(&outside, t.home.join("tmp")).unwrap();
+    let archive = t.file(
+        "docker-20.10.7.tgz",
+        &archives::docker_tgz("docker/docker", &padded_client("20.10.7", 4096)),
+    );
+    t.dvm(["install", "--from", &archive.display().to_string()])
+        .failure(7)
+        .stderr_has("tmp is a symbolic link");
+    assert!(
+        victim.is_dir(),
+        "the folder outside DVM_HOME is still there"
+    );
+    assert!(t.installed().is_empty());
+}
