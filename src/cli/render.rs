@@ -112,10 +112,36 @@ fn verification_text(report: &InstallReport) -> String {
             (VerifiedBy::Tofu, "static") => {
                 "trust on first use (nothing is published for static builds)".to_string()
             }
+            (VerifiedBy::PublishedSha256, _) if !report.checksum_from.is_empty() => {
+                published_from(&report.checksum_from)
+            }
             _ => verified_by_text(*v),
         })
         .collect();
     format!("verified by {}", names.join(", "))
+}
+
+/// Where a published sha256 came from, without overclaiming: a `.sha256` file vouches no
+/// more than the server that sent it, while dvm's embedded table was recorded elsewhere.
+fn published_from(evidence: &[String]) -> String {
+    let parts: Vec<String> = evidence
+        .iter()
+        .map(|e| match e.strip_suffix(".sha256") {
+            Some(url) if url.contains("://") => {
+                let server = url
+                    .split_once("://")
+                    .and_then(|(scheme, rest)| {
+                        rest.split('/')
+                            .next()
+                            .map(|host| format!("{scheme}://{host}"))
+                    })
+                    .unwrap_or_else(|| url.to_string());
+                format!("the .sha256 served by {server}")
+            }
+            _ => e.clone(),
+        })
+        .collect();
+    parts.join(" and ")
 }
 
 /// What a verification method vouches for, in words.
@@ -139,4 +165,24 @@ pub fn verified_by_text(v: VerifiedBy) -> String {
 /// The maximum Engine API version of a release, for `--json` listings.
 pub fn api_version_of(v: &DockerVersion) -> Option<String> {
     dvm::detect::api_range_for(v).map(|(max, _)| max.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::published_from;
+
+    #[test]
+    fn a_published_sha256_names_the_server_that_sent_it_and_the_table_apart() {
+        let sibling = "https://mirror.internal/dvm/get.docker.com/builds/Linux/x86_64/docker-1.12.6.tgz.sha256";
+        let table =
+            "dvm's embedded table (https://get.docker.com/builds/Linux/x86_64/docker-1.12.6.tgz)";
+        assert_eq!(
+            published_from(&[sibling.to_string()]),
+            "the .sha256 served by https://mirror.internal"
+        );
+        assert_eq!(
+            published_from(&[sibling.to_string(), table.to_string()]),
+            format!("the .sha256 served by https://mirror.internal and {table}")
+        );
+    }
 }

@@ -71,6 +71,7 @@ pub fn install_from_file(
             origin,
             archive_sha256: Some(archive_sha256),
             verified_by,
+            checksum_from: Vec::new(),
             repodata_signature: None,
         },
         opts,

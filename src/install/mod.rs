@@ -67,6 +67,9 @@ pub struct InstallReport {
     /// False when the version was already installed and nothing changed.
     pub installed: bool,
     pub verified_by: Vec<VerifiedBy>,
+    /// Where a published sha256 came from: the `.sha256` URLs read and dvm's embedded table,
+    /// as [`crate::sources::Expected::Published`] names them.
+    pub checksum_from: Vec<String>,
     pub source: String,
     pub origin: String,
 }
@@ -78,6 +81,8 @@ pub struct Provenance {
     pub origin: String,
     pub archive_sha256: Option<String>,
     pub verified_by: Vec<VerifiedBy>,
+    /// See [`InstallReport::checksum_from`].
+    pub checksum_from: Vec<String>,
     /// Who signed the repository metadata that named the archive's checksum.
     pub repodata_signature: Option<crate::openpgp::SignedBy>,
 }
@@ -124,6 +129,7 @@ pub(crate) fn finish_locked(
         client_path: store.layout().client_path(&v),
         installed: committed == Committed::Installed,
         verified_by: provenance.verified_by,
+        checksum_from: provenance.checksum_from,
         source: provenance.source,
         origin: provenance.origin,
     })

@@ -256,6 +256,7 @@ fn already_installed(store: &Store, v: DockerVersion) -> InstallReport {
         version: v,
         client_path: store.layout().client_path(&v),
         installed: false,
+        checksum_from: Vec::new(),
         verified_by: manifest
             .as_ref()
             .map(|m| m.verified_by.clone())
@@ -295,6 +296,10 @@ fn install_artifact(
         origin: artifact.url.clone(),
         archive_sha256: Some(verified.sha256),
         verified_by: verified.verified_by,
+        checksum_from: match &verified.expected {
+            Expected::Published { evidence, .. } => evidence.clone(),
+            _ => Vec::new(),
+        },
         repodata_signature: match verified.expected {
             Expected::Repodata { signed_by, .. } => signed_by,
             _ => None,

@@ -77,6 +77,10 @@ pub fn install_from_url(
         origin: url.to_string(),
         archive_sha256: Some(fetched.sha256),
         verified_by,
+        checksum_from: match expected {
+            Some(crate::sources::Expected::Published { evidence, .. }) => evidence,
+            _ => Vec::new(),
+        },
         repodata_signature: None,
     };
     finish(store, staging, fetched.client, provenance, opts)

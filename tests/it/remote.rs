@@ -173,9 +173,11 @@ fn legacy_raw_and_tgz_builds_are_verified_by_their_published_sha256() {
 
     // ≤ 1.10: the file is the bare client.
     let raw = replica::legacy_path("1.8.0");
+    // The checksum came from the server itself, and the message says no more than that.
     t.dvm(["install", "1.8.0"]).success().stderr_has(&format!(
-        "from {} (verified by the published sha256)",
-        r.url(&raw)
+        "from {} (verified by the .sha256 served by {})",
+        r.url(&raw),
+        r.mirror()
     ));
     let m = manifest(&t, "1.8.0");
     assert_eq!(m["source"], "legacy");
@@ -195,8 +197,9 @@ fn legacy_raw_and_tgz_builds_are_verified_by_their_published_sha256() {
     t.dvm(["install", "17.03.2-ce"])
         .success()
         .stderr_has(&format!(
-            "from {} (verified by the published sha256)",
-            r.url(&tgz)
+            "from {} (verified by the .sha256 served by {})",
+            r.url(&tgz),
+            r.mirror()
         ));
     assert_eq!(verified_by(&t, "17.03.2-ce"), ["published-sha256"]);
     assert_eq!(manifest(&t, "17.03.2-ce")["source"], "legacy");
@@ -1016,7 +1019,7 @@ fn per_source_overrides_from_env_and_config() {
     t.dvm(["install", "1.8.0"])
         .success()
         .stderr_has(&r.url(&legacy.path))
-        .stderr_has("the published sha256");
+        .stderr_has("the .sha256 served by");
     assert_eq!(manifest(&t, "1.8.0")["client_sha256"], sha256_hex(&raw));
     t.dvm([
         "install",
@@ -1255,7 +1258,7 @@ fn reinstall_offline_from_the_download_cache() {
     r.server.clear_log();
     t.dvm(["install", "1.8.0", "--offline"])
         .success()
-        .stderr_has("verified by the published sha256");
+        .stderr_has(&format!("verified by the .sha256 served by {}", r.mirror()));
     assert_eq!(verified_by(&t, "1.8.0"), ["published-sha256"]);
     assert_eq!(r.requests(), [], "an --offline install made requests");
 
@@ -1667,7 +1670,7 @@ fn a_login_page_as_a_legacy_checksum_file_is_a_network_error() {
     r.add_sha256_sibling(&replica::legacy_path("1.8.0"), &sha256_hex(&served));
     t.dvm(["install", "1.8.0"])
         .success()
-        .stderr_has("verified by the published sha256");
+        .stderr_has("verified by the .sha256 served by");
 }
 
 /// The replica, with its docker-ce centos/7 primary.xml swapped after repomd.xml was written.
