@@ -11,7 +11,6 @@ fn install_fixture(t: &TestEnv) {
         .stderr_has("installed docker 1.12.6");
 }
 
-#[allow(dead_code)]
 fn install_fixture_as(t: &TestEnv, version: &str) {
     t.dvm([
         "install",
@@ -104,4 +103,115 @@ fn an_alias_named_default_left_by_an_older_dvm_gets_a_way_out() {
             t.home.join("aliases/default").display()
         ));
     assert!(t.home.join("aliases/default").is_file());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. `dvm install` and `dvm use` with no version
+
+/// A hermetic env whose network is unreachable: a test that reached for it fails, not hangs.
+fn offline_env() -> TestEnv {
+    let mut t = TestEnv::new();
+    t.env("DVM_MIRROR", "http://127.0.0.1:9");
+    t
+}
+
+#[test]
+fn use_with_no_version_follows_the_version_file_like_use_v() {
+    let mut t = offline_env();
+    install_fixture(&t);
+    install_fixture_as(&t, "20.10.24");
+    std::fs::write(t.cwd.join(".docker-version"), "1.12\n").unwrap();
+    let deep = t.nested(&t.cwd, 3);
+    let named = t.dvm_in(&deep, ["use", "1.12", "--shell-eval", "bash"]);
+    named.success();
+    // Even after `dvm use` chose something else in this shell: the folder's version again.
+    t.env("DVM_DOCKER_VERSION", "20.10.24");
+    let bare = t.dvm_in(&deep, ["use", "--shell-eval", "bash"]);
+    bare.success()
+        .stderr_has(&format!(
+            "docker 1.12 (from {})",
+            t.cwd.join(".docker-version").display()
+        ))
+        .stderr_has("now using docker 1.12.6 in this shell");
+    assert_eq!(bare.stdout, named.stdout);
+    assert_eq!(bare.stdout.trim(), "export DVM_DOCKER_VERSION='1.12'");
+    // Without the shell integration it says what `dvm use 1.12` says.
+    t.dvm_in(&deep, ["use"])
+        .failure(2)
+        .stderr_has("needs dvm's shell integration");
+    // A version file naming a version that is not installed: the install hint.
+    std::fs::write(t.cwd.join(".docker-version"), "19.03.15\n").unwrap();
+    t.dvm_in(&deep, ["use", "--shell-eval", "bash"])
+        .failure(3)
+        .stderr_has("hint: install it first: dvm install 19.03.15");
+    // `--global` with no version is refused rather than guessed.
+    t.dvm(["use", "--global"])
+        .failure(2)
+        .stderr_has("hint: for example: dvm use --global 20.10");
+}
+
+#[test]
+fn use_and_install_with_no_version_fall_back_to_the_default_then_refuse() {
+    let t = offline_env();
+    for (command, args) in [
+        ("use", &["use", "--shell-eval", "bash"][..]),
+        ("install", &["install"][..]),
+    ] {
+        t.dvm(args)
+            .failure(2)
+            .stderr_has("no version given, and no .docker-version in")
+            .stderr_has(&format!(
+                "hint: pin this folder with `dvm local VERSION`, or name one: dvm {command} VERSION"
+            ));
+    }
+    install_fixture(&t);
+    t.dvm(["use", "--global", "1.12.6"]).success();
+    let default_file = t.home.join("default");
+    t.dvm(["use", "--shell-eval", "bash"])
+        .success()
+        .stdout_has("export DVM_DOCKER_VERSION='1.12.6'")
+        .stderr_has(&format!("the global default ({})", default_file.display()));
+    t.dvm(["install"])
+        .success()
+        .stderr_has("docker 1.12.6 is already installed");
+}
+
+#[test]
+fn install_with_no_version_takes_the_version_file_here() {
+    let mut t = offline_env();
+    install_fixture(&t);
+    std::fs::write(t.cwd.join(".dockerversion"), "1.12.6\n").unwrap();
+    let deep = t.nested(&t.cwd, 2);
+    t.env("DVM_DOCKER_VERSION", "20.10");
+    t.dvm_in(&deep, ["install"])
+        .success()
+        .stderr_has(&format!(
+            "docker 1.12.6 (from {})",
+            t.cwd.join(".dockerversion").display()
+        ))
+        .stderr_has("docker 1.12.6 is already installed")
+        .stderr_has("dvm: note: this shell selects 20.10 (DVM_DOCKER_VERSION)");
+    std::fs::write(t.cwd.join(".dockerversion"), "system\n").unwrap();
+    t.dvm_in(&deep, ["install"])
+        .failure(2)
+        .stderr_has("dvm does not install it")
+        .stderr_has("hint: ");
+    std::fs::write(t.cwd.join(".dockerversion"), "not a version\n").unwrap();
+    t.dvm_in(&deep, ["install"])
+        .failure(2)
+        .stderr_has(".dockerversion:1")
+        .stderr_has("hint: ");
+}
+
+#[test]
+fn install_with_no_version_downloads_what_the_version_file_names() {
+    let r = crate::support::replica::Replica::docker();
+    let t = crate::remote::env_for(&r);
+    std::fs::write(t.cwd.join(".docker-version"), "17.03.0-ce\n").unwrap();
+    t.dvm(["install"])
+        .success()
+        .stderr_has("installed docker 17.03.0-ce");
+    assert_eq!(t.installed(), ["17.03.0-ce"]);
+    let run = t.docker_in(&t.cwd, ["--version"]);
+    run.success();
 }
