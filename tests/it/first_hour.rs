@@ -215,3 +215,89 @@ fn install_with_no_version_downloads_what_the_version_file_names() {
     let run = t.docker_in(&t.cwd, ["--version"]);
     run.success();
 }
+
+// ---------------------------------------------------------------------------------------------
+// 9. `dvm config get|list` show defaults and where each value comes from
+
+#[test]
+fn config_get_prints_the_effective_value_on_stdout_and_its_origin_on_stderr() {
+    let mut t = TestEnv::new();
+    for (key, value) in [
+        ("retries", "3"),
+        ("connect_timeout", "15"),
+        ("stall_timeout", "60"),
+        ("listing_ttl", "86400"),
+        ("auto_install", "false"),
+        ("require_verification", "any"),
+    ] {
+        let run = t.dvm(["config", "get", key]);
+        run.success()
+            .stderr_has(&format!("{key} = {value} (default)"));
+        assert_eq!(run.stdout, format!("{value}\n"), "{key}");
+    }
+    // --quiet leaves only the value.
+    let run = t.dvm(["--quiet", "config", "get", "retries"]);
+    run.success();
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("3\n", ""));
+    // A key with no value by default: nothing on stdout, exit 1, what holds instead on stderr.
+    let run = t.dvm(["config", "get", "mirror"]);
+    run.failure(1)
+        .stderr_has("mirror is not set (default: none: the official hosts)");
+    assert_eq!(run.stdout, "");
+    // Each origin in turn: user file, project file, environment.
+    t.dvm(["config", "set", "retries", "5"]).success();
+    let run = t.dvm(["config", "get", "retries"]);
+    run.success().stderr_has(&format!(
+        "retries = 5 ({})",
+        t.home.join("config.toml").display()
+    ));
+    assert_eq!(run.stdout, "5\n");
+    std::fs::write(t.cwd.join(".dvm.toml"), "retries = 1\n").unwrap();
+    let run = t.dvm(["config", "get", "retries"]);
+    run.success().stderr_has(&format!(
+        "retries = 1 ({})",
+        t.cwd.join(".dvm.toml").display()
+    ));
+    assert_eq!(run.stdout, "1\n");
+    t.env("DVM_RETRIES", "7");
+    let run = t.dvm(["config", "get", "retries"]);
+    run.success().stderr_has("retries = 7 (from DVM_RETRIES)");
+    assert_eq!(run.stdout, "7\n");
+    // An unknown key is a usage error that lists the keys.
+    t.dvm(["config", "get", "retry"])
+        .failure(2)
+        .stderr_has("unknown setting 'retry'")
+        .stderr_has("hint: the settings are: mirror, legacy_url,")
+        .stderr_has("retries");
+    t.dvm(["config", "unset", "retry"])
+        .failure(2)
+        .stderr_has("hint: the settings are:");
+}
+
+#[test]
+fn config_list_shows_defaults_and_what_holds_for_keys_without_one() {
+    let t = TestEnv::new();
+    let run = t.dvm(["config", "list"]);
+    run.success()
+        .stdout_has("retries          = 3 (default)")
+        .stdout_has("listing_ttl      = 86400 (default)")
+        .stdout_has("auto_install     = false (default)")
+        .stdout_has("mirror           = (not set: none: the official hosts)")
+        .stdout_has("source           = (not set: automatic:");
+    let json: serde_json::Value =
+        serde_json::from_str(&t.dvm(["config", "list", "--json"]).stdout).unwrap();
+    let row = |key: &str| {
+        json.as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row("retries")["value"], "3");
+    assert_eq!(row("retries")["origin"], "default");
+    assert_eq!(row("retries")["default"], "3");
+    assert_eq!(row("mirror")["value"], serde_json::Value::Null);
+    assert_eq!(row("mirror")["origin"], serde_json::Value::Null);
+    assert_eq!(row("mirror")["default_help"], "none: the official hosts");
+}
