@@ -301,3 +301,71 @@ fn config_list_shows_defaults_and_what_holds_for_keys_without_one() {
     assert_eq!(row("mirror")["origin"], serde_json::Value::Null);
     assert_eq!(row("mirror")["default_help"], "none: the official hosts");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 12. What `dvm uninstall` leaves behind
+
+#[test]
+fn uninstall_warns_about_dangling_aliases_and_the_shell_and_folder_that_pin_it() {
+    let mut t = TestEnv::new();
+    install_fixture(&t);
+    install_fixture_as(&t, "20.10.24");
+    t.dvm(["alias", "legacy", "1.12.6"]).success();
+    t.dvm(["alias", "old", "1.12"]).success();
+    // Still satisfied by another version after the uninstall: no warning for it.
+    t.dvm(["alias", "any", "latest"]).success();
+    std::fs::write(t.cwd.join(".docker-version"), "1.12\n").unwrap();
+    t.env("DVM_DOCKER_VERSION", "legacy");
+    let run = t.dvm(["uninstall", "1.12.6"]);
+    run.success()
+        .stderr_has("uninstalled docker 1.12.6")
+        .stderr_has(
+            "dvm: warning: aliases legacy, old now name no installed version (docker 1.12.6 is gone)",
+        )
+        .stderr_has("dvm: warning: this shell pins docker 1.12.6 (DVM_DOCKER_VERSION=legacy)")
+        .stderr_has(&format!(
+            "dvm: warning: {} pins docker 1.12.6 (1.12); docker has nothing to run there until \
+             you reinstall it (dvm install 1.12.6) or pick another: dvm local VERSION",
+            t.cwd.join(".docker-version").display()
+        ));
+    assert!(!run.stderr.contains(" any"), "{}", run.stderr);
+    // Without --force the aliases stay, so the user can still repoint them.
+    assert!(t.home.join("aliases/legacy").is_file());
+    assert!(t.home.join("aliases/old").is_file());
+    assert_eq!(t.installed(), ["20.10.24"]);
+}
+
+#[test]
+fn uninstall_force_removes_the_dangling_aliases_and_still_guards_the_default() {
+    let t = TestEnv::new();
+    install_fixture(&t);
+    install_fixture_as(&t, "1.12.5");
+    t.dvm(["alias", "legacy", "1.12.6"]).success();
+    t.dvm(["alias", "series", "1.12"]).success();
+    t.dvm(["use", "--global", "legacy"]).success();
+    // The default still needs --force, as before.
+    t.dvm(["uninstall", "1.12.6"])
+        .failure(2)
+        .stderr_has("docker 1.12.6 is the global default")
+        .stderr_has("hint: ");
+    assert_eq!(t.installed(), ["1.12.5", "1.12.6"]);
+    let run = t.dvm(["uninstall", "--force", "1.12.6"]);
+    run.success()
+        .stderr_has("dvm: note: removed alias legacy, which named docker 1.12.6")
+        .stderr_has(&format!(
+            "dvm: warning: the global default ({}) pins docker 1.12.6 (legacy)",
+            t.home.join("default").display()
+        ));
+    // `series` (1.12) still finds 1.12.5: kept, and not mentioned.
+    assert!(!run.stderr.contains("series"), "{}", run.stderr);
+    assert!(!t.home.join("aliases/legacy").exists());
+    assert!(t.home.join("aliases/series").is_file());
+    assert_eq!(t.installed(), ["1.12.5"]);
+    // A folder pin that another version still satisfies: says what it picks now.
+    install_fixture(&t);
+    std::fs::write(t.cwd.join(".docker-version"), "1.12\n").unwrap();
+    t.dvm(["uninstall", "1.12.6"]).success().stderr_has(&format!(
+        "dvm: warning: {} pins docker 1.12.6 (1.12); it now picks docker 1.12.5",
+        t.cwd.join(".docker-version").display()
+    ));
+}
