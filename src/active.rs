@@ -82,7 +82,8 @@ pub fn active(ctx: &Context, store: &Store) -> Result<Active> {
 /// [`active`] (and the shim) below the variable. `dvm install` and `dvm use` take it when no
 /// version is given. `None` when neither names a version.
 pub fn requested_here(ctx: &Context, store: &Store) -> Result<Option<Request>> {
-    resolve::requested_version(None, &ctx.cwd, &store.layout().default_file()).map_err(request_error)
+    resolve::requested_version(None, &ctx.cwd, &store.layout().default_file())
+        .map_err(request_error)
 }
 
 fn request_error(e: ResolveError) -> Error {

@@ -61,25 +61,33 @@ pub const KEYS: &[Key] = &[
         name: "legacy_url",
         help: "replaces https://get.docker.com (and test.docker.com)",
         kind: ValueKind::Url,
-        default: Fallback::Described("https://get.docker.com, or <mirror>/get.docker.com with a mirror"),
+        default: Fallback::Described(
+            "https://get.docker.com, or <mirror>/get.docker.com with a mirror",
+        ),
     },
     Key {
         name: "static_url",
         help: "replaces https://download.docker.com for static tarballs",
         kind: ValueKind::Url,
-        default: Fallback::Described("https://download.docker.com, or <mirror>/download.docker.com with a mirror"),
+        default: Fallback::Described(
+            "https://download.docker.com, or <mirror>/download.docker.com with a mirror",
+        ),
     },
     Key {
         name: "yum_url",
         help: "replaces https://yum.dockerproject.org",
         kind: ValueKind::Url,
-        default: Fallback::Described("https://yum.dockerproject.org, or <mirror>/yum.dockerproject.org with a mirror"),
+        default: Fallback::Described(
+            "https://yum.dockerproject.org, or <mirror>/yum.dockerproject.org with a mirror",
+        ),
     },
     Key {
         name: "rpm_url",
         help: "replaces https://download.docker.com for docker-ce RPMs",
         kind: ValueKind::Url,
-        default: Fallback::Described("https://download.docker.com, or <mirror>/download.docker.com with a mirror"),
+        default: Fallback::Described(
+            "https://download.docker.com, or <mirror>/download.docker.com with a mirror",
+        ),
     },
     Key {
         name: "source",
@@ -91,7 +99,9 @@ pub const KEYS: &[Key] = &[
         name: "distro",
         help: "default RPM tree, such as centos/7 or fedora/24",
         kind: ValueKind::Distro,
-        default: Fallback::Described("automatic: centos/7 for docker-engine; centos/7, centos/9, then the newest Fedora for docker-ce"),
+        default: Fallback::Described(
+            "automatic: centos/7 for docker-engine; centos/7, centos/9, then the newest Fedora for docker-ce",
+        ),
     },
     Key {
         name: "retries",

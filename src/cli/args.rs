@@ -65,9 +65,7 @@ pub fn version_here(app: &App, command: &str) -> Result<dvm::VersionSpec> {
             "pin this folder with `dvm local VERSION`, or name one: dvm {command} VERSION"
         )));
     };
-    app.out.info(format!(
-        "docker {} (from {})",
-        request.spec, request.origin
-    ));
+    app.out
+        .info(format!("docker {} (from {})", request.spec, request.origin));
     Ok(request.spec)
 }

@@ -212,7 +212,10 @@ fn list(app: &App, json: bool) -> Result<()> {
             Some((value, origin)) => {
                 format!("{value} ({})", origin_text(app, &settings, k, origin))
             }
-            None => format!("({})", fallback_text(k).replacen("default: ", "not set: ", 1)),
+            None => format!(
+                "({})",
+                fallback_text(k).replacen("default: ", "not set: ", 1)
+            ),
         };
         app.out.line(format!(
             "{:<16} = {shown}{}",

@@ -72,7 +72,10 @@ fn pin_text(pin: &Pin, v: &DockerVersion) -> String {
             "dvm local VERSION",
         ),
         PinnedBy::Default(path) => (
-            format!("the global default ({}) pins docker {v} ({spec})", path.display()),
+            format!(
+                "the global default ({}) pins docker {v} ({spec})",
+                path.display()
+            ),
             "dvm use --global VERSION",
         ),
     };

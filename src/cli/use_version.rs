@@ -63,8 +63,10 @@ pub fn run_use(app: &App, args: UseArgs) -> Result<ExitStatus> {
     let spec = match &args.version {
         Some(text) => checked_spec(app, text)?,
         None if args.global => {
-            return Err(Error::usage("`dvm use --global` needs the version to make the default")
-                .with_hint("for example: dvm use --global 20.10"));
+            return Err(
+                Error::usage("`dvm use --global` needs the version to make the default")
+                    .with_hint("for example: dvm use --global 20.10"),
+            );
         }
         None => {
             let spec = super::args::version_here(app, "use")?;

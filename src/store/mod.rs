@@ -385,8 +385,11 @@ impl Store {
 /// (`v20.10`), which every command would take as that version and never as the alias.
 pub fn check_alias_name(name: &str) -> Result<()> {
     if name == "default" {
-        return Err(Error::usage("'default' cannot be an alias name: it is reserved")
-            .with_hint("to set the global default: dvm use --global VERSION (or dvm default VERSION)"));
+        return Err(
+            Error::usage("'default' cannot be an alias name: it is reserved").with_hint(
+                "to set the global default: dvm use --global VERSION (or dvm default VERSION)",
+            ),
+        );
     }
     match VersionSpec::parse(name) {
         Ok(VersionSpec::Alias(parsed)) if parsed == name => Ok(()),

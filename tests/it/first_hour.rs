@@ -77,7 +77,11 @@ fn unalias_refuses_paths_and_deletes_nothing_outside_the_aliases_folder() {
                 .failure(2)
                 .stderr_has("cannot be an alias name")
                 .stderr_has("hint: ");
-            assert!(target.is_file(), "`dvm {args:?}` removed {}", target.display());
+            assert!(
+                target.is_file(),
+                "`dvm {args:?}` removed {}",
+                target.display()
+            );
         }
     }
     t.dvm(["unalias", "default"])
@@ -364,8 +368,10 @@ fn uninstall_force_removes_the_dangling_aliases_and_still_guards_the_default() {
     // A folder pin that another version still satisfies: says what it picks now.
     install_fixture(&t);
     std::fs::write(t.cwd.join(".docker-version"), "1.12\n").unwrap();
-    t.dvm(["uninstall", "1.12.6"]).success().stderr_has(&format!(
-        "dvm: warning: {} pins docker 1.12.6 (1.12); it now picks docker 1.12.5",
-        t.cwd.join(".docker-version").display()
-    ));
+    t.dvm(["uninstall", "1.12.6"])
+        .success()
+        .stderr_has(&format!(
+            "dvm: warning: {} pins docker 1.12.6 (1.12); it now picks docker 1.12.5",
+            t.cwd.join(".docker-version").display()
+        ));
 }
