@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::select::resolve::{self, Origin, VERSION_VAR};
+use crate::select::resolve::{self, Origin, Request, ResolveError, VERSION_VAR};
 use crate::select::version::{DockerVersion, VersionSpec};
 use crate::store::Store;
 
@@ -45,14 +45,7 @@ pub fn active(ctx: &Context, store: &Store) -> Result<Active> {
     let layout = store.layout();
     let request =
         resolve::requested_version(ctx.var_os(VERSION_VAR), &ctx.cwd, &layout.default_file())
-            .map_err(|e| {
-                let hint = if e.origin == VERSION_VAR {
-                    format!("set {VERSION_VAR} to a version, or unset it: dvm use VERSION")
-                } else {
-                    "fix or remove the file, or pick a version: dvm use VERSION".into()
-                };
-                Error::usage(e.to_string()).with_hint(hint)
-            })?;
+            .map_err(request_error)?;
     let Some(request) = request else {
         return Ok(system(ctx, store, None, Reason::System, None, None));
     };
@@ -82,6 +75,24 @@ pub fn active(ctx: &Context, store: &Store) -> Result<Active> {
         client_path: version.map(|v| layout.client_path(&v)),
         missing: version.is_none(),
     })
+}
+
+/// What the folder asks for, ignoring this shell's `DVM_DOCKER_VERSION`: the nearest version
+/// file walking up from `ctx.cwd`, else the global default; the same order and parser as
+/// [`active`] (and the shim) below the variable. `dvm install` and `dvm use` take it when no
+/// version is given. `None` when neither names a version.
+pub fn requested_here(ctx: &Context, store: &Store) -> Result<Option<Request>> {
+    resolve::requested_version(None, &ctx.cwd, &store.layout().default_file())
+        .map_err(request_error)
+}
+
+fn request_error(e: ResolveError) -> Error {
+    let hint = if e.origin == VERSION_VAR {
+        format!("set {VERSION_VAR} to a version, or unset it: dvm use VERSION")
+    } else {
+        "fix or remove the file, or pick a version: dvm use VERSION".into()
+    };
+    Error::usage(e.to_string()).with_hint(hint)
 }
 
 fn system(

@@ -14,11 +14,21 @@ use crate::context::Context;
 use crate::error::{Error, IoContext, Result};
 use crate::layout::Layout;
 
-/// A setting: its key, what it means, and how to check a value.
+/// A setting: its key, what it means, how to check a value, and what holds when nothing sets it.
 pub struct Key {
     pub name: &'static str,
     pub help: &'static str,
     kind: ValueKind,
+    pub default: Fallback,
+}
+
+/// What a setting is when no variable or file sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallback {
+    /// This value (the typed getters below read it from here).
+    Value(&'static str),
+    /// No value; what dvm does instead, for humans.
+    Described(&'static str),
 }
 
 #[derive(Clone, Copy)]
@@ -45,76 +55,101 @@ pub const KEYS: &[Key] = &[
         name: "mirror",
         help: "base URL; every default host is reachable as <mirror>/<host>/<path>",
         kind: ValueKind::Url,
+        default: Fallback::Described("none: the official hosts"),
     },
     Key {
         name: "legacy_url",
         help: "replaces https://get.docker.com (and test.docker.com)",
         kind: ValueKind::Url,
+        default: Fallback::Described(
+            "https://get.docker.com, or <mirror>/get.docker.com with a mirror",
+        ),
     },
     Key {
         name: "static_url",
         help: "replaces https://download.docker.com for static tarballs",
         kind: ValueKind::Url,
+        default: Fallback::Described(
+            "https://download.docker.com, or <mirror>/download.docker.com with a mirror",
+        ),
     },
     Key {
         name: "yum_url",
         help: "replaces https://yum.dockerproject.org",
         kind: ValueKind::Url,
+        default: Fallback::Described(
+            "https://yum.dockerproject.org, or <mirror>/yum.dockerproject.org with a mirror",
+        ),
     },
     Key {
         name: "rpm_url",
         help: "replaces https://download.docker.com for docker-ce RPMs",
         kind: ValueKind::Url,
+        default: Fallback::Described(
+            "https://download.docker.com, or <mirror>/download.docker.com with a mirror",
+        ),
     },
     Key {
         name: "source",
         help: "default source: legacy, static, yum or rpm",
         kind: ValueKind::Source,
+        default: Fallback::Described("automatic: static, legacy, then the RPM repositories"),
     },
     Key {
         name: "distro",
         help: "default RPM tree, such as centos/7 or fedora/24",
         kind: ValueKind::Distro,
+        default: Fallback::Described(
+            "automatic: centos/7 for docker-engine; centos/7, centos/9, then the newest Fedora for docker-ce",
+        ),
     },
     Key {
         name: "retries",
         help: "download attempts after the first failure",
         kind: ValueKind::Count,
+        default: Fallback::Value("3"),
     },
     Key {
         name: "connect_timeout",
         help: "seconds to wait for a connection",
         kind: ValueKind::Seconds,
+        default: Fallback::Value("15"),
     },
     Key {
         name: "stall_timeout",
         help: "seconds a download may deliver nothing",
         kind: ValueKind::Seconds,
+        default: Fallback::Value("60"),
     },
     Key {
         name: "listing_ttl",
         help: "seconds a cached ls-remote listing stays fresh",
         kind: ValueKind::Seconds,
+        default: Fallback::Value("86400"),
     },
     Key {
         name: "auto_install",
         help: "the shim installs a missing version before running it",
         kind: ValueKind::Bool,
+        default: Fallback::Value("false"),
     },
     Key {
         name: "rpm_keys",
         help: "OpenPGP public key files (':'-separated) trusted besides Docker's (not in .dvm.toml)",
         kind: ValueKind::Paths,
+        default: Fallback::Described("none: Docker's two keys only"),
     },
     Key {
         name: "allow_unsigned_rpms",
         help: "accept unsigned RPMs from repositories that sign (not in .dvm.toml)",
         kind: ValueKind::Bool,
+        default: Fallback::Value("false"),
     },
     Key {
         name: "require_verification",
         help: "signature, checksum or any: what every install must reach (not in .dvm.toml)",
         kind: ValueKind::Requirement,
+        default: Fallback::Value("any"),
     },
 ];
 
@@ -199,6 +234,8 @@ pub enum ValueOrigin {
     Project,
     /// The user's `config.toml`.
     File,
+    /// Nothing sets it: the key's [`Fallback::Value`].
+    Default,
 }
 
 /// The merged settings: env over project over user file. Values are validated strings; typed
@@ -281,42 +318,51 @@ impl Settings {
         self.values.get(key).map(|(_, o)| *o)
     }
 
-    fn seconds(&self, key: &str, default: u64) -> Duration {
-        Duration::from_secs(
-            self.get(key)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(default),
-        )
+    /// The value in effect and where it comes from: what a variable or file sets, else the
+    /// key's default value. `None` for an unknown key, or one with no value by default.
+    pub fn effective(&self, key: &str) -> Option<(&str, ValueOrigin)> {
+        if let Some((v, origin)) = self.values.get(key) {
+            return Some((v.as_str(), *origin));
+        }
+        match KEYS.iter().find(|k| k.name == key)?.default {
+            Fallback::Value(v) => Some((v, ValueOrigin::Default)),
+            Fallback::Described(_) => None,
+        }
+    }
+
+    /// A key's effective value parsed; every default parses (a unit test checks it).
+    fn typed<T: std::str::FromStr + Default>(&self, key: &str) -> T {
+        self.effective(key)
+            .and_then(|(v, _)| v.parse().ok())
+            .unwrap_or_default()
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        self.effective(key)
+            .and_then(|(v, _)| parse_bool(v))
+            .unwrap_or_default()
     }
 
     pub fn retries(&self) -> u32 {
-        self.get("retries")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(3)
+        self.typed("retries")
     }
     pub fn connect_timeout(&self) -> Duration {
-        self.seconds("connect_timeout", 15)
+        Duration::from_secs(self.typed("connect_timeout"))
     }
     pub fn stall_timeout(&self) -> Duration {
-        self.seconds("stall_timeout", 60)
+        Duration::from_secs(self.typed("stall_timeout"))
     }
     pub fn listing_ttl(&self) -> Duration {
-        self.seconds("listing_ttl", 24 * 3600)
+        Duration::from_secs(self.typed("listing_ttl"))
     }
     pub fn auto_install(&self) -> bool {
-        self.get("auto_install")
-            .and_then(parse_bool)
-            .unwrap_or(false)
+        self.flag("auto_install")
     }
     pub fn allow_unsigned_rpms(&self) -> bool {
-        self.get("allow_unsigned_rpms")
-            .and_then(parse_bool)
-            .unwrap_or(false)
+        self.flag("allow_unsigned_rpms")
     }
     pub fn require_verification(&self) -> crate::trust::Requirement {
-        self.get("require_verification")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_default()
+        self.typed("require_verification")
     }
     pub fn rpm_keys(&self) -> Vec<PathBuf> {
         self.get("rpm_keys")
@@ -506,4 +552,26 @@ pub fn write_key(path: &Path, name: &str, value: Option<&str>) -> Result<()> {
         std::fs::create_dir_all(dir).with_path("create", dir)?;
     }
     crate::fsutil::write_atomic(path, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_value_is_valid_and_read_by_the_typed_getters() {
+        for key in KEYS {
+            if let Fallback::Value(v) = key.default {
+                check_value(key, v).unwrap_or_else(|e| panic!("{}: {e}", key.name));
+            }
+        }
+        let none = Settings::default();
+        assert_eq!(none.retries(), 3);
+        assert_eq!(none.connect_timeout(), Duration::from_secs(15));
+        assert_eq!(none.stall_timeout(), Duration::from_secs(60));
+        assert_eq!(none.listing_ttl(), Duration::from_secs(24 * 3600));
+        assert!(!none.auto_install() && !none.allow_unsigned_rpms());
+        assert_eq!(none.effective("retries"), Some(("3", ValueOrigin::Default)));
+        assert_eq!(none.effective("mirror"), None);
+    }
 }

@@ -38,10 +38,7 @@ pub struct AliasesArgs {
 }
 
 pub fn run_alias(app: &App, args: AliasArgs) -> Result<ExitStatus> {
-    if !is_alias_name(&args.name) {
-        return Err(Error::usage(format!("'{}' cannot be an alias name", args.name))
-            .with_hint("start with a letter; use letters, digits, '-', '_' or '.'; not latest/stable/system"));
-    }
+    dvm::store::check_alias_name(&args.name)?;
     let spec = super::parse_spec(&args.version)?;
     app.store.set_alias(&args.name, &spec)?;
     app.out.info(format!("{} -> {spec}", args.name));
@@ -49,6 +46,21 @@ pub fn run_alias(app: &App, args: AliasArgs) -> Result<ExitStatus> {
 }
 
 pub fn run_unalias(app: &App, args: UnaliasArgs) -> Result<ExitStatus> {
+    // The same rule as `dvm alias`: a path or a reserved word names no alias, so nothing is
+    // looked up or removed for it.
+    if let Err(e) = dvm::store::check_alias_name(&args.name) {
+        // An older dvm let `dvm alias default V` through: say how to clear such a file.
+        let leftover = app.layout.aliases_dir().join(&args.name);
+        if is_alias_name(&args.name) && leftover.is_file() {
+            let hint = format!(
+                "{} was made by an older dvm; remove it with: rm {}",
+                args.name,
+                leftover.display()
+            );
+            return Err(e.with_hint(hint));
+        }
+        return Err(e);
+    }
     let alias = VersionSpec::Alias(args.name.clone());
     if !args.force {
         // The selections dvm can see; version files elsewhere are the user's to check.
@@ -83,7 +95,8 @@ pub fn run_unalias(app: &App, args: UnaliasArgs) -> Result<ExitStatus> {
         }
     }
     if !app.store.remove_alias(&args.name)? {
-        return Err(Error::not_found(format!("no alias named '{}'", args.name)));
+        return Err(Error::not_found(format!("no alias named '{}'", args.name))
+            .with_hint("see the aliases with `dvm aliases`"));
     }
     app.out.info(format!("removed alias {}", args.name));
     Ok(ExitStatus::Success)

@@ -49,3 +49,23 @@ pub fn remote_setup(app: &App, args: &SourceArgs) -> Result<Remote> {
     };
     Remote::new(&app.ctx, &app.layout, &settings, options)
 }
+
+/// The version a command takes when none is given (`dvm install`, `dvm use`): the nearest
+/// version file here or above, else the global default, as `dvm current` resolves them (this
+/// shell's DVM_DOCKER_VERSION aside). Says on stderr where it came from. No version anywhere is
+/// a usage error naming the two ways out.
+pub fn version_here(app: &App, command: &str) -> Result<dvm::VersionSpec> {
+    let Some(request) = dvm::active::requested_here(&app.ctx, &app.store)? else {
+        return Err(dvm::Error::usage(format!(
+            "no version given, and no .docker-version in {} or a folder above it (nor a global \
+             default) names one",
+            app.ctx.cwd.display()
+        ))
+        .with_hint(format!(
+            "pin this folder with `dvm local VERSION`, or name one: dvm {command} VERSION"
+        )));
+    };
+    app.out
+        .info(format!("docker {} (from {})", request.spec, request.origin));
+    Ok(request.spec)
+}

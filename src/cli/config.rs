@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use dvm::config::{self, KEYS, PROJECT_FILE, ProjectTrust, Settings, env_var_name};
+use dvm::config::{
+    self, Fallback, KEYS, Key, PROJECT_FILE, ProjectTrust, Settings, ValueOrigin, env_var_name,
+};
 use dvm::error::{Error, Result};
 
 use super::App;
@@ -64,22 +66,13 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     };
     let trust = ProjectTrust::in_data_dir(&app.layout.data);
     match args.action {
-        Action::Get { key } => {
-            if !KEYS.iter().any(|k| k.name == key) {
-                return Err(Error::config(format!("unknown setting '{key}'"))
-                    .with_hint("list the settings with `dvm config list`"));
-            }
-            let settings = Settings::load(&app.ctx, &app.layout)?;
-            match settings.get(&key) {
-                Some(v) => app.out.line(v),
-                None => return Ok(ExitStatus::CheckFailed),
-            }
-        }
+        Action::Get { key } => return get(app, known_key(&key)?),
         Action::Set {
             key,
             value,
             project,
         } => {
+            known_key(&key)?;
             let file = target(project);
             let trust_after = project && trusted_as_far_as_the_user_knows(&trust, &file)?;
             config::write_key(&file, &key, Some(&value))?;
@@ -90,6 +83,7 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
                 .info(format!("{key} = {value} ({})", file.display()));
         }
         Action::Unset { key, project } => {
+            known_key(&key)?;
             // Unlike `set`, never creates a project file: there must be one to edit.
             let file = if project {
                 project_file_arg(app, None)?
@@ -121,47 +115,113 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// A key named on the command line: an unknown one is a usage error listing the keys (in a
+/// settings file it is a configuration error, exit 8, from the library).
+fn known_key(name: &str) -> Result<&'static Key> {
+    KEYS.iter().find(|k| k.name == name).ok_or_else(|| {
+        let names: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
+        Error::usage(format!("unknown setting '{}'", name.escape_default()))
+            .with_hint(format!("the settings are: {}", names.join(", ")))
+    })
+}
+
+/// `dvm config get KEY`: the effective value alone on stdout, for scripts; where it comes from
+/// on stderr. A key with no value (set nowhere, and none by default) prints nothing on stdout
+/// and exits 1, saying on stderr what holds instead.
+fn get(app: &App, key: &Key) -> Result<ExitStatus> {
+    let settings = Settings::load(&app.ctx, &app.layout)?;
+    match settings.effective(key.name) {
+        Some((value, origin)) => {
+            app.out.line(value);
+            app.out.info(format!(
+                "{} = {value} ({}){}",
+                key.name,
+                origin_text(app, &settings, key, origin),
+                ignored_text(&settings, key)
+            ));
+            Ok(ExitStatus::Success)
+        }
+        None => {
+            app.out.info(format!(
+                "{} is not set ({}){}",
+                key.name,
+                fallback_text(key),
+                ignored_text(&settings, key)
+            ));
+            Ok(ExitStatus::CheckFailed)
+        }
+    }
+}
+
+/// Where a value comes from, for humans.
+fn origin_text(app: &App, settings: &Settings, key: &Key, origin: ValueOrigin) -> String {
+    match origin {
+        ValueOrigin::Env => format!("from {}", env_var_name(key.name)),
+        ValueOrigin::Project => match &settings.project_file {
+            Some(path) => path.display().to_string(),
+            None => PROJECT_FILE.into(),
+        },
+        ValueOrigin::File => app.layout.config_file().display().to_string(),
+        ValueOrigin::Default => "default".into(),
+    }
+}
+
+fn fallback_text(key: &Key) -> String {
+    match key.default {
+        Fallback::Value(v) => format!("default: {v}"),
+        Fallback::Described(what) => format!("default: {what}"),
+    }
+}
+
+fn ignored_text(settings: &Settings, key: &Key) -> &'static str {
+    if settings.untrusted.contains(&key.name) {
+        "; the project's value is ignored: run `dvm config trust` after reading it"
+    } else {
+        ""
+    }
+}
+
 /// `dvm config list`: every setting with its effective value and where it comes from.
 fn list(app: &App, json: bool) -> Result<()> {
-    let user_file = app.layout.config_file();
     let settings = Settings::load(&app.ctx, &app.layout)?;
-    let rows: Vec<_> = KEYS
-        .iter()
-        .map(|k| {
-            serde_json::json!({
-                "key": k.name,
-                "env": env_var_name(k.name),
-                "value": settings.get(k.name),
-                "origin": settings.origin(k.name),
-                "help": k.help,
-                "project_value_untrusted": settings.untrusted.contains(&k.name),
-            })
-        })
-        .collect();
     if json {
-        app.out.json(&rows)?;
-    } else {
-        for k in KEYS {
-            let value = settings.get(k.name).unwrap_or("");
-            let origin = match settings.origin(k.name) {
-                Some(config::ValueOrigin::Env) => {
-                    format!(" (from {})", env_var_name(k.name))
-                }
-                Some(config::ValueOrigin::Project) => match &settings.project_file {
-                    Some(path) => format!(" ({})", path.display()),
-                    None => format!(" ({PROJECT_FILE})"),
-                },
-                Some(config::ValueOrigin::File) => format!(" ({})", user_file.display()),
-                None => String::new(),
-            };
-            let ignored = if settings.untrusted.contains(&k.name) {
-                "; the project's value is ignored: run `dvm config trust` after reading it"
-            } else {
-                ""
-            };
-            app.out
-                .line(format!("{:<16} = {value}{origin}{ignored}", k.name));
-        }
+        let rows: Vec<_> = KEYS
+            .iter()
+            .map(|k| {
+                let effective = settings.effective(k.name);
+                let (default, default_help) = match k.default {
+                    Fallback::Value(v) => (Some(v), None),
+                    Fallback::Described(what) => (None, Some(what)),
+                };
+                serde_json::json!({
+                    "key": k.name,
+                    "env": env_var_name(k.name),
+                    "value": effective.map(|(v, _)| v),
+                    "origin": effective.map(|(_, o)| o),
+                    "default": default,
+                    "default_help": default_help,
+                    "help": k.help,
+                    "project_value_untrusted": settings.untrusted.contains(&k.name),
+                })
+            })
+            .collect();
+        return app.out.json(&rows);
+    }
+    for k in KEYS {
+        let shown = match settings.effective(k.name) {
+            Some((value, origin)) => {
+                format!("{value} ({})", origin_text(app, &settings, k, origin))
+            }
+            None => format!(
+                "({})",
+                fallback_text(k).replacen("default: ", "not set: ", 1)
+            ),
+        };
+        app.out.line(format!(
+            "{:<16} = {shown}{}",
+            k.name,
+            ignored_text(&settings, k)
+        ));
     }
     Ok(())
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use dvm::config::Settings;
 use dvm::error::{Error, Result};
 use dvm::install::{InstallOptions, InstallReport};
-use dvm::select::version::DockerVersion;
+use dvm::select::resolve::VERSION_VAR;
+use dvm::select::version::{DockerVersion, VersionSpec};
 
 use super::App;
 use super::exit::ExitStatus;
@@ -13,10 +14,11 @@ use super::render::installed_line;
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  dvm install 1.12.6\n  dvm install 17.3 --source static\n  dvm install 1.12.6 --source yum --distro fedora/24\n  dvm install --from ./docker-17.03.0-ce.tgz\n  dvm install --from https://mirror.example/docker-1.12.6.tgz --as 1.12.6"
+    after_help = "Examples:\n  dvm install 1.12.6\n  dvm install               (the version .docker-version names)\n  dvm install 17.3 --source static\n  dvm install 1.12.6 --source yum --distro fedora/24\n  dvm install --from ./docker-17.03.0-ce.tgz\n  dvm install --from https://mirror.example/docker-1.12.6.tgz --as 1.12.6"
 )]
 pub struct Args {
-    /// The version to install: 1.12.6, 20.10, 17.3, latest, 23.0.0-rc.1.
+    /// The version to install: 1.12.6, 20.10, 17.3, latest, 23.0.0-rc.1 (default: the one the
+    /// .docker-version here or above, else the global default, names).
     pub version: Option<String>,
     /// Install from a downloaded archive (.rpm, .tgz, .zip, raw binary) or its http(s) URL.
     #[arg(long, value_name = "FILE|URL", conflicts_with = "version")]
@@ -96,11 +98,25 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
             dvm::install::install_from_file(&app.store, &PathBuf::from(from), &opts)?
         }
     } else {
-        let Some(text) = &args.version else {
-            return Err(Error::usage("say which version to install")
-                .with_hint("for example: dvm install 20.10, or dvm install --from FILE"));
+        let spec = match &args.version {
+            Some(text) => super::parse_spec(text)?,
+            None => super::args::version_here(app, "install")?,
         };
-        let spec = super::parse_spec(text)?;
+        if spec == VersionSpec::System {
+            return Err(Error::usage(
+                "`system` is the docker found on PATH outside dvm; dvm does not install it",
+            )
+            .with_hint("name a version: dvm install VERSION (or pin one: dvm local VERSION)"));
+        }
+        if args.version.is_none()
+            && let Some(shell) = app.ctx.var(VERSION_VAR).filter(|v| !v.is_empty())
+            && shell != spec.to_string()
+        {
+            app.out.note(format!(
+                "this shell selects {shell} ({VERSION_VAR}), which wins over {spec} here; \
+                 `dvm use` with no version follows the folder again"
+            ));
+        }
         let spec = app.store.resolve_alias(&spec)?;
         let remote = super::args::remote_setup(app, &args.sources)?;
         let progress = super::render::progress_renderer(app);

@@ -12,11 +12,14 @@ use super::output::shell_set_var;
 use super::{App, Shell};
 
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  dvm use 1.12.6\n  dvm use --global 20.10\n  dvm use system")]
+#[command(
+    after_help = "Examples:\n  dvm use 1.12.6\n  dvm use               (the version .docker-version names)\n  dvm use --global 20.10\n  dvm use system"
+)]
 pub struct UseArgs {
-    /// A version (1.12.6, 20.10), an alias, or `system`.
+    /// A version (1.12.6, 20.10), an alias, or `system` (default: the one the .docker-version
+    /// here or above, else the global default, names).
     #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]
-    pub version: String,
+    pub version: Option<String>,
     /// Set the global default instead of this shell's version.
     #[arg(long)]
     pub global: bool,
@@ -57,7 +60,19 @@ fn checked_spec(app: &App, text: &str) -> Result<VersionSpec> {
 }
 
 pub fn run_use(app: &App, args: UseArgs) -> Result<ExitStatus> {
-    let spec = checked_spec(app, &args.version)?;
+    let spec = match &args.version {
+        Some(text) => checked_spec(app, text)?,
+        None if args.global => {
+            return Err(
+                Error::usage("`dvm use --global` needs the version to make the default")
+                    .with_hint("for example: dvm use --global 20.10"),
+            );
+        }
+        None => {
+            let spec = super::args::version_here(app, "use")?;
+            checked_spec(app, &spec.to_string())?
+        }
+    };
     app.ensure_shim()?;
     if args.global {
         set_global(app, &spec)?;

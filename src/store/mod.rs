@@ -22,7 +22,7 @@ use crate::fsutil::{
 };
 use crate::layout::{Layout, client_file_name};
 use crate::select::resolve;
-use crate::select::version::{DockerVersion, VersionSpec};
+use crate::select::version::{DockerVersion, VersionSpec, is_alias_name};
 use crate::trust::VerifiedBy;
 
 pub const MANIFEST_NAME: &str = resolve::MANIFEST_FILE;
@@ -315,6 +315,7 @@ impl Store {
     }
 
     pub fn set_alias(&self, name: &str, target: &VersionSpec) -> Result<()> {
+        check_alias_name(name)?;
         if matches!(target, VersionSpec::Alias(_)) {
             return Err(Error::usage(
                 "an alias must name a version, not another alias",
@@ -325,7 +326,12 @@ impl Store {
         write_atomic(&dir.join(name), format!("{target}\n").as_bytes())
     }
 
+    /// Removes an alias file. Only a name that can be an alias is looked up, so no path
+    /// (`/abs/file`, `../default`) ever reaches outside the aliases folder.
     pub fn remove_alias(&self, name: &str) -> Result<bool> {
+        if !is_alias_name(name) {
+            return Err(bad_alias_name(name));
+        }
         let path = self.layout.aliases_dir().join(name);
         match fs::remove_file(&path) {
             Ok(()) => Ok(true),
@@ -405,6 +411,43 @@ impl Store {
         write_atomic_as(&self.layout.shim_path(), SHIM_BINARY, true)?;
         Ok(true)
     }
+}
+
+/// Refuses a name that cannot be an alias: not a plain name (a path, say), a word dvm gives a
+/// meaning (`default`, `system`, `latest`, `stable`), or a name that reads as a version spec
+/// (`v20.10`), which every command would take as that version and never as the alias.
+pub fn check_alias_name(name: &str) -> Result<()> {
+    if name == "default" {
+        return Err(
+            Error::usage("'default' cannot be an alias name: it is reserved").with_hint(
+                "to set the global default: dvm use --global VERSION (or dvm default VERSION)",
+            ),
+        );
+    }
+    match VersionSpec::parse(name) {
+        Ok(VersionSpec::Alias(parsed)) if parsed == name => Ok(()),
+        Ok(VersionSpec::System) => Err(Error::usage(
+            "'system' cannot be an alias name: it already names the docker outside dvm",
+        )
+        .with_hint("pick another name; select the system docker with: dvm use system")),
+        Ok(VersionSpec::Latest) => Err(Error::usage(format!(
+            "'{name}' cannot be an alias name: it already names the newest release"
+        ))
+        .with_hint("pick another name, such as work or legacy")),
+        Ok(spec @ (VersionSpec::Exact(_) | VersionSpec::Partial { .. })) => {
+            Err(Error::usage(format!(
+                "'{name}' cannot be an alias name: it reads as the version {spec}, so it would never name the alias"
+            ))
+            .with_hint("pick a name that is not a version, such as work or legacy"))
+        }
+        _ => Err(bad_alias_name(name)),
+    }
+}
+
+fn bad_alias_name(name: &str) -> Error {
+    Error::usage(format!("'{name}' cannot be an alias name")).with_hint(
+        "start with a letter; use letters, digits, '-', '_' or '.'; not latest/stable/system",
+    )
 }
 
 #[cfg(unix)]

@@ -14,6 +14,7 @@ mod detect_cli;
 mod e2e_real_client;
 mod error_snapshots;
 mod fetch;
+mod first_hour;
 mod help;
 mod json_schema;
 mod mirror;
