@@ -16,7 +16,7 @@ pub fn remove_dead_temp_files(dir: &Path) {
 
 /// Removes each entry of `dir` whose name carries (per `pid_of`) the pid of a process that no
 /// longer runs. Failures are ignored: this is tidying, and the next run tries again.
-pub fn remove_entries_of_dead_processes(
+fn remove_entries_of_dead_processes(
     dir: &Path,
     pid_of: fn(&str) -> Option<u32>,
     remove: impl Fn(&Path) -> std::io::Result<()>,

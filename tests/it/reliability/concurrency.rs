@@ -437,3 +437,47 @@ fn cache_clean_during_a_download_does_not_break_it() {
     t.dvm(["cache", "clean"]).success();
     assert_eq!(list_dir(&downloads), Vec::<String>::new());
 }
+
+/// A store shared across containers (or over NFS): a staging folder whose pid does not exist
+/// here may belong to a live install elsewhere. Its lock says so; only an unheld lock, or a
+/// lock-less folder a day old, makes it abandoned.
+#[test]
+fn a_live_staging_folder_of_another_machine_is_left_alone() {
+    let t = TestEnv::new();
+    let tmp = t.home.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let elsewhere = tmp.join("20.10.9.999999.0.0");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("docker"), b"half a client").unwrap();
+    let lock = std::fs::File::create(tmp.join("20.10.9.999999.0.0.lock")).unwrap();
+    lock.lock().unwrap();
+    let legacy_fresh = tmp.join("20.10.8.999998.0.0");
+    std::fs::create_dir(&legacy_fresh).unwrap();
+    let legacy_old = tmp.join("20.10.7.999997.0.0");
+    std::fs::create_dir(&legacy_old).unwrap();
+    let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+    std::fs::File::open(&legacy_old)
+        .unwrap()
+        .set_modified(two_days_ago)
+        .unwrap();
+
+    install_local(&t, "20.10.10");
+    assert!(
+        elsewhere.join("docker").is_file(),
+        "a held staging folder was deleted"
+    );
+    assert!(
+        legacy_fresh.is_dir(),
+        "a lock-less folder of unknown owner was deleted"
+    );
+    assert!(
+        !legacy_old.exists(),
+        "a day-old lock-less folder stays forever"
+    );
+
+    // Its owner died: the lock is free, and the next install tidies it.
+    drop(lock);
+    install_local(&t, "20.10.11");
+    assert!(!elsewhere.exists());
+    assert!(!tmp.join("20.10.9.999999.0.0.lock").exists());
+}
