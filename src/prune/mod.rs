@@ -115,6 +115,20 @@ fn display<S: serde::Serializer>(v: &DockerVersion, s: S) -> Result<S::Ok, S::Er
 /// Prunes `store` as seen from `ctx` (whose working folder and `DVM_DOCKER_VERSION` decide the
 /// active version).
 pub fn prune(ctx: &Context, store: &Store, opts: &PruneOptions) -> Result<PruneReport> {
+    let mut report = plan(ctx, store, opts)?;
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(opts.now);
+    if opts.dry_run {
+        // The versions to go are still installed: their archives count as unneeded.
+        let needed = needed_archives(store, &report.versions);
+        report.files = unneeded_downloads(store, &needed, now)?;
+    } else {
+        apply(ctx, store, &mut report, now)?;
+    }
+    Ok(report)
+}
+
+/// The versions that would go as things stand, and the old ones kept (with why).
+pub(crate) fn plan(ctx: &Context, store: &Store, opts: &PruneOptions) -> Result<PruneReport> {
     let protected = protected_versions(ctx, store)?;
     let cutoff = opts
         .now
@@ -123,9 +137,6 @@ pub fn prune(ctx: &Context, store: &Store, opts: &PruneOptions) -> Result<PruneR
         dry_run: opts.dry_run,
         ..PruneReport::default()
     };
-    // The archives the versions that stay were installed from.
-    let mut needed_archives = BTreeSet::new();
-
     for v in store.installed() {
         let manifest = match store.manifest(&v) {
             Ok(m) => m,
@@ -138,53 +149,85 @@ pub fn prune(ctx: &Context, store: &Store, opts: &PruneOptions) -> Result<PruneR
             }
         };
         // A manifest from the future (a clock moved back) counts as recent.
-        let old = manifest.installed_at <= cutoff;
-        let keep_reason = protected.get(&v).cloned();
-        match (old, keep_reason) {
-            (true, None) => report.versions.push(PrunedVersion {
+        if manifest.installed_at > cutoff {
+            continue;
+        }
+        match protected.get(&v).cloned() {
+            None => report.versions.push(PrunedVersion {
                 version: v,
                 installed_at: manifest.installed_at,
                 bytes: dir_size(&store.layout().version_dir(&v)),
             }),
-            (old, reason) => {
-                if let (true, Some(reason)) = (old, reason) {
-                    report.kept.push(KeptVersion { version: v, reason });
-                }
-                needed_archives.extend(manifest.archive_sha256);
-            }
+            Some(reason) => report.kept.push(KeptVersion { version: v, reason }),
         }
-    }
-
-    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(opts.now);
-    report.files = unneeded_downloads(store, &needed_archives, now)?;
-
-    if !opts.dry_run {
-        for pruned in &report.versions {
-            let _lock = store.lock(&pruned.version)?;
-            // Another process may have removed it while we waited.
-            if store.is_installed(&pruned.version) {
-                store.remove_version_dir(&pruned.version)?;
-            }
-        }
-        let downloads = store.layout().downloads_dir();
-        // Held while removing: a download starting meanwhile waits for it.
-        let _no_download_runs = if downloads.is_dir() {
-            let lock = http::folder::try_lock_exclusive(&downloads)?;
-            if lock.is_none() {
-                // A running download's `.part` may look stale (resumed from an old one):
-                // partial files wait for a prune when no download runs.
-                report.files.retain(|f| f.kind != FileKind::Partial);
-            }
-            lock
-        } else {
-            None
-        };
-        for file in &report.files {
-            remove_file_if_exists(&file.path)?;
-        }
-        store.clean_stale_staging();
     }
     Ok(report)
+}
+
+/// Removes what `plan` chose. Time passed since (hashing a large cache takes a while), so each
+/// version is checked again under its lock: one made the default, aliased or active meanwhile
+/// stays, and so does one reinstalled meanwhile (its install time moved). The downloads to
+/// remove are decided only then, from the versions still installed.
+pub(crate) fn apply(
+    ctx: &Context,
+    store: &Store,
+    report: &mut PruneReport,
+    now: SystemTime,
+) -> Result<()> {
+    let planned = std::mem::take(&mut report.versions);
+    for pruned in planned {
+        let _lock = store.lock(&pruned.version)?;
+        // Another process may have removed it while we waited.
+        if !store.is_installed(&pruned.version) {
+            continue;
+        }
+        let reinstalled = store
+            .manifest(&pruned.version)
+            .map_or(true, |m| m.installed_at != pruned.installed_at);
+        if reinstalled {
+            continue;
+        }
+        if let Some(reason) = protected_versions(ctx, store)?.remove(&pruned.version) {
+            report.kept.push(KeptVersion {
+                version: pruned.version,
+                reason,
+            });
+            continue;
+        }
+        store.remove_version_dir(&pruned.version)?;
+        report.versions.push(pruned);
+    }
+    report.files = unneeded_downloads(store, &needed_archives(store, &[]), now)?;
+    let downloads = store.layout().downloads_dir();
+    // Held while removing: a download starting meanwhile waits for it.
+    let _no_download_runs = if downloads.is_dir() {
+        let lock = http::folder::try_lock_exclusive(&downloads)?;
+        if lock.is_none() {
+            // A running download's `.part` may look stale (resumed from an old one):
+            // partial files wait for a prune when no download runs.
+            report.files.retain(|f| f.kind != FileKind::Partial);
+        }
+        lock
+    } else {
+        None
+    };
+    for file in &report.files {
+        remove_file_if_exists(&file.path)?;
+    }
+    store.clean_stale_staging();
+    Ok(())
+}
+
+/// The archives the installed versions, except those `going`, came from (their manifests'
+/// `archive_sha256`).
+fn needed_archives(store: &Store, going: &[PrunedVersion]) -> BTreeSet<String> {
+    store
+        .installed()
+        .iter()
+        .filter(|v| !going.iter().any(|g| g.version == **v))
+        .filter_map(|v| store.manifest(v).ok())
+        .filter_map(|m| m.archive_sha256)
+        .collect()
 }
 
 /// The installed versions that must stay, with the first reason found for each.

@@ -373,3 +373,42 @@ fn nothing_installed_and_no_cache_is_an_empty_report() {
     assert!(report.versions.is_empty() && report.files.is_empty() && report.kept.is_empty());
     assert_eq!(report.bytes(), 0);
 }
+
+/// Between deciding and deleting, another process made a candidate the default, and another
+/// reinstalled one: both stay, with their archives.
+#[test]
+fn what_changed_after_the_plan_is_checked_again_before_deleting() {
+    let f = Fixture::new();
+    f.install("1.12.6", 400, Some(b"archive of 1.12.6"));
+    f.install("17.03.2-ce", 400, Some(b"archive of 17.03.2-ce"));
+    f.install("20.10.24", 400, Some(b"archive of 20.10.24"));
+    let opts = PruneOptions {
+        days: 90,
+        now: NOW,
+        dry_run: false,
+    };
+    let mut report = plan(&f.ctx(), &f.store, &opts).unwrap();
+    assert_eq!(versions(&report), ["1.12.6", "17.03.2-ce", "20.10.24"]);
+
+    // Meanwhile: `dvm use --global 24.0.7`-style change, and `install --force`.
+    f.store
+        .set_default(&VersionSpec::Exact(v("1.12.6")))
+        .unwrap();
+    f.install("17.03.2-ce", 0, Some(b"archive of 17.03.2-ce"));
+
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(NOW);
+    apply(&f.ctx(), &f.store, &mut report, now).unwrap();
+    assert_eq!(versions(&report), ["20.10.24"]);
+    assert_eq!(
+        report.kept,
+        [KeptVersion {
+            version: v("1.12.6"),
+            reason: KeepReason::Default
+        }]
+    );
+    assert_eq!(f.installed(), ["1.12.6", "17.03.2-ce"]);
+    assert_eq!(
+        f.downloads(),
+        ["docker-1.12.6.tgz", "docker-17.03.2-ce.tgz"]
+    );
+}
