@@ -8,6 +8,7 @@
 //! reader with ranged requests validated by `If-Range`. A resume answered with the whole file
 //! (it changed meanwhile) starts the download and `consume` over, within the retry budget.
 
+mod document;
 pub mod folder;
 mod partial;
 pub mod policy;
@@ -202,13 +203,18 @@ impl Fetcher {
                     &format!("unexpected HTTP {}", resp.status()),
                 )));
             }
-            read_limited(&url, resp, limit)
+            document::read_limited(&url, resp, limit, self.document_deadline())
         });
         match fetched {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == crate::error::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// How long a small document (a listing, a `.sha256`) may take in all.
+    fn document_deadline(&self) -> Duration {
+        self.cfg.stall_timeout.saturating_mul(4)
     }
 
     /// Downloads `url` to `dest` (through `dest.part`, resuming it when the server allows),
@@ -498,26 +504,6 @@ impl Fetcher {
         };
         network_error(url, &format!("{reason} (gave up after {retries})"))
     }
-}
-
-fn read_limited(url: &Url, resp: Response, limit: u64) -> Result<Vec<u8>, Failure> {
-    let too_big = || {
-        Failure::Fatal(network_error(
-            url,
-            &format!("the document is larger than the {limit} bytes expected"),
-        ))
-    };
-    if resp.content_length().is_some_and(|n| n > limit) {
-        return Err(too_big());
-    }
-    let mut body = Vec::new();
-    resp.take(limit.saturating_add(1))
-        .read_to_end(&mut body)
-        .map_err(|e| Failure::Retry(describe(&e)))?;
-    if body.len() as u64 > limit {
-        return Err(too_big());
-    }
-    Ok(body)
 }
 
 /// `Content-Range: bytes START-END/TOTAL` as `(START, TOTAL)`; `*` gives no total.

@@ -498,10 +498,11 @@ impl Catalog<'_> {
                     None => docker_ce::default_distros(http, hosts, cache),
                 };
                 let mut all: Vec<Artifact> = Vec::new();
+                let mut seen = std::collections::BTreeSet::new();
                 for d in &distros {
                     // The first distribution that carries a version wins.
                     for a in docker_ce::list(http, hosts, d, channel, platform, cache, keys)? {
-                        if !all.iter().any(|x| x.version == a.version) {
+                        if seen.insert(a.version) {
                             all.push(a);
                         }
                     }

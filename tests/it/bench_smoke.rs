@@ -82,6 +82,7 @@ fn smoke_run_prints_every_measure_in_the_table() {
     measured("install tgz", "ms");
     measured("peak memory", "MiB");
     measured("`dvm ls-remote`", "ms");
+    measured("`dvm ls-remote --source rpm --refresh`", "ms");
     measured("`dvm current`", "ms");
     measured("`dvm ls`", "ms");
     // These depend on what the machine has; either measured or skipped with the reason.

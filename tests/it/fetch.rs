@@ -1169,3 +1169,28 @@ fn a_file_within_its_limit_without_a_length_downloads() {
     let d = download_at_most(&srv, &dest, 5_000).expect("exactly at the limit is fine");
     assert_eq!(d.size, 5_000);
 }
+
+/// A server that sends a listing a byte at a time never trips the stall timeout (each read
+/// gets something); the total deadline for small documents, 4 stall timeouts, ends it.
+#[test]
+fn a_listing_sent_a_byte_at_a_time_ends_at_its_total_deadline() {
+    let srv = FixtureServer::start();
+    srv.add_with(
+        FILE,
+        Route::new(body(20_000)).fault(Fault::Drip {
+            every: Duration::from_millis(20),
+        }),
+    );
+    let cfg = NetConfig {
+        stall_timeout: Duration::from_millis(250),
+        ..fast()
+    };
+    let started = std::time::Instant::now();
+    let err = fetcher(cfg)
+        .get_bytes(&srv.url_for(FILE), 1 << 20)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.message().contains("took more than 1.0s"), "{err}");
+    // 20,000 bytes at 20 ms each would take 400 s.
+    assert!(started.elapsed() < Duration::from_secs(30));
+}

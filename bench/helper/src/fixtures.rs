@@ -303,6 +303,26 @@ pub fn mirror(opts: &Options) -> Result<()> {
     )
 }
 
+/// A docker-ce repository (centos/7, stable) of `--packages N` docker-ce-cli builds, each a
+/// distinct version: the size at which reading repodata must stay linear.
+pub fn big_repo(opts: &Options) -> Result<()> {
+    let root = Path::new(opts.need("out")?);
+    let count: usize = opts
+        .need("packages")?
+        .parse()
+        .map_err(|e| format!("--packages: {e}"))?;
+    let pkgs: Vec<Package> = (0..count)
+        .map(|i| {
+            let version = format!("{}.{}.{}", 20 + i / 10_000, i / 100 % 100, i % 100);
+            Package::new("docker-ce-cli", &version, "3.el7", "1")
+        })
+        .collect();
+    write_repo(
+        &root.join("download.docker.com/linux/centos/7/x86_64/stable"),
+        &pkgs,
+    )
+}
+
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(io_err("create", parent))?;

@@ -5,6 +5,7 @@
 //!   dvm-bench rpm --client FILE --out FILE [--level N] [--version V --release R]
 //!   dvm-bench tgz --client FILE --out FILE
 //!   dvm-bench mirror --out DIR                      a static replica for `DVM_MIRROR`
+//!   dvm-bench big-repo --out DIR --packages N       a docker-ce repository of N builds
 //! Timing (prints `RESULT<TAB>name<TAB>...` on stdout, a readable line on stderr):
 //!   dvm-bench pairs --name N --pairs P --warmup W [--repeat K] [--cwd DIR]
 //!       --a-label L --a CMD [--a-setup CMD] --b-label L --b CMD [--b-setup CMD]
@@ -23,7 +24,7 @@ type Result<T> = std::result::Result<T, String>;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        eprintln!("usage: dvm-bench client|rpm|tgz|mirror|pairs|time [--option value]...");
+        eprintln!("usage: dvm-bench client|rpm|tgz|mirror|big-repo|pairs|time [--option value]...");
         return ExitCode::from(2);
     };
     let outcome = Options::parse(rest).and_then(|opts| match command.as_str() {
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         "rpm" => fixtures::rpm(&opts),
         "tgz" => fixtures::tgz(&opts),
         "mirror" => fixtures::mirror(&opts),
+        "big-repo" => fixtures::big_repo(&opts),
         "pairs" => timing::pairs(&opts),
         "time" => timing::time(&opts),
         other => Err(format!("unknown command {other:?}")),

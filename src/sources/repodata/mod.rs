@@ -502,7 +502,11 @@ fn artifacts(
     repo: &Repo<'_>,
 ) -> Result<Vec<super::Artifact>> {
     use std::cmp::Ordering;
-    let mut best: Vec<(usize, &RpmPackage, super::Artifact)> = Vec::new();
+    // Keyed by version: a repository of many builds is read in one linear pass.
+    let mut best: std::collections::BTreeMap<
+        crate::select::version::DockerVersion,
+        (usize, &RpmPackage, super::Artifact),
+    > = std::collections::BTreeMap::new();
     for pkg in pkgs {
         let Some(rank) = names.iter().position(|n| *n == pkg.name) else {
             continue;
@@ -535,18 +539,19 @@ fn artifacts(
                 .then_with(|| compare_release(&pkg.release, &old.release))
                 == Ordering::Greater
         };
-        match best.iter_mut().find(|(_, _, a)| a.version == version) {
-            Some(slot) => {
-                if newer(slot.0, slot.1) {
-                    *slot = (rank, pkg, artifact);
+        match best.entry(version) {
+            std::collections::btree_map::Entry::Occupied(mut slot) => {
+                let (old_rank, old, _) = slot.get();
+                if newer(*old_rank, old) {
+                    slot.insert((rank, pkg, artifact));
                 }
             }
-            None => best.push((rank, pkg, artifact)),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert((rank, pkg, artifact));
+            }
         }
     }
-    let mut out: Vec<super::Artifact> = best.into_iter().map(|(_, _, a)| a).collect();
-    out.sort_by_key(|a| a.version);
-    Ok(out)
+    Ok(best.into_values().map(|(_, _, a)| a).collect())
 }
 
 fn refused_location(repo: &Repo<'_>, pkg: &RpmPackage, why: &str) -> Error {

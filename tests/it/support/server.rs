@@ -40,6 +40,8 @@ pub enum Fault {
     IgnoreRange,
     /// Honour `Range` even when `If-Range` names another version of the file.
     IgnoreIfRange,
+    /// Send the body one byte per `every` (each read gets something, so no stall fires).
+    Drip { every: Duration },
     /// No Content-Length: the body, then this many zero bytes, then close (a server that
     /// keeps sending; bounded, so a client that never stops still ends).
     Unannounced { extra: u64 },
@@ -389,6 +391,7 @@ struct Reply {
     stall: Option<(u64, Duration)>,
     /// Send no Content-Length, and this many zero bytes after the body.
     unannounced: Option<u64>,
+    drip: Option<Duration>,
 }
 
 impl Reply {
@@ -401,6 +404,7 @@ impl Reply {
             cut_after: None,
             stall: None,
             unannounced: None,
+            drip: None,
         }
     }
 
@@ -572,6 +576,7 @@ fn serve_route(req: &Request, route: &Route, fault: Option<Fault>) -> Reply {
         Some(Fault::Stall { after, pause }) => reply.stall = Some((after, pause)),
         Some(Fault::WrongContentLength(n)) => reply.content_length = n,
         Some(Fault::Unannounced { extra }) => reply.unannounced = Some(extra),
+        Some(Fault::Drip { every }) => reply.drip = Some(every),
         _ => {}
     }
     reply
@@ -645,6 +650,15 @@ fn send(mut conn: TcpStream, req: &Request, reply: Reply, state: &State) {
         Some((after, _)) => body.split_at((after as usize).min(body.len())),
         None => (body, &[][..]),
     };
+    if let Some(every) = reply.drip {
+        for byte in body.chunks(1) {
+            if write_counted(&mut conn, byte, &req.path, state).is_err() || conn.flush().is_err() {
+                return;
+            }
+            thread::sleep(every);
+        }
+        return;
+    }
     if write_counted(&mut conn, first, &req.path, state).is_ok() {
         if let Some((_, pause)) = reply.stall {
             let _ = conn.flush();
