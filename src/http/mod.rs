@@ -453,6 +453,12 @@ impl Fetcher {
             Failure::Fatal(network_error(url, &text).with_hint(
                 "the server's TLS certificate is not trusted by this system; behind a TLS-inspecting proxy, add its CA to the system certificate store",
             ))
+        } else if text.contains("too large") {
+            // hyper's "message head is too large": the same server says the same next time.
+            Failure::Fatal(network_error(url, &text).with_hint(
+                "the server's response headers are too large to be read, and asking again will \
+                 not change that; check the URL or the mirror (DVM_MIRROR)",
+            ))
         } else if e.is_builder() {
             Failure::Fatal(Error::internal(format!(
                 "cannot build a request for {url}: {text}"

@@ -26,6 +26,14 @@ pub fn install_from_file(
                 .with_hint("give the path of a downloaded .rpm, .tgz or docker binary"),
         );
     }
+    // Before opening: a FIFO without a writer would block the open for ever.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(Error::usage(format!(
+            "{} is not a regular file (a FIFO, socket or device), so it is no archive",
+            path.display()
+        ))
+        .with_hint("download the archive to a file first, then: dvm install --from FILE"));
+    }
     let file = File::open(path).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
             Error::not_found(format!("{} does not exist", path.display()))

@@ -1194,3 +1194,26 @@ fn a_listing_sent_a_byte_at_a_time_ends_at_its_total_deadline() {
     // 20,000 bytes at 20 ms each would take 400 s.
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+/// Headers too large for the client never shrink on a retry: one request, then the error.
+#[test]
+fn a_response_whose_headers_are_too_large_is_not_retried() {
+    let srv = FixtureServer::start();
+    let mut route = Route::new(body(1_000));
+    route
+        .headers
+        .push(("X-Padding".to_string(), "x".repeat(512 * 1024)));
+    srv.add_with(FILE, route);
+    let dir = tempfile::tempdir().unwrap();
+    let run = download(&fetcher(fast()), &srv.url_for(FILE), &dir.path().join("f"));
+    let err = run.result.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.message().contains("too large"), "{err}");
+    assert!(
+        err.hint()
+            .unwrap()
+            .contains("asking again will not change that"),
+        "{err}"
+    );
+    assert_eq!(srv.requests().len(), 1, "retried: {:?}", srv.requests());
+}

@@ -629,3 +629,26 @@ fn symlinked_store_folders_are_refused_not_followed() {
     );
     assert!(t.installed().is_empty());
 }
+
+/// `--from` a FIFO with no writer would block the open for ever.
+#[test]
+fn install_from_a_fifo_is_refused_at_once() {
+    let t = TestEnv::new();
+    let fifo = t.files.join("docker.tgz");
+    make(&fifo, &Make::Fifo);
+    let out = run_with_watchdog(
+        t.dvm_cmd([
+            "install",
+            "--from",
+            &fifo.display().to_string(),
+            "--as",
+            "20.10.7",
+        ]),
+        Duration::from_secs(20),
+    )
+    .expect("dvm install --from FIFO hung");
+    out.failure(2)
+        .stderr_has("is not a regular file")
+        .stderr_has("hint:");
+    assert!(t.installed().is_empty());
+}
