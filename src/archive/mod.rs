@@ -6,6 +6,7 @@
 
 mod cpio;
 mod describe;
+mod executable;
 mod raw;
 mod rpm;
 mod tar;
@@ -393,11 +394,18 @@ impl<'a> ClientSink<'a> {
             ))
             .with_hint("the file is damaged or incomplete: get a fresh copy"));
         }
+        let format = BinaryFormat::of(&head);
+        if let Some(why) = format.and_then(|f| executable::implausible(f, &head, total)) {
+            return Err(Error::archive(format!(
+                "the client {entry} starts like an executable but is not one: {why}"
+            ))
+            .with_hint("the archive is corrupt or hostile: get a fresh copy from Docker's hosts"));
+        }
         self.written = Some(Written {
             entry: entry.to_string(),
             sha256,
             size: total,
-            format: BinaryFormat::of(&head),
+            format,
         });
         Ok(head)
     }

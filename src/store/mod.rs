@@ -24,6 +24,8 @@ use crate::layout::{Layout, client_file_name};
 use crate::select::resolve;
 use crate::select::version::{DockerVersion, VersionSpec, is_alias_name};
 use crate::trust::VerifiedBy;
+pub use staging::Staging;
+use staging::{remove_abandoned_staging, staging_lock_path};
 
 pub const MANIFEST_NAME: &str = resolve::MANIFEST_FILE;
 /// A manifest is a few hundred bytes; anything near this is not one.
@@ -60,38 +62,6 @@ pub struct Store {
 #[derive(Debug)]
 pub struct VersionLock {
     _file: File,
-}
-
-/// A private folder under `<data>/tmp`, removed on drop unless committed. Its lock file
-/// (`<folder>.lock`, held while it lives) tells other processes it is in use, even from
-/// another machine or container sharing the store, where its pid means nothing.
-#[derive(Debug)]
-pub struct Staging {
-    dir: PathBuf,
-    committed: bool,
-    lock: Option<(File, PathBuf)>,
-}
-
-impl Staging {
-    pub fn path(&self) -> &Path {
-        &self.dir
-    }
-    pub fn client_path(&self) -> PathBuf {
-        self.dir.join(client_file_name())
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.dir);
-        }
-        // The folder first: a lock file without its folder is harmless, the reverse is not.
-        if let Some((file, path)) = self.lock.take() {
-            let _ = fs::remove_file(&path);
-            drop(file);
-        }
-    }
 }
 
 /// How an install ended.
@@ -192,7 +162,9 @@ impl Store {
             .unwrap_or(0);
         let dir = tmp.join(format!("{label}.{}.{n}.{nanos}", std::process::id()));
         // Locked before the folder exists, so a folder is never seen without its lock.
-        let lock_path = staging_lock_path(&dir);
+        let locks = self.layout.locks_dir();
+        self.ensure_dir(&locks)?;
+        let lock_path = staging_lock_path(&locks, &dir);
         let lock = lock_file(&lock_path)?;
         let staging = Staging {
             dir,
@@ -214,7 +186,7 @@ impl Store {
         ] {
             remove_dead_temp_files(&dir);
         }
-        remove_abandoned_staging(&self.layout.tmp_dir());
+        remove_abandoned_staging(&self.layout.tmp_dir(), &self.layout.locks_dir());
     }
 
     /// Writes the manifest into `staging`, makes it durable and renames it into place.
@@ -501,59 +473,6 @@ fn file_has_content(path: &Path, want: &[u8]) -> bool {
 }
 
 /// `<label>.<pid>.<n>.<nanos>` → pid.
-fn staging_lock_path(dir: &Path) -> PathBuf {
-    let mut name = dir.as_os_str().to_os_string();
-    name.push(".lock");
-    PathBuf::from(name)
-}
-
-/// Folders in `tmp` (staging, or versions being removed) whose lock nobody holds: their
-/// process died (`kill -9`). A folder without a lock file, which no dvm writes any more, is
-/// removed only when a day old, since its owner cannot be known.
-fn remove_abandoned_staging(tmp: &Path) {
-    if fs::symlink_metadata(tmp).is_ok_and(|m| m.file_type().is_symlink()) {
-        return;
-    }
-    let Ok(entries) = fs::read_dir(tmp) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let is_lock = path.extension().is_some_and(|e| e == "lock");
-        if is_lock {
-            // An abandoned lock whose folder is gone: its folder name, then the lock.
-            let dir = path.with_extension("");
-            if !dir.exists() && try_lock(&path).is_some() {
-                let _ = fs::remove_file(&path);
-            }
-            continue;
-        }
-        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
-            continue;
-        }
-        let lock_path = staging_lock_path(&path);
-        let abandoned = if lock_path.exists() {
-            try_lock(&lock_path).is_some()
-        } else {
-            entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 24 * 3600))
-        };
-        if abandoned {
-            let _ = fs::remove_dir_all(&path);
-            let _ = fs::remove_file(&lock_path);
-        }
-    }
-}
-
-/// The lock on `path` if nobody holds it (the file must exist; it is not created).
-fn try_lock(path: &Path) -> Option<File> {
-    let file = fs::OpenOptions::new().write(true).open(path).ok()?;
-    file.try_lock().ok()?;
-    Some(file)
-}
-
 /// The result of re-hashing an installed client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "status")]
@@ -594,5 +513,6 @@ impl Store {
     }
 }
 
+mod staging;
 #[cfg(test)]
 mod tests;

@@ -707,7 +707,7 @@ fn raw_binaries_are_the_client() {
         (fake_elf(b"linux"), ArchiveKind::RawElf),
         (fake_macho(b"mac"), ArchiveKind::RawMachO),
         (
-            vec![0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2],
+            [vec![0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2], vec![0; 40]].concat(),
             ArchiveKind::RawMachO,
         ),
         (fake_pe(b"windows"), ArchiveKind::RawPe),
@@ -956,10 +956,10 @@ impl Read for LazyClient {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if !self.started {
             self.started = true;
-            let head = b"\x7fELF";
-            buf[..4].copy_from_slice(head);
-            self.remaining -= 4;
-            return Ok(4);
+            let head = crate::support::archives::elf_header();
+            buf[..head.len()].copy_from_slice(&head);
+            self.remaining -= head.len();
+            return Ok(head.len());
         }
         let n = buf.len().min(self.remaining);
         buf[..n].fill(0x90);

@@ -112,7 +112,7 @@ fn clients_for_another_system_are_refused_on_linux() {
     refused(
         &t,
         "mystery-binary",
-        &[0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2],
+        &[vec![0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2], vec![0; 40]].concat(),
         "is a macOS client; it cannot run on Linux",
     );
     refused(
@@ -120,6 +120,22 @@ fn clients_for_another_system_are_refused_on_linux() {
         "docker-1.9.1.exe",
         &fake_pe(b"windows client"),
         "is a Windows client",
+    );
+
+    // Bytes that only start like an executable are none: a bare magic, an object file.
+    refused(
+        &t,
+        "docker-20.10.7.tgz",
+        &docker_tgz("docker/docker", b"\x7fELF\x02\x01\x01\x00"),
+        "starts like an executable but is not one: it is shorter than an ELF header",
+    );
+    let mut object = crate::support::archives::fake_elf(b"code");
+    object[16] = 1;
+    refused(
+        &t,
+        "docker-20.10.8.tgz",
+        &docker_tgz("docker/docker", &object),
+        "its ELF type is 1, not an executable",
     );
 
     // An ELF client and a script client install as before.

@@ -329,7 +329,10 @@ fn install_from_a_missing_file_or_unknown_version_name_is_clear() {
     t.dvm(["install", "--from", "/nonexistent/docker-1.2.3.tgz"])
         .failure(3)
         .stderr_has("/nonexistent/docker-1.2.3.tgz does not exist");
-    let elf = t.file("mystery-binary", b"\x7fELF\x02\x01\x01\0rest-of-a-binary");
+    let elf = t.file(
+        "mystery-binary",
+        &crate::support::archives::fake_elf(b"rest-of-a-binary"),
+    );
     t.dvm(["install", "--from", elf.to_str().unwrap()])
         .failure(2)
         .stderr_has("--as");

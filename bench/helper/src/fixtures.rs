@@ -45,7 +45,16 @@ pub fn client(opts: &Options) -> Result<()> {
         })
         .collect();
     let mut data = Vec::with_capacity(size + 64);
-    data.extend_from_slice(b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+    // A plausible ELF header (dvm refuses bare magic): type EXEC, an entry point, and one
+    // program header right after it.
+    let mut header = [0u8; 120];
+    header[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\x00");
+    header[16] = 2;
+    header[24..32].copy_from_slice(&0x40_1000u64.to_le_bytes());
+    header[32..40].copy_from_slice(&64u64.to_le_bytes());
+    header[54] = 56;
+    header[56] = 1;
+    data.extend_from_slice(&header);
     while data.len() < size {
         let r = rng.next();
         let block = &blocks[(r % 192) as usize];
@@ -56,7 +65,7 @@ pub fn client(opts: &Options) -> Result<()> {
             data.extend_from_slice(&rng.next().to_le_bytes()[..7]);
         }
     }
-    data.truncate(size.max(16));
+    data.truncate(size.max(header.len()));
     fs::write(out, &data).map_err(io_err("write", out))?;
     set_executable(out)
 }

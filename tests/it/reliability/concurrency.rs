@@ -449,7 +449,9 @@ fn a_live_staging_folder_of_another_machine_is_left_alone() {
     let elsewhere = tmp.join("20.10.9.999999.0.0");
     std::fs::create_dir(&elsewhere).unwrap();
     std::fs::write(elsewhere.join("docker"), b"half a client").unwrap();
-    let lock = std::fs::File::create(tmp.join("20.10.9.999999.0.0.lock")).unwrap();
+    let locks = t.home.join("locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let lock = std::fs::File::create(locks.join("staging-20.10.9.999999.0.0.lock")).unwrap();
     lock.lock().unwrap();
     let legacy_fresh = tmp.join("20.10.8.999998.0.0");
     std::fs::create_dir(&legacy_fresh).unwrap();
@@ -479,5 +481,5 @@ fn a_live_staging_folder_of_another_machine_is_left_alone() {
     drop(lock);
     install_local(&t, "20.10.11");
     assert!(!elsewhere.exists());
-    assert!(!tmp.join("20.10.9.999999.0.0.lock").exists());
+    assert!(!locks.join("staging-20.10.9.999999.0.0.lock").exists());
 }

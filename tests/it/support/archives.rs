@@ -17,24 +17,51 @@ pub fn fake_client_script(version: &str) -> Vec<u8> {
     format!("#!/bin/sh\necho \"Docker version {version}, build abc\"\n").into_bytes()
 }
 
-/// Bytes that start like a 64-bit little-endian ELF executable.
+/// The header of a 64-bit little-endian ELF executable, as a linker writes it: type EXEC, an
+/// entry point, and one program header right after the 64-byte header (120 bytes in all).
+pub fn elf_header() -> Vec<u8> {
+    let mut h = vec![0u8; 120];
+    h[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\x00");
+    h[16] = 2;
+    h[18] = 0x3e; // x86-64
+    h[20] = 1;
+    h[24..32].copy_from_slice(&0x40_1000u64.to_le_bytes());
+    h[32..40].copy_from_slice(&64u64.to_le_bytes());
+    h[52] = 64;
+    h[54] = 56;
+    h[56] = 1;
+    h
+}
+
+/// A 64-bit little-endian ELF executable (a plausible header), then `payload`.
 pub fn fake_elf(payload: &[u8]) -> Vec<u8> {
-    let mut out = b"\x7fELF\x02\x01\x01\x00".to_vec();
-    out.resize(16, 0);
+    let mut out = elf_header();
     out.extend_from_slice(payload);
     out
 }
 
-/// Bytes that start like a 64-bit Mach-O executable (as on disk on x86_64 and arm64).
+/// A 64-bit Mach-O executable (as on disk on x86_64 and arm64): header, one load command's
+/// worth of space, then `payload`.
 pub fn fake_macho(payload: &[u8]) -> Vec<u8> {
     let mut out = vec![0xcf, 0xfa, 0xed, 0xfe, 0x07, 0x00, 0x00, 0x01];
+    out.resize(32, 0);
+    out[12] = 2; // MH_EXECUTE
+    out[16] = 1;
+    out[20] = 72;
+    out.resize(32 + 72, 0);
     out.extend_from_slice(payload);
     out
 }
 
-/// Bytes that start like a Windows PE executable.
+/// A Windows PE executable: the DOS stub pointing at a PE header that marks an executable
+/// image, then `payload`.
 pub fn fake_pe(payload: &[u8]) -> Vec<u8> {
     let mut out = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
+    out.resize(0x98, 0);
+    out[0x3c] = 0x80;
+    out[0x80..0x84].copy_from_slice(b"PE\0\0");
+    out[0x84..0x86].copy_from_slice(&0x8664u16.to_le_bytes());
+    out[0x80 + 22] = 0x22;
     out.extend_from_slice(payload);
     out
 }
