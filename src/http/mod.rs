@@ -9,6 +9,7 @@
 //! (it changed meanwhile) starts the download and `consume` over, within the retry budget.
 
 mod document;
+mod failure;
 pub mod folder;
 mod partial;
 pub mod policy;
@@ -26,6 +27,7 @@ use reqwest::{StatusCode, Url};
 
 use crate::context::Context;
 use crate::error::{Error, ErrorKind, IoContext, Result};
+use failure::{describe, network_error, seconds};
 use partial::PartMeta;
 
 const USER_AGENT: &str = concat!("dvm/", env!("CARGO_PKG_VERSION"));
@@ -99,6 +101,8 @@ pub struct Fetcher {
     /// client's runtime costs more than a warm `ls-remote` does in all, and it needs neither.
     client: OnceLock<Client>,
     proxies: Vec<reqwest::Proxy>,
+    /// The proxies as configured, to name the one in the way when a connection fails.
+    proxy_settings: policy::ProxySettings,
     cfg: NetConfig,
 }
 
@@ -149,10 +153,11 @@ struct Pass<'a> {
 impl Fetcher {
     pub fn new(ctx: &Context, cfg: NetConfig) -> Result<Self> {
         // Proxy settings are checked now, so that a bad one is reported before anything else.
-        let proxies = policy::ProxySettings::from_context(ctx)?.to_reqwest()?;
+        let proxy_settings = policy::ProxySettings::from_context(ctx)?;
         Ok(Fetcher {
             client: OnceLock::new(),
-            proxies,
+            proxies: proxy_settings.to_reqwest()?,
+            proxy_settings,
             cfg,
         })
     }
@@ -443,36 +448,6 @@ impl Fetcher {
         }
     }
 
-    fn request_failure(&self, url: &Url, e: &reqwest::Error) -> Failure {
-        let text = describe(e);
-        if e.is_redirect() {
-            Failure::Fatal(network_error(url, &text).with_hint(
-                "the server redirected somewhere dvm will not follow; use an https:// URL or a mirror that serves the files itself",
-            ))
-        } else if text.contains("certificate") || text.contains("UnknownIssuer") {
-            Failure::Fatal(network_error(url, &text).with_hint(
-                "the server's TLS certificate is not trusted by this system; behind a TLS-inspecting proxy, add its CA to the system certificate store",
-            ))
-        } else if text.contains("too large") {
-            // hyper's "message head is too large": the same server says the same next time.
-            Failure::Fatal(network_error(url, &text).with_hint(
-                "the server's response headers are too large to be read, and asking again will \
-                 not change that; check the URL or the mirror (DVM_MIRROR)",
-            ))
-        } else if e.is_builder() {
-            Failure::Fatal(Error::internal(format!(
-                "cannot build a request for {url}: {text}"
-            )))
-        } else if e.is_timeout() {
-            Failure::Retry(format!(
-                "no answer within {}",
-                seconds(self.cfg.stall_timeout)
-            ))
-        } else {
-            Failure::Retry(text)
-        }
-    }
-
     /// Runs `op` until it succeeds, fails for good, or used up the retries.
     fn with_retries<T>(
         &self,
@@ -502,14 +477,6 @@ impl Fetcher {
             .retry_backoff
             .saturating_mul(1 << attempt.saturating_sub(1).min(6))
     }
-
-    fn gave_up(&self, url: &Url, reason: &str) -> Error {
-        let retries = match self.cfg.retries {
-            1 => "1 retry".to_string(),
-            n => format!("{n} retries"),
-        };
-        network_error(url, &format!("{reason} (gave up after {retries})"))
-    }
 }
 
 /// `Content-Range: bytes START-END/TOTAL` as `(START, TOTAL)`; `*` gives no total.
@@ -523,36 +490,6 @@ fn content_range(resp: &Response) -> Option<(u64, Option<u64>)> {
         t => Some(t.parse().ok()?),
     };
     Some((start, total))
-}
-
-fn network_error(url: &Url, what: &str) -> Error {
-    Error::network(format!("could not download {url}: {what}")).with_hint(NETWORK_HINT)
-}
-
-/// An error and its causes on one line, without repeating the URL reqwest puts first.
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = match (e.downcast_ref::<reqwest::Error>(), e.source()) {
-        (Some(_), Some(cause)) => cause.to_string(),
-        _ => e.to_string(),
-    };
-    let mut next = if e.is::<reqwest::Error>() {
-        e.source().and_then(|c| c.source())
-    } else {
-        e.source()
-    };
-    while let Some(cause) = next {
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        next = cause.source();
-    }
-    out
-}
-
-fn seconds(d: Duration) -> String {
-    format!("{:.1}s", d.as_secs_f64())
 }
 
 /// Makes the rename durable; best effort (not every platform can open a directory).

@@ -1874,3 +1874,33 @@ fn an_rpm_longer_than_its_repodata_says_is_cut_off_with_exit_6() {
     assert!(left.is_empty(), "{left:?}");
     assert!(r.server.bytes_served(&rpm.path) < 16 << 20);
 }
+
+/// A connection that fails names the host and the cause, and the hint fits what is
+/// configured: the mirror the user set, or the proxy in the way, not "set DVM_MIRROR".
+#[test]
+fn an_unreachable_host_is_named_and_the_hint_fits_the_configuration() {
+    let mut t = TestEnv::new();
+    t.env("DVM_MIRROR", "http://127.0.0.1:9")
+        .env("DVM_PLATFORM", "linux/x86_64")
+        .env("DVM_RETRIES", "0");
+    let run = t.dvm(["install", "20.10.7"]);
+    run.failure(4)
+        .stderr_has("cannot connect to 127.0.0.1:9: Connection refused")
+        .stderr_has("hint: http://127.0.0.1:9/download.docker.com is the mirror you configured");
+    assert!(
+        !run.stderr.contains("set DVM_MIRROR to a mirror"),
+        "{}",
+        run.stderr
+    );
+
+    let mut t = TestEnv::new();
+    t.env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("DVM_PLATFORM", "linux/x86_64")
+        .env("DVM_RETRIES", "0");
+    t.dvm(["install", "1.12.6", "--source", "legacy"])
+        .failure(4)
+        .stderr_has(
+            "cannot connect to get.docker.com:443 through the proxy HTTPS_PROXY=http://127.0.0.1:9",
+        )
+        .stderr_has("hint: the connection goes through the proxy in HTTPS_PROXY");
+}
