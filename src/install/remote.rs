@@ -7,7 +7,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use super::checks::refuse_foreign_client;
-use super::hints::{not_found_everywhere, stronger_sources_hint};
+use super::hints::{not_found_everywhere, offline_hint, stronger_sources_hint};
 use super::{InstallOptions, InstallReport, Provenance, finish_locked};
 use crate::archive::{self, ExtractedClient};
 use crate::config::Settings;
@@ -61,7 +61,7 @@ pub struct Remote {
     pub listings: ListingCache,
     pub platform: Platform,
     pub options: RemoteOptions,
-    downloads: PathBuf,
+    pub(super) downloads: PathBuf,
     /// Where each cached archive's lock lives (`<data>/locks`), out of the cache's way.
     locks: PathBuf,
     trust: TofuStore,
@@ -231,22 +231,36 @@ pub fn install_remote(
     }
     store.clean_stale_staging();
     let mut missing = Vec::new();
+    // The first network failure. It does not stop the search: a later candidate may be in the
+    // download cache (a 1.x RPM, say, after the legacy build's `.sha256` could not be fetched).
+    let mut network_failure: Option<Error> = None;
     let channel = resolved.channel();
     while let Some(batch) = resolved.next_batch(&catalog)? {
         for artifact in &batch {
+            // Once the network has failed, only what is in the download cache can still work.
+            if network_failure.is_some() && !remote.cache_file(&artifact.url).is_file() {
+                continue;
+            }
             if artifact.channel != channel && artifact.source == SourceKind::Static {
                 progress(InstallEvent::Note(format!(
                     "docker {v} is not in the {channel} channel; trying the {} channel: {}",
                     artifact.channel, artifact.url
                 )));
             }
-            match install_artifact(remote, store, artifact, opts, progress)? {
-                Some(report) => return Ok(report),
-                None => missing.push(artifact.url.clone()),
+            match install_artifact(remote, store, artifact, opts, progress) {
+                Ok(Some(report)) => return Ok(report),
+                Ok(None) => missing.push(artifact.url.clone()),
+                Err(e) if e.kind() == ErrorKind::Network && !remote.options.offline => {
+                    network_failure.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
             }
         }
     }
-    Err(not_found_everywhere(remote, &v, &missing, &resolved))
+    match network_failure {
+        Some(e) => Err(offline_hint(e, remote, &v)),
+        None => Err(not_found_everywhere(remote, &v, &missing, &resolved)),
+    }
 }
 
 /// The report for a version that was already installed: nothing changed.
@@ -473,7 +487,19 @@ impl sources::Http for PublishedChecksums<'_> {
                 .map(|_| bytes.to_vec())
                 .map_err(|e| e.context(format!("reading {url}")))
         };
-        cache.fetch(&remote.fetcher, url, limit, checksum_file)
+        match cache.fetch(&remote.fetcher, url, limit, &checksum_file) {
+            // Unreachable (or answering with something else): the copy kept by the last
+            // online install still says what was published, as an expired listing does.
+            Err(e) if e.kind() == ErrorKind::Network && !remote.options.offline => {
+                let kept = ListingCache {
+                    offline: true,
+                    ..remote.listings.clone()
+                };
+                kept.fetch(&remote.fetcher, url, limit, &checksum_file)
+                    .or(Err(e))
+            }
+            fetched => fetched,
+        }
     }
 }
 
