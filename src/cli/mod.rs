@@ -21,6 +21,7 @@ mod output;
 mod prune;
 mod render;
 mod setup;
+mod trust;
 mod uninstall;
 mod use_version;
 mod verify;
@@ -120,6 +121,8 @@ pub enum Command {
     Config(config::Args),
     /// Downloaded archives and listings: `dvm cache dir`, `dvm cache clean`.
     Cache(cache::Args),
+    /// Trust-on-first-use records of static tarballs: `dvm trust forget 24.0.7`.
+    Trust(trust::Args),
     /// Print shell completions.
     Completions(completions::Args),
     /// Remove versions installed long ago and cached downloads nothing needs.
@@ -234,6 +237,7 @@ fn run(ctx: Context, cli: Cli) -> Result<ExitStatus> {
         Command::Aliases(args) => alias::run_aliases(&app, args),
         Command::Config(args) => config::run(&app, args),
         Command::Cache(args) => cache::run(&app, args),
+        Command::Trust(args) => trust::run(&app, args),
         Command::Completions(args) => completions::run(&args),
         Command::Prune(args) => prune::run(&app, args),
         Command::Mirror(args) => mirror::run(&app, args),

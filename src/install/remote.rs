@@ -8,11 +8,12 @@ use std::path::PathBuf;
 
 use super::checks::refuse_foreign_client;
 use super::hints::{not_found_everywhere, offline_hint, stronger_sources_hint};
+use super::published::PublishedChecksums;
 use super::{InstallOptions, InstallReport, Provenance, finish_locked};
 use crate::archive::{self, ExtractedClient};
 use crate::config::Settings;
 use crate::context::Context;
-use crate::digest::{HashingReader, parse_sha256_file};
+use crate::digest::HashingReader;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Fetcher, MAX_ARTIFACT_SIZE, NetConfig, ProgressEvent};
 use crate::layout::Layout;
@@ -64,7 +65,7 @@ pub struct Remote {
     pub(super) downloads: PathBuf,
     /// Where each cached archive's lock lives (`<data>/locks`), out of the cache's way.
     locks: PathBuf,
-    trust: TofuStore,
+    pub(super) trust: TofuStore,
     /// Docker's keys and `rpm_keys`, for repository and package signatures.
     pub(super) keys: LazyKeyring,
 }
@@ -371,6 +372,11 @@ pub fn fetch_and_verify(
         })?;
     }
     let key = remote.hosts.trust_key(&artifact.url);
+    // An explicit --sha256 wins over the record of the first install; say so when it differs.
+    let replaced = match (&expected, opts.pinned_sha256.as_deref()) {
+        (Expected::Tofu, Some(pin)) => remote.trust.get(&key)?.filter(|old| !old.eq_ignore_ascii_case(pin)),
+        _ => None,
+    };
     let verified_by = trust::check(&Evidence {
         shown: &artifact.url,
         sha256: &fetched.sha256,
@@ -394,6 +400,11 @@ pub fn fetch_and_verify(
         // A download that fails verification must not be reused from the cache.
         let _ = std::fs::remove_file(&cache_file);
     })?;
+    if let Some(old) = replaced {
+        progress(InstallEvent::Warning(format!(
+            "--sha256 replaced the trust-on-first-use record of {key} (it was {old})"
+        )));
+    }
     Ok(Some(VerifiedArtifact {
         client: fetched.client,
         cache_file,
@@ -467,40 +478,6 @@ pub fn expected_for(
         )));
     }
     Ok(expected)
-}
-
-/// Published checksum files (`<url>.sha256`): fetched afresh whenever dvm is online, and kept
-/// in the listing cache so that an offline reinstall is checked against the same published
-/// value instead of falling back to trust on first use.
-struct PublishedChecksums<'a>(&'a Remote);
-
-impl sources::Http for PublishedChecksums<'_> {
-    fn get_bytes(&self, url: &str, limit: u64) -> Result<Option<Vec<u8>>> {
-        let remote = self.0;
-        let cache = ListingCache {
-            refresh: !remote.options.offline,
-            ..remote.listings.clone()
-        };
-        // Only a real checksum file is kept: an error page must not stand in for it offline.
-        let checksum_file = |bytes: &[u8]| {
-            parse_sha256_file(&String::from_utf8_lossy(bytes))
-                .map(|_| bytes.to_vec())
-                .map_err(|e| e.context(format!("reading {url}")))
-        };
-        match cache.fetch(&remote.fetcher, url, limit, &checksum_file) {
-            // Unreachable (or answering with something else): the copy kept by the last
-            // online install still says what was published, as an expired listing does.
-            Err(e) if e.kind() == ErrorKind::Network && !remote.options.offline => {
-                let kept = ListingCache {
-                    offline: true,
-                    ..remote.listings.clone()
-                };
-                kept.fetch(&remote.fetcher, url, limit, &checksum_file)
-                    .or(Err(e))
-            }
-            fetched => fetched,
-        }
-    }
 }
 
 pub(super) struct Fetched {

@@ -66,3 +66,98 @@ fn a_network_failure_says_offline_installs_from_the_cache() {
         .stderr_has("using the cached download")
         .stderr_has("installed docker 1.8.0");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 8. A trust-on-first-use record can be replaced
+
+/// Serves a new build under the same name, as when Docker republishes a release.
+fn republish(r: &Replica, version: &str, marker: &str) -> String {
+    use crate::support::archives;
+    let client = archives::fake_client_script(&format!("{version} {marker}"));
+    let bytes = archives::docker_tgz("docker/docker", &client);
+    r.put(&crate::support::replica::static_path("stable", version), bytes)
+        .sha256
+}
+
+fn tofu_file(t: &TestEnv) -> String {
+    std::fs::read_to_string(t.home.join("trust/static-sha256.tsv")).unwrap_or_default()
+}
+
+#[test]
+fn a_republished_static_build_is_refused_with_the_way_out_and_sha256_replaces_the_record() {
+    let r = Replica::docker();
+    let t = crate::remote::env_for(&r);
+    let url = r.url(&crate::support::replica::static_path("stable", "17.03.0-ce"));
+    t.dvm(["install", "17.03.0-ce"])
+        .success()
+        .stderr_has("trust on first use");
+    let first = tofu_file(&t);
+    let new = republish(&r, "17.03.0-ce", "republished");
+    assert!(!first.contains(&new));
+    t.dvm(["cache", "clean"]).success();
+    t.dvm(["install", "17.03.0-ce", "--force"])
+        .failure(5)
+        .stderr_has(&format!("{url} differs from the file first installed from it"))
+        .stderr_has(&format!("dvm trust forget {url}"))
+        .stderr_has(&format!("--sha256 {new}"));
+    assert!(!t.dvm(["install", "17.03.0-ce", "--force"]).stderr.contains("Retry"));
+    assert_eq!(tofu_file(&t), first, "a refusal changes no record");
+    // An explicit --sha256 wins over the record, and replaces it.
+    t.dvm(["install", "17.03.0-ce", "--force", "--sha256", &new])
+        .success()
+        .stderr_has("--sha256 replaced the trust-on-first-use record of")
+        .stderr_has("installed docker 17.03.0-ce");
+    assert!(tofu_file(&t).contains(&new), "{}", tofu_file(&t));
+    assert_eq!(tofu_file(&t).lines().count(), 1);
+    let client = std::fs::read(t.home.join("versions/17.03.0-ce/docker")).unwrap();
+    assert!(String::from_utf8_lossy(&client).contains("republished"));
+    // Later installs check against the new record.
+    t.dvm(["cache", "clean"]).success();
+    t.dvm(["install", "17.03.0-ce", "--force"]).success();
+}
+
+#[test]
+fn trust_forget_removes_the_record_of_a_version_or_a_url() {
+    let r = Replica::docker();
+    let t = crate::remote::env_for(&r);
+    for v in ["17.03.0-ce", "17.03.1-ce"] {
+        t.dvm(["install", v]).success();
+    }
+    let run = t.dvm(["trust", "list"]);
+    run.success()
+        .stdout_has("linux/static/stable/x86_64/docker-17.03.0-ce.tgz\t")
+        .stdout_has("linux/static/stable/x86_64/docker-17.03.1-ce.tgz\t");
+    let new = republish(&r, "17.03.0-ce", "again");
+    t.dvm(["cache", "clean"]).success();
+    t.dvm(["install", "17.03.0-ce", "--force"]).failure(5);
+    // By version.
+    t.dvm(["trust", "forget", "17.03.0-ce"])
+        .success()
+        .stderr_has("forgot linux/static/stable/x86_64/docker-17.03.0-ce.tgz");
+    let left = tofu_file(&t);
+    assert!(!left.contains("17.03.0-ce") && left.contains("17.03.1-ce"), "{left}");
+    t.dvm(["install", "17.03.0-ce", "--force"])
+        .success()
+        .stderr_has("trust on first use");
+    assert!(tofu_file(&t).contains(&new));
+    // By URL, as the install message printed it (the mirror's), or by the official URL.
+    let url = r.url(&crate::support::replica::static_path("stable", "17.03.1-ce"));
+    t.dvm(["trust", "forget", &url])
+        .success()
+        .stderr_has("forgot linux/static/stable/x86_64/docker-17.03.1-ce.tgz");
+    t.dvm([
+        "trust",
+        "forget",
+        "https://download.docker.com/linux/static/stable/x86_64/docker-17.03.0-ce.tgz",
+    ])
+    .success();
+    assert_eq!(tofu_file(&t).trim(), "");
+    // Nothing left to forget, or not a version.
+    t.dvm(["trust", "forget", "17.03.0-ce"])
+        .failure(3)
+        .stderr_has("no trust-on-first-use record matches 17.03.0-ce")
+        .stderr_has("hint: list the records with `dvm trust list`");
+    t.dvm(["trust", "forget", "20.10"])
+        .failure(2)
+        .stderr_has("hint: ");
+}
