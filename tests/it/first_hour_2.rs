@@ -161,3 +161,118 @@ fn trust_forget_removes_the_record_of_a_version_or_a_url() {
         .failure(2)
         .stderr_has("hint: ");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 11. `dvm doctor --network` checks the download hosts; a system docker is a note
+
+/// The checks `dvm doctor --json` printed.
+fn doctor_checks(run: &crate::support::env::Run) -> Vec<serde_json::Value> {
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("doctor JSON");
+    json["checks"].as_array().unwrap().clone()
+}
+
+#[test]
+fn doctor_network_checks_every_download_host_and_reports_an_unreachable_one() {
+    let srv = crate::support::server::FixtureServer::start();
+    let mut t = TestEnv::new();
+    t.env("DVM_MIRROR", srv.url())
+        .env("DVM_STATIC_URL", "http://127.0.0.1:9")
+        .env("DVM_RETRIES", "0");
+    let run = t.dvm(["doctor", "--network", "--json"]);
+    run.failure(1);
+    let network: Vec<_> = doctor_checks(&run)
+        .into_iter()
+        .filter(|c| c["name"] == "network")
+        .collect();
+    for host in ["get.docker.com", "test.docker.com", "yum.dockerproject.org"] {
+        let base = format!("{}/{host}", srv.url());
+        assert!(
+            network
+                .iter()
+                .any(|c| c["ok"] == true && c["detail"] == format!("{base} answers")),
+            "{base}: {network:?}"
+        );
+    }
+    let down = network
+        .iter()
+        .find(|c| c["ok"] == false)
+        .expect("a failed check");
+    assert!(
+        down["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:9 is unreachable"),
+        "{down:?}"
+    );
+    assert!(down["fix"].as_str().unwrap().contains("--offline"), "{down:?}");
+    // download.docker.com serves static and rpm; the static override replaced it once.
+    assert!(
+        network.iter().any(|c| c["detail"]
+            == format!("{}/download.docker.com answers", srv.url())),
+        "{network:?}"
+    );
+    assert!(!srv.requests().is_empty());
+    // The text output shows the failure and its fix.
+    t.dvm(["doctor", "--network"])
+        .failure(1)
+        .stdout_has("FAIL network     http://127.0.0.1:9 is unreachable");
+}
+
+#[test]
+fn doctor_network_without_a_mirror_checks_dockers_own_hosts() {
+    let mut t = TestEnv::new();
+    // No mirror: Docker's hosts, reached through a proxy nothing listens on.
+    t.env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("DVM_RETRIES", "0");
+    let run = t.dvm(["doctor", "--network", "--json"]);
+    run.failure(1);
+    let network: Vec<_> = doctor_checks(&run)
+        .into_iter()
+        .filter(|c| c["name"] == "network")
+        .collect();
+    for base in [
+        "https://get.docker.com",
+        "https://test.docker.com",
+        "https://download.docker.com",
+    ] {
+        let c = network
+            .iter()
+            .find(|c| c["detail"].as_str().unwrap().starts_with(base))
+            .unwrap_or_else(|| panic!("{base} not checked: {network:?}"));
+        assert_eq!(c["ok"], false, "{c:?}");
+        assert!(c["fix"].as_str().unwrap().contains("DVM_MIRROR"), "{c:?}");
+    }
+    let yum = network
+        .iter()
+        .find(|c| c["detail"].as_str().unwrap().contains("yum.dockerproject.org"))
+        .unwrap();
+    assert_eq!((yum["ok"].clone(), yum["note"].clone()), (true.into(), true.into()));
+}
+
+#[test]
+fn doctor_calls_an_unmanaged_system_docker_a_note_not_ok() {
+    let mut t = TestEnv::new();
+    let bin = t.files.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let docker = bin.join("docker");
+    std::fs::write(&docker, "#!/bin/sh\necho system docker\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    t.dvm(["setup", "--yes", "--no-modify-path"]).success();
+    t.env(
+        "PATH",
+        format!("{}:{}:/usr/bin:/bin", t.home.join("shims").display(), bin.display()),
+    );
+    let run = t.dvm(["doctor"]);
+    run.success().stdout_has(&format!(
+        "note active      docker runs {}, a system docker dvm does not manage",
+        docker.display()
+    ));
+    assert!(!run.stdout.contains("ok   active"), "{}", run.stdout);
+    let json = t.dvm(["doctor", "--json"]);
+    let active = doctor_checks(&json)
+        .into_iter()
+        .find(|c| c["name"] == "active")
+        .unwrap();
+    assert_eq!((active["ok"].clone(), active["note"].clone()), (true.into(), true.into()));
+}
