@@ -276,3 +276,60 @@ fn doctor_calls_an_unmanaged_system_docker_a_note_not_ok() {
         .unwrap();
     assert_eq!((active["ok"].clone(), active["note"].clone()), (true.into(), true.into()));
 }
+
+// ---------------------------------------------------------------------------------------------
+// 13. auto_install in `use`, `local` and `exec`, not only in the shim
+
+#[test]
+fn auto_install_installs_what_use_local_and_exec_name() {
+    let r = Replica::docker();
+    let mut t = crate::remote::env_for(&r);
+    // Off: nothing is installed, and the hint says how.
+    t.dvm(["use", "--global", "17.03"])
+        .failure(3)
+        .stderr_has("hint: install it first: dvm install 17.03");
+    assert!(t.installed().is_empty());
+    t.env("DVM_AUTO_INSTALL", "1");
+    t.dvm(["use", "--global", "17.03"])
+        .success()
+        .stderr_has("docker 17.03 is not installed; installing it (auto_install is on)")
+        .stderr_has("installed docker 17.03.2-ce from")
+        .stderr_has("default docker is now 17.03");
+    assert_eq!(t.installed(), ["17.03.2-ce"]);
+    t.dvm(["local", "20.10.23"])
+        .success()
+        .stderr_has("installed docker 20.10.23");
+    assert_eq!(
+        std::fs::read_to_string(t.cwd.join(".docker-version")).unwrap(),
+        "20.10.23\n"
+    );
+    t.dvm(["exec", "24.0.7", "--", "docker", "--version"])
+        .success()
+        .stderr_has("installed docker 24.0.7")
+        .stdout_has("24.0.7");
+    t.dvm(["use", "1.8.0", "--shell-eval", "bash"])
+        .success()
+        .stderr_has("installed docker 1.8.0")
+        .stdout_has("export DVM_DOCKER_VERSION='1.8.0'");
+    assert_eq!(
+        t.installed(),
+        ["1.8.0", "17.03.2-ce", "20.10.23", "24.0.7"]
+    );
+    // Already installed: no second install.
+    let run = t.dvm(["use", "--global", "24.0.7"]);
+    run.success();
+    assert!(!run.stderr.contains("installing"), "{}", run.stderr);
+}
+
+#[test]
+fn the_auto_install_setting_in_config_toml_counts_too() {
+    let r = Replica::docker();
+    let t = crate::remote::env_for(&r);
+    t.dvm(["config", "set", "auto_install", "true"]).success();
+    t.dvm(["use", "--global", "17.03.0-ce"])
+        .success()
+        .stderr_has("installed docker 17.03.0-ce");
+    // A version no source has: the install's own error, not "not installed".
+    t.dvm(["local", "19.03.99"]).failure(3).stderr_has("hint: ");
+    assert!(!t.cwd.join(".docker-version").exists());
+}
