@@ -47,7 +47,8 @@ Examples:
   dvm detect                    pick the client that matches the daemon
 
 Exit codes: 0 ok, 1 check failed, 2 usage, 3 not found, 4 network, 5 integrity,
-6 bad archive, 7 filesystem, 8 config, 9 daemon, 70 internal error.";
+6 bad archive, 7 filesystem, 8 config, 9 daemon, 70 internal error,
+127 nothing to run (the docker shim) or the command could not be run (dvm exec).";
 
 #[derive(Parser)]
 #[command(name = "dvm", version, about = "Docker client version manager: install, pin and switch docker CLI versions", after_help = AFTER_HELP)]

@@ -333,3 +333,47 @@ fn the_auto_install_setting_in_config_toml_counts_too() {
     t.dvm(["local", "19.03.99"]).failure(3).stderr_has("hint: ");
     assert!(!t.cwd.join(".docker-version").exists());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Smaller: the exit codes in `dvm --help`, and one installed program
+
+#[test]
+fn the_help_lists_every_exit_code_the_readme_does() {
+    let t = TestEnv::new();
+    let help = t.dvm(["--help"]);
+    help.success();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = readme
+        .split("## Exit codes")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .unwrap();
+    let codes: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| ")?.split(' ').next())
+        .filter(|c| c.parse::<u32>().is_ok())
+        .collect();
+    assert!(codes.contains(&"127"), "{codes:?}");
+    let exit_codes = help.stdout.split("Exit codes:").nth(1).unwrap();
+    for code in codes {
+        let listed = exit_codes
+            .split([',', '\n'])
+            .any(|item| item.trim().starts_with(&format!("{code} ")));
+        assert!(
+            listed,
+            "exit code {code} missing from `dvm --help`:\n{exit_codes}"
+        );
+    }
+}
+
+/// `cargo install --path .` installs what the package's bin targets are: only `dvm` (the shim
+/// is built by build.rs and embedded, never installed beside it).
+#[test]
+fn the_package_installs_only_dvm() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let manifest = std::fs::read_to_string(format!("{root}/Cargo.toml")).unwrap();
+    assert_eq!(manifest.matches("[[bin]]").count(), 1, "{manifest}");
+    assert!(manifest.contains("[[bin]]\nname = \"dvm\"\n"));
+    // Cargo would also install every file of src/bin as a program of its own.
+    assert!(!std::path::Path::new(&format!("{root}/src/bin")).exists());
+}
