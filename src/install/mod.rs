@@ -7,6 +7,7 @@ mod file;
 mod hints;
 mod naming;
 mod published;
+mod record;
 mod remote;
 mod tofu;
 mod url;

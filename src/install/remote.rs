@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use super::checks::refuse_foreign_client;
 use super::hints::{not_found_everywhere, offline_hint, stronger_sources_hint};
 use super::published::PublishedChecksums;
+use super::record::reinstall_from_record;
 use super::{InstallOptions, InstallReport, Provenance, finish_locked};
 use crate::archive::{self, ExtractedClient};
 use crate::config::Settings;
@@ -159,18 +160,7 @@ impl Remote {
     /// The cached archive for a URL: keyed by its path below the source base, so every mirror
     /// of one file shares a cache entry.
     pub(super) fn cache_file(&self, url: &str) -> PathBuf {
-        let key = self.hosts.trust_key(url);
-        let safe: String = key
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.downloads.join(safe)
+        self.downloads.join(cache_name(&self.hosts.trust_key(url)))
     }
 
     /// Held while `cache_file` is read or downloaded, so that concurrent installs of one file
@@ -185,6 +175,19 @@ impl Remote {
         let name = format!("download-{}.lock", key.get(..16).unwrap_or(&key));
         crate::fsutil::lock_file(&self.locks.join(name))
     }
+}
+
+/// The download cache's name for a key: anything but `[A-Za-z0-9._-]` becomes `_`.
+pub(super) fn cache_name(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// `dvm install SPEC`: resolve, then try each candidate in order, reading the RPM listings
@@ -257,6 +260,12 @@ pub fn install_remote(
                 Err(e) => return Err(e),
             }
         }
+    }
+    let unreachable = network_failure.is_some() || resolved.listing_unreachable();
+    if (unreachable || remote.options.offline)
+        && let Some(report) = reinstall_from_record(remote, store, &v, opts, progress)?
+    {
+        return Ok(report);
     }
     match network_failure {
         Some(e) => Err(offline_hint(e, remote, &v)),

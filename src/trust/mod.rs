@@ -243,10 +243,10 @@ fn check_tofu(store: &TofuStore, key: &str, evidence: &Evidence) -> Result<Optio
         Some(recorded) if recorded.eq_ignore_ascii_case(evidence.sha256) => Ok(None),
         Some(_) if evidence.pin.is_some() => Ok(Some(true)),
         Some(recorded) => Err(Error::integrity(format!(
-            "{url} differs from the file first installed from it: its sha256 is {}, but {recorded} \
-             was recorded then (trust on first use, {})",
-            evidence.sha256,
-            store.path.display()
+            "{url} differs from the file first installed from it: expected {recorded} (the \
+             sha256 recorded then, trust on first use, in {}), got {}",
+            store.path.display(),
+            evidence.sha256
         ))
         .with_hint(format!(
             "nothing was installed and the download was discarded. If Docker republished the \

@@ -57,14 +57,60 @@ fn a_network_failure_says_offline_installs_from_the_cache() {
         .stderr_has("could not download")
         .stderr_has("--offline installs from the download cache")
         .stderr_has("dvm install 1.13.1-rc1 --offline");
-    // A failed install leaves the cache as it was: the cached build still installs offline.
-    t.dvm(["install", "1.8.0", "--force"])
+    // Uninstalled, so no manifest vouches for the cached build, and its `.sha256` was kept
+    // under the old mirror's URL: the network is needed...
+    t.dvm(["uninstall", "1.8.0"]).success();
+    t.dvm(["install", "1.8.0"])
         .failure(4)
         .stderr_has("dvm install 1.8.0 --offline");
-    t.dvm(["install", "1.8.0", "--force", "--offline"])
+    // ...and a failed install leaves the cache as it was: the build still installs offline.
+    t.dvm(["install", "1.8.0", "--offline"])
         .success()
         .stderr_has("using the cached download")
         .stderr_has("installed docker 1.8.0");
+}
+
+#[test]
+fn under_another_mirror_url_a_forced_reinstall_uses_the_record_of_the_install() {
+    let r = Replica::docker();
+    let mut t = crate::remote::env_for(&r);
+    t.dvm(["install", "1.12.6"]).success();
+    let manifest = t.home.join("versions/1.12.6/manifest.json");
+    let before: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    drop(r);
+    // The listings were cached under the old mirror's URLs: none names the RPM now.
+    network_down(&mut t);
+    for extra in [&[][..], &["--offline"][..]] {
+        let mut args = vec!["install", "1.12.6", "--force"];
+        args.extend_from_slice(extra);
+        t.dvm(&args)
+            .success()
+            .stderr_has("reinstalling docker 1.12.6 from the download cache: the archive is the one verified when it was installed (signature, repodata, rpm-digests)")
+            .stderr_has("installed docker 1.12.6");
+    }
+    let after: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    for field in ["origin", "archive_sha256", "verified_by", "client_sha256"] {
+        assert_eq!(after[field], before[field], "{field}");
+    }
+    // A cached archive that changed since is not the one verified: refused (the RPM's own
+    // digests catch it), removed, and then the network is needed.
+    let cached = t
+        .home
+        .join("cache/downloads/repo_main_centos_7_Packages_docker-engine-1.12.6-1.el7.centos.x86_64.rpm");
+    let mut bytes = std::fs::read(&cached).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&cached, bytes).unwrap();
+    t.dvm(["install", "1.12.6", "--force"])
+        .failure(5)
+        .stderr_has("was damaged and has been removed");
+    assert!(!cached.exists());
+    t.dvm(["install", "1.12.6", "--force"])
+        .failure(4)
+        .stderr_has("dvm install 1.12.6 --offline");
+    assert_eq!(t.installed(), ["1.12.6"]);
 }
 
 // ---------------------------------------------------------------------------------------------
