@@ -39,8 +39,10 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
                 app.out.line(format!("{key}\t{sha256}"));
             }
             if records.is_empty() {
-                app.out
-                    .info(format!("no trust-on-first-use records ({})", file.display()));
+                app.out.info(format!(
+                    "no trust-on-first-use records ({})",
+                    file.display()
+                ));
             }
         }
         Action::Forget { target } => {

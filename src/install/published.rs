@@ -23,7 +23,7 @@ impl sources::Http for PublishedChecksums<'_> {
                 .map(|_| bytes.to_vec())
                 .map_err(|e| e.context(format!("reading {url}")))
         };
-        match cache.fetch(&remote.fetcher, url, limit, &checksum_file) {
+        match cache.fetch(&remote.fetcher, url, limit, checksum_file) {
             // Unreachable (or answering with something else): the copy kept by the last
             // online install still says what was published, as an expired listing does.
             Err(e) if e.kind() == ErrorKind::Network && !remote.options.offline => {
@@ -31,11 +31,10 @@ impl sources::Http for PublishedChecksums<'_> {
                     offline: true,
                     ..remote.listings.clone()
                 };
-                kept.fetch(&remote.fetcher, url, limit, &checksum_file)
+                kept.fetch(&remote.fetcher, url, limit, checksum_file)
                     .or(Err(e))
             }
             fetched => fetched,
         }
     }
 }
-

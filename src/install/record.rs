@@ -28,7 +28,10 @@ pub(super) fn reinstall_from_record(
     let Some(recorded) = manifest.archive_sha256.clone() else {
         return Ok(None);
     };
-    let from_a_source = matches!(manifest.source.as_str(), "static" | "legacy" | "yum" | "rpm");
+    let from_a_source = matches!(
+        manifest.source.as_str(),
+        "static" | "legacy" | "yum" | "rpm"
+    );
     let Some(cache_file) = cached_archive_of(remote, &manifest.origin) else {
         return Ok(None);
     };

@@ -383,7 +383,10 @@ pub fn fetch_and_verify(
     let key = remote.hosts.trust_key(&artifact.url);
     // An explicit --sha256 wins over the record of the first install; say so when it differs.
     let replaced = match (&expected, opts.pinned_sha256.as_deref()) {
-        (Expected::Tofu, Some(pin)) => remote.trust.get(&key)?.filter(|old| !old.eq_ignore_ascii_case(pin)),
+        (Expected::Tofu, Some(pin)) => remote
+            .trust
+            .get(&key)?
+            .filter(|old| !old.eq_ignore_ascii_case(pin)),
         _ => None,
     };
     let verified_by = trust::check(&Evidence {

@@ -47,13 +47,14 @@ pub fn forget_trust(remote: &Remote, what: &str) -> Result<Forgotten> {
         })?
     };
     if records.is_empty() {
-        return Err(Error::not_found(format!(
-            "no trust-on-first-use record matches {what}"
-        ))
-        .with_hint(format!(
-            "list the records with `dvm trust list` (they are in {})",
-            store.path.display()
-        )));
+        return Err(
+            Error::not_found(format!("no trust-on-first-use record matches {what}")).with_hint(
+                format!(
+                    "list the records with `dvm trust list` (they are in {})",
+                    store.path.display()
+                ),
+            ),
+        );
     }
     Ok(Forgotten {
         file: store.path.clone(),

@@ -96,9 +96,9 @@ fn under_another_mirror_url_a_forced_reinstall_uses_the_record_of_the_install() 
     }
     // A cached archive that changed since is not the one verified: refused (the RPM's own
     // digests catch it), removed, and then the network is needed.
-    let cached = t
-        .home
-        .join("cache/downloads/repo_main_centos_7_Packages_docker-engine-1.12.6-1.el7.centos.x86_64.rpm");
+    let cached = t.home.join(
+        "cache/downloads/repo_main_centos_7_Packages_docker-engine-1.12.6-1.el7.centos.x86_64.rpm",
+    );
     let mut bytes = std::fs::read(&cached).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
@@ -121,8 +121,11 @@ fn republish(r: &Replica, version: &str, marker: &str) -> String {
     use crate::support::archives;
     let client = archives::fake_client_script(&format!("{version} {marker}"));
     let bytes = archives::docker_tgz("docker/docker", &client);
-    r.put(&crate::support::replica::static_path("stable", version), bytes)
-        .sha256
+    r.put(
+        &crate::support::replica::static_path("stable", version),
+        bytes,
+    )
+    .sha256
 }
 
 fn tofu_file(t: &TestEnv) -> String {
@@ -133,7 +136,10 @@ fn tofu_file(t: &TestEnv) -> String {
 fn a_republished_static_build_is_refused_with_the_way_out_and_sha256_replaces_the_record() {
     let r = Replica::docker();
     let t = crate::remote::env_for(&r);
-    let url = r.url(&crate::support::replica::static_path("stable", "17.03.0-ce"));
+    let url = r.url(&crate::support::replica::static_path(
+        "stable",
+        "17.03.0-ce",
+    ));
     t.dvm(["install", "17.03.0-ce"])
         .success()
         .stderr_has("trust on first use");
@@ -143,10 +149,16 @@ fn a_republished_static_build_is_refused_with_the_way_out_and_sha256_replaces_th
     t.dvm(["cache", "clean"]).success();
     t.dvm(["install", "17.03.0-ce", "--force"])
         .failure(5)
-        .stderr_has(&format!("{url} differs from the file first installed from it"))
+        .stderr_has(&format!(
+            "{url} differs from the file first installed from it"
+        ))
         .stderr_has(&format!("dvm trust forget {url}"))
         .stderr_has(&format!("--sha256 {new}"));
-    assert!(!t.dvm(["install", "17.03.0-ce", "--force"]).stderr.contains("Retry"));
+    assert!(
+        !t.dvm(["install", "17.03.0-ce", "--force"])
+            .stderr
+            .contains("Retry")
+    );
     assert_eq!(tofu_file(&t), first, "a refusal changes no record");
     // An explicit --sha256 wins over the record, and replaces it.
     t.dvm(["install", "17.03.0-ce", "--force", "--sha256", &new])
@@ -181,13 +193,19 @@ fn trust_forget_removes_the_record_of_a_version_or_a_url() {
         .success()
         .stderr_has("forgot linux/static/stable/x86_64/docker-17.03.0-ce.tgz");
     let left = tofu_file(&t);
-    assert!(!left.contains("17.03.0-ce") && left.contains("17.03.1-ce"), "{left}");
+    assert!(
+        !left.contains("17.03.0-ce") && left.contains("17.03.1-ce"),
+        "{left}"
+    );
     t.dvm(["install", "17.03.0-ce", "--force"])
         .success()
         .stderr_has("trust on first use");
     assert!(tofu_file(&t).contains(&new));
     // By URL, as the install message printed it (the mirror's), or by the official URL.
-    let url = r.url(&crate::support::replica::static_path("stable", "17.03.1-ce"));
+    let url = r.url(&crate::support::replica::static_path(
+        "stable",
+        "17.03.1-ce",
+    ));
     t.dvm(["trust", "forget", &url])
         .success()
         .stderr_has("forgot linux/static/stable/x86_64/docker-17.03.1-ce.tgz");
@@ -250,11 +268,15 @@ fn doctor_network_checks_every_download_host_and_reports_an_unreachable_one() {
             .starts_with("http://127.0.0.1:9 is unreachable"),
         "{down:?}"
     );
-    assert!(down["fix"].as_str().unwrap().contains("--offline"), "{down:?}");
+    assert!(
+        down["fix"].as_str().unwrap().contains("--offline"),
+        "{down:?}"
+    );
     // download.docker.com serves static and rpm; the static override replaced it once.
     assert!(
-        network.iter().any(|c| c["detail"]
-            == format!("{}/download.docker.com answers", srv.url())),
+        network
+            .iter()
+            .any(|c| c["detail"] == format!("{}/download.docker.com answers", srv.url())),
         "{network:?}"
     );
     assert!(!srv.requests().is_empty());
@@ -290,9 +312,17 @@ fn doctor_network_without_a_mirror_checks_dockers_own_hosts() {
     }
     let yum = network
         .iter()
-        .find(|c| c["detail"].as_str().unwrap().contains("yum.dockerproject.org"))
+        .find(|c| {
+            c["detail"]
+                .as_str()
+                .unwrap()
+                .contains("yum.dockerproject.org")
+        })
         .unwrap();
-    assert_eq!((yum["ok"].clone(), yum["note"].clone()), (true.into(), true.into()));
+    assert_eq!(
+        (yum["ok"].clone(), yum["note"].clone()),
+        (true.into(), true.into())
+    );
 }
 
 #[test]
@@ -307,7 +337,11 @@ fn doctor_calls_an_unmanaged_system_docker_a_note_not_ok() {
     t.dvm(["setup", "--yes", "--no-modify-path"]).success();
     t.env(
         "PATH",
-        format!("{}:{}:/usr/bin:/bin", t.home.join("shims").display(), bin.display()),
+        format!(
+            "{}:{}:/usr/bin:/bin",
+            t.home.join("shims").display(),
+            bin.display()
+        ),
     );
     let run = t.dvm(["doctor"]);
     run.success().stdout_has(&format!(
@@ -320,7 +354,10 @@ fn doctor_calls_an_unmanaged_system_docker_a_note_not_ok() {
         .into_iter()
         .find(|c| c["name"] == "active")
         .unwrap();
-    assert_eq!((active["ok"].clone(), active["note"].clone()), (true.into(), true.into()));
+    assert_eq!(
+        (active["ok"].clone(), active["note"].clone()),
+        (true.into(), true.into())
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -357,10 +394,7 @@ fn auto_install_installs_what_use_local_and_exec_name() {
         .success()
         .stderr_has("installed docker 1.8.0")
         .stdout_has("export DVM_DOCKER_VERSION='1.8.0'");
-    assert_eq!(
-        t.installed(),
-        ["1.8.0", "17.03.2-ce", "20.10.23", "24.0.7"]
-    );
+    assert_eq!(t.installed(), ["1.8.0", "17.03.2-ce", "20.10.23", "24.0.7"]);
     // Already installed: no second install.
     let run = t.dvm(["use", "--global", "24.0.7"]);
     run.success();
@@ -388,7 +422,8 @@ fn the_help_lists_every_exit_code_the_readme_does() {
     let t = TestEnv::new();
     let help = t.dvm(["--help"]);
     help.success();
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let table = readme
         .split("## Exit codes")
         .nth(1)
