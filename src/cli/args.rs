@@ -3,7 +3,8 @@
 
 use dvm::config::Settings;
 use dvm::error::Result;
-use dvm::install::{Remote, RemoteOptions};
+use dvm::install::{InstallOptions, Remote, RemoteOptions};
+use dvm::select::version::VersionSpec;
 
 use super::App;
 
@@ -68,4 +69,37 @@ pub fn version_here(app: &App, command: &str) -> Result<dvm::VersionSpec> {
     app.out
         .info(format!("docker {} (from {})", request.spec, request.origin));
     Ok(request.spec)
+}
+
+/// With `auto_install` on (the setting, or `DVM_AUTO_INSTALL=1`), installs the version `spec`
+/// names when none installed matches, through the same library path as `dvm install SPEC`
+/// (`use`, `default`, `local` and `exec` call it, as the shim does). Returns whether it
+/// installed something; nothing happens when the setting is off.
+pub fn auto_install(app: &App, spec: &VersionSpec) -> Result<bool> {
+    if *spec == VersionSpec::System {
+        return Ok(false);
+    }
+    let resolved = app.store.resolve_alias(spec)?;
+    if app.store.find(&resolved)?.is_some() {
+        return Ok(false);
+    }
+    let settings = Settings::load(&app.ctx, &app.layout)?;
+    if !settings.auto_install() {
+        return Ok(false);
+    }
+    app.out.info(format!(
+        "docker {spec} is not installed; installing it (auto_install is on)"
+    ));
+    let opts = InstallOptions {
+        require: settings.require_verification(),
+        allow_unsigned: settings.allow_unsigned_rpms(),
+        rpm_keys: settings.rpm_keys(),
+        ..InstallOptions::default()
+    };
+    let remote = remote_setup(app, &SourceArgs::default())?;
+    let progress = super::render::progress_renderer(app);
+    let report = dvm::install::install_remote(&remote, &app.store, &resolved, &opts, &progress)?;
+    app.out
+        .info(super::render::installed_line(&app.out, &report));
+    Ok(true)
 }

@@ -16,7 +16,7 @@ pub struct Args {
     /// Print JSON: {"healthy": bool, "checks": [{"name", "ok", "detail", "fix"}]}.
     #[arg(long)]
     pub json: bool,
-    /// Also check that configured mirrors answer.
+    /// Also check that the download hosts answer: Docker's, or the mirror and bases you set.
     #[arg(long)]
     pub network: bool,
 }
@@ -27,6 +27,9 @@ struct Check {
     ok: bool,
     detail: String,
     fix: Option<String>,
+    /// Not a problem, but worth knowing (a system docker dvm does not manage).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    note: bool,
 }
 
 fn check(name: &'static str, ok: bool, detail: String, fix: Option<String>) -> Check {
@@ -35,6 +38,15 @@ fn check(name: &'static str, ok: bool, detail: String, fix: Option<String>) -> C
         ok,
         detail,
         fix: if ok { None } else { fix },
+        note: false,
+    }
+}
+
+/// Something that passes but deserves a word.
+fn note(name: &'static str, detail: String) -> Check {
+    Check {
+        note: true,
+        ..check(name, true, detail, None)
     }
 }
 
@@ -47,14 +59,7 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     check_config(app, &mut checks);
     check_permissions(app, &mut checks);
     if args.network {
-        checks.extend(mirror_checks(app).into_iter().map(|(detail, ok)| {
-            check(
-                "mirror",
-                ok,
-                detail,
-                Some("check the mirror URL: dvm config get mirror".into()),
-            )
-        }));
+        network_checks(app, &mut checks);
     }
 
     let healthy = checks.iter().all(|c| c.ok);
@@ -63,7 +68,9 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
             .json(&serde_json::json!({ "healthy": healthy, "checks": checks }))?;
     } else {
         for c in &checks {
-            let mark = if c.ok {
+            let mark = if c.note {
+                "note".to_string()
+            } else if c.ok {
                 app.out.green("ok  ")
             } else {
                 app.out.yellow("FAIL")
@@ -147,6 +154,21 @@ fn check_path(app: &App, checks: &mut Vec<Check>) -> String {
 
 fn check_active(app: &App, bare_docker: &str, checks: &mut Vec<Check>) {
     match dvm::active::active(&app.ctx, &app.store) {
+        // Runs, but nothing dvm installed or verified: worth a word, not an "ok".
+        Ok(active) if active.reason == dvm::active::Reason::System && !active.missing => {
+            let client = active
+                .client_path
+                .as_ref()
+                .map_or_else(String::new, |p| p.display().to_string());
+            checks.push(note(
+                "active",
+                format!(
+                    "{bare_docker}docker runs {client}, a system docker dvm does not manage ({}); \
+                     to run one of dvm's: dvm use --global VERSION",
+                    active.explain()
+                ),
+            ));
+        }
         Ok(active) => checks.push(check(
             "active",
             !active.missing,
@@ -258,24 +280,49 @@ fn check_permissions(app: &App, checks: &mut Vec<Check>) {
     }
 }
 
-/// For `dvm doctor --network`: does each configured base answer?
-fn mirror_checks(app: &App) -> Vec<(String, bool)> {
-    let Ok(remote) = remote_setup(app, &SourceArgs::default()) else {
-        return vec![(
-            "the mirror settings are invalid (see `dvm config list`)".into(),
-            false,
-        )];
+/// For `dvm doctor --network`: does each download host answer (any HTTP answer counts, a
+/// 404 included)? Docker's own hosts when nothing else is configured; the official yum host,
+/// shut down in 2020, is only mentioned.
+fn network_checks(app: &App, checks: &mut Vec<Check>) {
+    let remote = match remote_setup(app, &SourceArgs::default()) {
+        Ok(remote) => remote,
+        Err(e) => {
+            let fix = e.hint().unwrap_or("see `dvm config list`").to_owned();
+            checks.push(check("network", false, e.to_string(), Some(fix)));
+            return;
+        }
     };
-    remote
-        .hosts
-        .configured_prefixes()
-        .into_iter()
-        .map(|base| {
-            let url = format!("{}/", base.trim_end_matches('/'));
+    let configured = remote.hosts.configured_prefixes();
+    let official_yum = dvm::sources::Hosts::official().yum;
+    for base in remote.hosts.distinct_bases() {
+        if base == official_yum {
+            checks.push(note(
+                "network",
+                format!(
+                    "{base} was shut down in 2020 (not checked); docker-engine RPMs need a \
+                     mirror: DVM_MIRROR or DVM_YUM_URL"
+                ),
+            ));
+            continue;
+        }
+        let url = format!("{base}/");
+        let fix = if configured.contains(&base) {
+            "check the mirror and base URLs (dvm config list) and that the server is up; cached \
+             versions still install with --offline"
+        } else {
+            "check your internet connection and proxy settings (HTTPS_PROXY, NO_PROXY), or set \
+             DVM_MIRROR to a mirror you can reach; cached versions still install with --offline"
+        };
+        checks.push(
             match dvm::sources::Http::get_bytes(&remote.fetcher, &url, 1 << 20) {
-                Ok(_) => (format!("{base} answers"), true),
-                Err(e) => (format!("{base} is unreachable: {e}"), false),
-            }
-        })
-        .collect()
+                Ok(_) => check("network", true, format!("{base} answers"), None),
+                Err(e) => check(
+                    "network",
+                    false,
+                    format!("{base} is unreachable: {}", e.message()),
+                    Some(fix.into()),
+                ),
+            },
+        );
+    }
 }

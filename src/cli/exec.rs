@@ -29,6 +29,7 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let (selected, first_on_path) = if spec == dvm::VersionSpec::System {
         ("system".to_string(), None)
     } else {
+        super::args::auto_install(app, &spec)?;
         let v = app.store.find(&spec)?.ok_or_else(|| {
             Error::not_installed(&spec).with_hint(format!("run: dvm install {spec}"))
         })?;

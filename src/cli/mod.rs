@@ -21,6 +21,7 @@ mod output;
 mod prune;
 mod render;
 mod setup;
+mod trust;
 mod uninstall;
 mod use_version;
 mod verify;
@@ -46,7 +47,8 @@ Examples:
   dvm detect                    pick the client that matches the daemon
 
 Exit codes: 0 ok, 1 check failed, 2 usage, 3 not found, 4 network, 5 integrity,
-6 bad archive, 7 filesystem, 8 config, 9 daemon, 70 internal error.";
+6 bad archive, 7 filesystem, 8 config, 9 daemon, 70 internal error,
+127 nothing to run (the docker shim) or the command could not be run (dvm exec).";
 
 #[derive(Parser)]
 #[command(name = "dvm", version, about = "Docker client version manager: install, pin and switch docker CLI versions", after_help = AFTER_HELP)]
@@ -120,6 +122,8 @@ pub enum Command {
     Config(config::Args),
     /// Downloaded archives and listings: `dvm cache dir`, `dvm cache clean`.
     Cache(cache::Args),
+    /// Trust-on-first-use records of static tarballs: `dvm trust forget 24.0.7`.
+    Trust(trust::Args),
     /// Print shell completions.
     Completions(completions::Args),
     /// Remove versions installed long ago and cached downloads nothing needs.
@@ -234,6 +238,7 @@ fn run(ctx: Context, cli: Cli) -> Result<ExitStatus> {
         Command::Aliases(args) => alias::run_aliases(&app, args),
         Command::Config(args) => config::run(&app, args),
         Command::Cache(args) => cache::run(&app, args),
+        Command::Trust(args) => trust::run(&app, args),
         Command::Completions(args) => completions::run(&args),
         Command::Prune(args) => prune::run(&app, args),
         Command::Mirror(args) => mirror::run(&app, args),

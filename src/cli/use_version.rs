@@ -44,12 +44,14 @@ pub struct LocalArgs {
     pub version: String,
 }
 
-/// Checks a spec names something usable and returns it as it should be written.
+/// Checks a spec names something usable (installing it first when auto_install is on) and
+/// returns it as it should be written.
 fn checked_spec(app: &App, text: &str) -> Result<VersionSpec> {
     let spec = super::parse_spec(text)?;
     if spec == VersionSpec::System {
         return Ok(spec);
     }
+    super::args::auto_install(app, &spec)?;
     let resolved = app.store.resolve_alias(&spec)?;
     if app.store.find(&resolved)?.is_none() {
         return Err(

@@ -80,3 +80,18 @@ pub(super) fn stronger_sources_hint(artifact: &Artifact, opts: &InstallOptions) 
         ),
     }
 }
+
+/// A network failure's hint, plus the way out that needs no network: `--offline` installs
+/// what an earlier run downloaded.
+pub(super) fn offline_hint(e: Error, remote: &Remote, v: &DockerVersion) -> Error {
+    let offline = format!(
+        "--offline installs from the download cache ({}) with no network: dvm install {v} \
+         --offline",
+        remote.downloads.display()
+    );
+    let hint = match e.hint() {
+        Some(h) => format!("{h}; or, if it was downloaded before, {offline}"),
+        None => offline,
+    };
+    e.with_hint(hint)
+}

@@ -6,7 +6,10 @@ mod checks;
 mod file;
 mod hints;
 mod naming;
+mod published;
+mod record;
 mod remote;
+mod tofu;
 mod url;
 
 use std::path::PathBuf;
@@ -17,6 +20,7 @@ pub use remote::{
     ClientCheck, InstallEvent, Remote, RemoteOptions, VerifiedArtifact, expected_for,
     fetch_and_verify, install_remote,
 };
+pub use tofu::{Forgotten, forget_trust, trust_records};
 pub use url::install_from_url;
 
 use crate::archive::ExtractedClient;

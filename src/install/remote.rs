@@ -7,12 +7,14 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use super::checks::refuse_foreign_client;
-use super::hints::{not_found_everywhere, stronger_sources_hint};
+use super::hints::{not_found_everywhere, offline_hint, stronger_sources_hint};
+use super::published::PublishedChecksums;
+use super::record::reinstall_from_record;
 use super::{InstallOptions, InstallReport, Provenance, finish_locked};
 use crate::archive::{self, ExtractedClient};
 use crate::config::Settings;
 use crate::context::Context;
-use crate::digest::{HashingReader, parse_sha256_file};
+use crate::digest::HashingReader;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Fetcher, MAX_ARTIFACT_SIZE, NetConfig, ProgressEvent};
 use crate::layout::Layout;
@@ -61,10 +63,10 @@ pub struct Remote {
     pub listings: ListingCache,
     pub platform: Platform,
     pub options: RemoteOptions,
-    downloads: PathBuf,
+    pub(super) downloads: PathBuf,
     /// Where each cached archive's lock lives (`<data>/locks`), out of the cache's way.
     locks: PathBuf,
-    trust: TofuStore,
+    pub(super) trust: TofuStore,
     /// Docker's keys and `rpm_keys`, for repository and package signatures.
     pub(super) keys: LazyKeyring,
 }
@@ -158,18 +160,7 @@ impl Remote {
     /// The cached archive for a URL: keyed by its path below the source base, so every mirror
     /// of one file shares a cache entry.
     pub(super) fn cache_file(&self, url: &str) -> PathBuf {
-        let key = self.hosts.trust_key(url);
-        let safe: String = key
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.downloads.join(safe)
+        self.downloads.join(cache_name(&self.hosts.trust_key(url)))
     }
 
     /// Held while `cache_file` is read or downloaded, so that concurrent installs of one file
@@ -184,6 +175,19 @@ impl Remote {
         let name = format!("download-{}.lock", key.get(..16).unwrap_or(&key));
         crate::fsutil::lock_file(&self.locks.join(name))
     }
+}
+
+/// The download cache's name for a key: anything but `[A-Za-z0-9._-]` becomes `_`.
+pub(super) fn cache_name(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// `dvm install SPEC`: resolve, then try each candidate in order, reading the RPM listings
@@ -231,22 +235,42 @@ pub fn install_remote(
     }
     store.clean_stale_staging();
     let mut missing = Vec::new();
+    // The first network failure. It does not stop the search: a later candidate may be in the
+    // download cache (a 1.x RPM, say, after the legacy build's `.sha256` could not be fetched).
+    let mut network_failure: Option<Error> = None;
     let channel = resolved.channel();
     while let Some(batch) = resolved.next_batch(&catalog)? {
         for artifact in &batch {
+            // Once the network has failed, only what is in the download cache can still work.
+            if network_failure.is_some() && !remote.cache_file(&artifact.url).is_file() {
+                continue;
+            }
             if artifact.channel != channel && artifact.source == SourceKind::Static {
                 progress(InstallEvent::Note(format!(
                     "docker {v} is not in the {channel} channel; trying the {} channel: {}",
                     artifact.channel, artifact.url
                 )));
             }
-            match install_artifact(remote, store, artifact, opts, progress)? {
-                Some(report) => return Ok(report),
-                None => missing.push(artifact.url.clone()),
+            match install_artifact(remote, store, artifact, opts, progress) {
+                Ok(Some(report)) => return Ok(report),
+                Ok(None) => missing.push(artifact.url.clone()),
+                Err(e) if e.kind() == ErrorKind::Network && !remote.options.offline => {
+                    network_failure.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
             }
         }
     }
-    Err(not_found_everywhere(remote, &v, &missing, &resolved))
+    let unreachable = network_failure.is_some() || resolved.listing_unreachable();
+    if (unreachable || remote.options.offline)
+        && let Some(report) = reinstall_from_record(remote, store, &v, opts, progress)?
+    {
+        return Ok(report);
+    }
+    match network_failure {
+        Some(e) => Err(offline_hint(e, remote, &v)),
+        None => Err(not_found_everywhere(remote, &v, &missing, &resolved)),
+    }
 }
 
 /// The report for a version that was already installed: nothing changed.
@@ -357,6 +381,14 @@ pub fn fetch_and_verify(
         })?;
     }
     let key = remote.hosts.trust_key(&artifact.url);
+    // An explicit --sha256 wins over the record of the first install; say so when it differs.
+    let replaced = match (&expected, opts.pinned_sha256.as_deref()) {
+        (Expected::Tofu, Some(pin)) => remote
+            .trust
+            .get(&key)?
+            .filter(|old| !old.eq_ignore_ascii_case(pin)),
+        _ => None,
+    };
     let verified_by = trust::check(&Evidence {
         shown: &artifact.url,
         sha256: &fetched.sha256,
@@ -380,6 +412,11 @@ pub fn fetch_and_verify(
         // A download that fails verification must not be reused from the cache.
         let _ = std::fs::remove_file(&cache_file);
     })?;
+    if let Some(old) = replaced {
+        progress(InstallEvent::Warning(format!(
+            "--sha256 replaced the trust-on-first-use record of {key} (it was {old})"
+        )));
+    }
     Ok(Some(VerifiedArtifact {
         client: fetched.client,
         cache_file,
@@ -453,28 +490,6 @@ pub fn expected_for(
         )));
     }
     Ok(expected)
-}
-
-/// Published checksum files (`<url>.sha256`): fetched afresh whenever dvm is online, and kept
-/// in the listing cache so that an offline reinstall is checked against the same published
-/// value instead of falling back to trust on first use.
-struct PublishedChecksums<'a>(&'a Remote);
-
-impl sources::Http for PublishedChecksums<'_> {
-    fn get_bytes(&self, url: &str, limit: u64) -> Result<Option<Vec<u8>>> {
-        let remote = self.0;
-        let cache = ListingCache {
-            refresh: !remote.options.offline,
-            ..remote.listings.clone()
-        };
-        // Only a real checksum file is kept: an error page must not stand in for it offline.
-        let checksum_file = |bytes: &[u8]| {
-            parse_sha256_file(&String::from_utf8_lossy(bytes))
-                .map(|_| bytes.to_vec())
-                .map_err(|e| e.context(format!("reading {url}")))
-        };
-        cache.fetch(&remote.fetcher, url, limit, checksum_file)
-    }
 }
 
 pub(super) struct Fetched {

@@ -89,6 +89,17 @@ impl Hosts {
         ]
     }
 
+    /// Every distinct base, in source order (download.docker.com serves two sources).
+    pub fn distinct_bases(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for base in self.bases() {
+            if !out.iter().any(|o| o == base) {
+                out.push(base.to_string());
+            }
+        }
+        out
+    }
+
     /// The bases the user configured (mirror or overrides), for which plain http is allowed.
     pub fn configured_prefixes(&self) -> Vec<String> {
         let official = Hosts::official();

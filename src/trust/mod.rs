@@ -196,15 +196,9 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
         }
         Some(Expected::Tofu) => {
             if let Some((store, key)) = evidence.tofu {
-                match store.get(key)? {
-                    Some(recorded) => check_digest(
-                        &recorded,
-                        evidence.sha256,
-                        "sha256 (recorded at first install)",
-                        url,
-                    )?,
-                    // Recorded only once every other check has passed.
-                    None => first_seen = Some((store, key)),
+                // Recorded only once every other check has passed.
+                if let Some(replace) = check_tofu(store, key, evidence)? {
+                    first_seen = Some((store, key, replace));
                 }
                 verified.push(VerifiedBy::Tofu);
             }
@@ -230,10 +224,38 @@ pub fn check(evidence: &Evidence) -> Result<Vec<VerifiedBy>> {
             policy.require
         )));
     }
-    if let Some((store, key)) = first_seen {
-        store.record(key, evidence.sha256)?;
+    match first_seen {
+        Some((store, key, true)) => store.replace(key, evidence.sha256).map(|_| ())?,
+        Some((store, key, false)) => store.record(key, evidence.sha256)?,
+        None => {}
     }
     Ok(verified)
+}
+
+/// Checks a file nothing publishes a checksum for against the record of its first install.
+/// `Ok(Some(replace))`: the record is to be written once every other check has passed: there
+/// is none yet (`false`), or the user's `--sha256` (already checked) names this file and wins
+/// over the old one (`true`).
+fn check_tofu(store: &TofuStore, key: &str, evidence: &Evidence) -> Result<Option<bool>> {
+    let url = evidence.shown;
+    match store.get(key)? {
+        None => Ok(Some(false)),
+        Some(recorded) if recorded.eq_ignore_ascii_case(evidence.sha256) => Ok(None),
+        Some(_) if evidence.pin.is_some() => Ok(Some(true)),
+        Some(recorded) => Err(Error::integrity(format!(
+            "{url} differs from the file first installed from it: expected {recorded} (the \
+             sha256 recorded then, trust on first use, in {}), got {}",
+            store.path.display(),
+            evidence.sha256
+        ))
+        .with_hint(format!(
+            "nothing was installed and the download was discarded. If Docker republished the \
+             file, forget the old record with `dvm trust forget {url}`, or install the new one \
+             with --sha256 {}; otherwise do not use it (the file or your mirror may have been \
+             tampered with)",
+            evidence.sha256
+        ))),
+    }
 }
 
 /// Whether `evidence` carries a verified signature; an error when one is expected and absent.

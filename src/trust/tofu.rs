@@ -71,6 +71,21 @@ impl TofuStore {
     /// Remembers `sha256` for `url_key`. Recording the same value again is a no-op; a
     /// different value for a known key is an integrity error (trust is never silently replaced).
     pub fn record(&self, url_key: &str, sha256: &str) -> Result<()> {
+        self.set(url_key, sha256, false).map(|_| ())
+    }
+
+    /// Every record, as `(key, sha256)`, in file order.
+    pub fn entries(&self) -> Result<Vec<(String, String)>> {
+        self.read()
+    }
+
+    /// Sets the record for `url_key` to `sha256`, whatever it was (an explicit `--sha256`
+    /// wins over what was seen first). Returns the value it replaced.
+    pub fn replace(&self, url_key: &str, sha256: &str) -> Result<Option<String>> {
+        self.set(url_key, sha256, true)
+    }
+
+    fn set(&self, url_key: &str, sha256: &str, replace: bool) -> Result<Option<String>> {
         if url_key.is_empty() || url_key.contains(['\t', '\n', '\r']) {
             return Err(Error::internal(format!(
                 "trust key '{}' cannot be stored",
@@ -83,21 +98,43 @@ impl TofuStore {
         // Parallel installs of different versions each add a line: serialise read-modify-write.
         let _lock = self.lock()?;
         let mut entries = self.read()?;
-        if let Some((_, known)) = entries.iter().find(|(k, _)| k == url_key) {
-            if *known == sha256 {
-                return Ok(());
+        let old = match entries.iter_mut().find(|(k, _)| k == url_key) {
+            Some((_, known)) if *known == sha256 => return Ok(None),
+            Some((_, known)) if replace => Some(std::mem::replace(known, sha256)),
+            Some((_, known)) => {
+                return Err(Error::integrity(format!(
+                    "{url_key} was trusted with sha256 {known} before, and is now {sha256}"
+                ))
+                .with_hint(
+                    "the file differs from the one first seen; if it was republished, forget \
+                     the old record with `dvm trust forget URL`, or pass the new value with \
+                     --sha256",
+                ));
             }
-            return Err(Error::integrity(format!(
-                "{url_key} was trusted with sha256 {known} before, and is now {sha256}"
-            ))
-            .with_hint(format!(
-                "Docker does not republish releases; if you are sure the new file is right, remove its line from {}",
-                self.path.display()
-            )));
+            None => {
+                entries.push((url_key.to_string(), sha256));
+                None
+            }
+        };
+        self.write(&entries)?;
+        Ok(old)
+    }
+
+    /// Removes every record whose key `matches`; returns the removed `(key, sha256)` pairs.
+    pub fn forget(&self, matches: impl Fn(&str) -> bool) -> Result<Vec<(String, String)>> {
+        let _lock = self.lock()?;
+        let (gone, kept): (Vec<_>, Vec<_>) =
+            self.read()?.into_iter().partition(|(k, _)| matches(k));
+        if !gone.is_empty() {
+            self.write(&kept)?;
         }
-        entries.push((url_key.to_string(), sha256));
+        Ok(gone)
+    }
+
+    /// Rewrites the file with `entries`; the caller holds the lock.
+    fn write(&self, entries: &[(String, String)]) -> Result<()> {
         let mut text = String::new();
-        for (k, h) in &entries {
+        for (k, h) in entries {
             text.push_str(k);
             text.push('\t');
             text.push_str(h);

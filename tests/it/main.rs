@@ -15,6 +15,7 @@ mod e2e_real_client;
 mod error_snapshots;
 mod fetch;
 mod first_hour;
+mod first_hour_2;
 mod help;
 mod json_schema;
 mod mirror;
