@@ -335,6 +335,9 @@ pub enum VersionSpec {
     Partial { major: u32, minor: Option<u32> },
     /// A user-defined name (`dvm alias`), resolved against the store.
     Alias(String),
+    /// The release matching the daemon the docker CLI would talk to, looked up per call by
+    /// the shim (see `select::auto`).
+    Auto,
 }
 
 impl VersionSpec {
@@ -347,6 +350,7 @@ impl VersionSpec {
             "" => return Err(err(input, "empty")),
             "latest" | "stable" => return Ok(VersionSpec::Latest),
             "system" => return Ok(VersionSpec::System),
+            "auto" => return Ok(VersionSpec::Auto),
             _ => {}
         }
         let unprefixed = s.strip_prefix('v').unwrap_or(s);
@@ -374,7 +378,7 @@ impl VersionSpec {
         }
         Err(err(
             input,
-            "expected a version (1.12.6, 20.10, 17.03.0-ce), 'latest', 'system' or an alias name",
+            "expected a version (1.12.6, 20.10, 17.03.0-ce), 'latest', 'system', 'auto' or an alias name",
         ))
     }
 
@@ -383,7 +387,7 @@ impl VersionSpec {
     pub fn matches(&self, v: &DockerVersion) -> bool {
         match self {
             VersionSpec::Latest => !v.is_prerelease(),
-            VersionSpec::System | VersionSpec::Alias(_) => false,
+            VersionSpec::System | VersionSpec::Alias(_) | VersionSpec::Auto => false,
             VersionSpec::Exact(want) => {
                 want.same_release(v) && (want.edition.is_none() || want.edition == v.edition)
             }
@@ -436,7 +440,7 @@ pub fn is_alias_name(s: &str) -> bool {
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && s.len() <= MAX_VERSION_LEN
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && !matches!(s, "latest" | "stable" | "system")
+        && !matches!(s, "latest" | "stable" | "system" | "auto")
 }
 
 impl fmt::Display for VersionSpec {
@@ -457,6 +461,7 @@ impl fmt::Display for VersionSpec {
                 }
             }
             VersionSpec::Alias(name) => f.write_str(name),
+            VersionSpec::Auto => f.write_str("auto"),
         }
     }
 }

@@ -76,12 +76,12 @@ impl Catalog<'_> {
             VersionSpec::Latest | VersionSpec::Partial { .. } => {
                 self.newest_listed(query, &sources, channel, &mut read)?
             }
-            VersionSpec::System | VersionSpec::Alias(_) => {
+            VersionSpec::System | VersionSpec::Alias(_) | VersionSpec::Auto => {
                 return Err(Error::usage(format!(
                     "'{}' is not something dvm can download",
                     query.spec
                 ))
-                .with_hint("give a version such as 20.10.24, 20.10 or latest"));
+                .with_hint("give a version such as 20.10.24, 20.10 or latest (for the client matching a daemon: dvm detect)"));
             }
         };
         let mut resolved = Resolution {

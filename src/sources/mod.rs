@@ -103,7 +103,7 @@ impl SourceKind {
                 }
             }
             VersionSpec::Latest => matches!(self, SourceKind::Static | SourceKind::Rpm),
-            VersionSpec::System | VersionSpec::Alias(_) => false,
+            VersionSpec::System | VersionSpec::Alias(_) | VersionSpec::Auto => false,
         }
     }
 }
