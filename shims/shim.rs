@@ -26,6 +26,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use select::auto;
 use select::resolve::{
     self, DEPTH_VAR, RECURSION_GUARD_VAR, Request, ResolveError, VERSION_VAR,
 };
@@ -116,6 +117,9 @@ fn run() -> Result<Infallible, Failure> {
     let (spec, alias) = shim.follow_alias(&request)?;
     if spec == VersionSpec::System {
         return shim.run_system(Some(&request), depth);
+    }
+    if spec == VersionSpec::Auto {
+        return shim.run_auto(depth);
     }
     let client = match shim.installed_client(&spec) {
         Some(client) => client,
@@ -269,6 +273,52 @@ impl Shim {
         let mut command = Command::new(&docker);
         command.env(RECURSION_GUARD_VAR, guard);
         run_client(command, &docker, depth)
+    }
+
+    /// `auto`: the client the cache remembers for the endpoint this call talks to, while the
+    /// choice is fresh; otherwise dvm probes the daemon, remembers, and runs the client
+    /// (`dvm detect --for-shim -- ARGS`, in our place).
+    fn run_auto(&self, depth: u32) -> Result<Infallible, Failure> {
+        let args: Vec<std::ffi::OsString> = env::args_os().skip(1).collect();
+        let key = auto::endpoint_key(
+            &|name| env::var_os(name),
+            &auto::ArgvEndpoint::parse(&args),
+            env::var_os("HOME").map(PathBuf::from).as_deref(),
+        );
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut cache = auto::Cache::load(&self.data);
+        if let Some(ttl) = env::var_os(auto::TTL_VAR).and_then(|v| v.to_str()?.parse().ok()) {
+            cache.ttl = ttl;
+        }
+        if let Some(hit) = cache.fresh(&key, now)
+            && let Some(client) = self.installed_client(&VersionSpec::Exact(hit.version))
+        {
+            return run_client(Command::new(&client), &client, depth);
+        }
+        let Some(dvm) = find_dvm() else {
+            return Err(Failure::nothing_to_run(format!(
+                "`auto` asks dvm to find the client for the daemon, but the dvm program was not \
+                 found (set {DVM_EXE_VAR} to its path or put it on PATH)"
+            )));
+        };
+        let mut command = Command::new(&dvm);
+        command
+            .args(["detect", "--for-shim", "--"])
+            .args(&args)
+            .env(DEPTH_VAR, (depth + 1).to_string());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            let error = command.exec();
+            Err(Failure::cannot_run(&dvm, &error))
+        }
+        #[cfg(not(unix))]
+        match command.status() {
+            Ok(status) => std::process::exit(status.code().unwrap_or(1)),
+            Err(error) => Err(Failure::cannot_run(&dvm, &error)),
+        }
     }
 
     fn loop_stopped(&self, from: &OsStr) -> Failure {

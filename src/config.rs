@@ -122,6 +122,12 @@ pub const KEYS: &[Key] = &[
         default: Fallback::Value("60"),
     },
     Key {
+        name: "auto_ttl",
+        help: "seconds a client chosen for a daemon by `auto` stands before the daemon is asked again",
+        kind: ValueKind::Seconds,
+        default: Fallback::Value("3600"),
+    },
+    Key {
         name: "listing_ttl",
         help: "seconds a cached ls-remote listing stays fresh",
         kind: ValueKind::Seconds,
@@ -357,6 +363,9 @@ impl Settings {
     }
     pub fn auto_install(&self) -> bool {
         self.flag("auto_install")
+    }
+    pub fn auto_ttl(&self) -> u64 {
+        self.typed("auto_ttl")
     }
     pub fn allow_unsigned_rpms(&self) -> bool {
         self.flag("allow_unsigned_rpms")

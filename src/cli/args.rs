@@ -76,7 +76,7 @@ pub fn version_here(app: &App, command: &str) -> Result<dvm::VersionSpec> {
 /// (`use`, `default`, `local` and `exec` call it, as the shim does). Returns whether it
 /// installed something; nothing happens when the setting is off.
 pub fn auto_install(app: &App, spec: &VersionSpec) -> Result<bool> {
-    if *spec == VersionSpec::System {
+    if matches!(spec, VersionSpec::System | VersionSpec::Auto) {
         return Ok(false);
     }
     let resolved = app.store.resolve_alias(spec)?;

@@ -34,6 +34,16 @@ pub struct Args {
     /// Use cached listings and downloads only.
     #[arg(long)]
     pub offline: bool,
+    /// Forget every client `auto` chose for a daemon, so each is asked again.
+    #[arg(long, conflicts_with_all = ["print", "json", "global", "local", "for_shim"])]
+    pub clear_cache: bool,
+    /// For the shim, when `auto` is chosen: probe the daemon the docker arguments after `--`
+    /// name, remember the choice, and run that client with them.
+    #[arg(long, hide = true, conflicts_with_all = ["print", "json", "global", "local"])]
+    pub for_shim: bool,
+    /// The docker command line, after `--` (with --for-shim).
+    #[arg(last = true, hide = true)]
+    pub docker_args: Vec<std::ffi::OsString>,
     #[arg(long, value_enum, hide = true)]
     pub shell_eval: Option<Shell>,
 }
@@ -60,6 +70,12 @@ struct Saved {
 }
 
 pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
+    if args.clear_cache {
+        return clear_cache(app);
+    }
+    if args.for_shim {
+        return for_shim(app, &args);
+    }
     let target = DaemonTarget::from_context(&app.ctx)?;
     let daemon = dvm::detect::query_target(&target, Timeouts::default())?;
     let quiet_mode = args.print || args.json;
@@ -253,5 +269,72 @@ fn shell_echo(shell: Shell, text: &str) -> String {
     match shell {
         Shell::Powershell => format!("Write-Output {}", shell_quote(shell, text)),
         _ => format!("printf '%s\\n' {}", shell_quote(shell, text)),
+    }
+}
+
+fn clear_cache(app: &App) -> Result<ExitStatus> {
+    let path = app.layout.data.join(dvm::select::auto::CACHE_FILE);
+    match std::fs::remove_file(&path) {
+        Ok(()) => app.out.info(format!(
+            "forgot the clients `auto` chose ({}); each daemon is asked again",
+            path.display()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            app.out.info("no client chosen by `auto` to forget")
+        }
+        Err(e) => return Err(Error::io("remove", &path, e)),
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `auto` for the shim: choose (probing the daemon if the cache has nothing fresh), then run
+/// that client in this process's place.
+fn for_shim(app: &App, args: &Args) -> Result<ExitStatus> {
+    let settings = dvm::config::Settings::load(&app.ctx, &app.layout)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let known = || known_releases(app, false);
+    let install = |v: &DockerVersion| {
+        super::args::auto_install(app, &VersionSpec::Exact(*v)).map(|_| app.store.is_installed(v))
+    };
+    let helpers = dvm::detect::auto::AutoHelpers {
+        known: &known,
+        install: &install,
+        ttl_seconds: settings.auto_ttl(),
+        now,
+    };
+    let choice =
+        dvm::detect::auto::resolve_for_shim(&app.ctx, &app.store, &args.docker_args, &helpers)?;
+    if let Some(note) = &choice.note {
+        app.out.warn(note);
+    }
+    let client = app.layout.client_path(&choice.version);
+    let mut cmd = std::process::Command::new(&client);
+    cmd.args(&args.docker_args)
+        .env_clear()
+        .envs(app.ctx.vars())
+        .current_dir(&app.ctx.cwd);
+    let not_run = |e: std::io::Error| {
+        app.out.error(
+            &Error::not_found(format!("cannot run {}: {e}", client.display())).with_hint(format!(
+                "reinstall it: dvm install --force {}",
+                choice.version
+            )),
+        );
+        ExitStatus::CommandNotRun
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.arg0("docker");
+        Ok(not_run(cmd.exec()))
+    }
+    #[cfg(not(unix))]
+    {
+        match cmd.status() {
+            Ok(status) => Ok(ExitStatus::Child(status.code().unwrap_or(1))),
+            Err(e) => Ok(not_run(e)),
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! newest release with an older API (old daemons accept older clients).
 
 mod api_table;
+pub mod auto;
 
 pub use crate::daemon::{
     ContextChoice, DEFAULT_SOCKET, DaemonEndpoint, DaemonTarget, NamedContext, Timeouts, TlsFiles,

@@ -3,5 +3,6 @@
 //! a single `#[path]`; so everything below is std-only and reads no more files than the order
 //! needs.
 
+pub mod auto;
 pub mod resolve;
 pub mod version;

@@ -6,6 +6,7 @@ mod support;
 mod architecture;
 mod archive;
 mod archive_cli;
+mod auto;
 mod bench_smoke;
 mod cli;
 mod completions;

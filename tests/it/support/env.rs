@@ -171,6 +171,38 @@ impl TestEnv {
         Run::from(cmd.output().expect("run docker through the shim"))
     }
 
+    /// `docker ARGS` through the shim like [`TestEnv::docker_in`], with `vars` set for this
+    /// call only.
+    pub fn docker_with<I, S>(&self, vars: &[(&str, &str)], args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        Run::from(
+            self.docker_command(vars, args)
+                .output()
+                .expect("run docker"),
+        )
+    }
+
+    /// The command behind [`TestEnv::docker_with`], to spawn.
+    pub fn docker_command<I, S>(&self, vars: &[(&str, &str)], args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c")
+            .arg("exec docker \"$@\"")
+            .arg("docker")
+            .args(args);
+        self.hermetic(&mut cmd, &self.cwd);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
     /// Writes a file under `files/` and returns its path.
     pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let p = self.files.join(name);
