@@ -38,6 +38,21 @@ pub struct Active {
     pub client_path: Option<PathBuf>,
     /// True when a version was requested but is not installed.
     pub missing: bool,
+    /// With `auto`: the endpoint this call would talk to, and what was chosen for it.
+    pub auto: Option<AutoState>,
+}
+
+/// What `auto` knows about the endpoint a docker call here would talk to.
+#[derive(Debug, Clone, Serialize)]
+pub struct AutoState {
+    /// The endpoint key (address and TLS material, or named context).
+    pub endpoint: String,
+    /// Where the choice came from ("daemon at …, API …"), when there is one.
+    pub detail: Option<String>,
+    /// Seconds since the Unix epoch.
+    pub checked_at: Option<u64>,
+    /// Whether the shim would use the choice as it is, without asking the daemon again.
+    pub fresh: bool,
 }
 
 /// Resolves like the shim does, for `ctx.cwd` and `ctx`'s variables.
@@ -65,7 +80,12 @@ pub fn active(ctx: &Context, store: &Store) -> Result<Active> {
             origin_line,
         ));
     }
-    let version = store.find(&spec)?;
+    let (version, auto) = if spec == VersionSpec::Auto {
+        let (version, state) = auto_choice(ctx, store);
+        (version, Some(state))
+    } else {
+        (store.find(&spec)?, None)
+    };
     Ok(Active {
         requested: Some(request.spec.to_string()),
         version: version.map(|v| v.to_string()),
@@ -73,8 +93,32 @@ pub fn active(ctx: &Context, store: &Store) -> Result<Active> {
         origin_path,
         origin_line,
         client_path: version.map(|v| layout.client_path(&v)),
-        missing: version.is_none(),
+        // `auto` without a choice yet is not missing: the next docker call makes one.
+        missing: version.is_none() && auto.is_none(),
+        auto,
     })
+}
+
+/// The shim's view of `auto` here: the cached choice for the endpoint of a bare `docker`.
+fn auto_choice(ctx: &Context, store: &Store) -> (Option<DockerVersion>, AutoState) {
+    use crate::select::auto::{Cache, TTL_VAR};
+    let key = crate::detect::auto::key_for(ctx, &[]);
+    let mut cache = Cache::load(&store.layout().data);
+    if let Some(ttl) = ctx.var(TTL_VAR).and_then(|v| v.parse().ok()) {
+        cache.ttl = ttl;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let fresh = cache.fresh(&key, now).is_some();
+    let hit = cache.get(&key).filter(|c| store.is_installed(&c.version));
+    let state = AutoState {
+        endpoint: key.clone(),
+        detail: hit.map(|c| c.detail.clone()),
+        checked_at: hit.map(|c| c.checked_at),
+        fresh,
+    };
+    (hit.map(|c| c.version), state)
 }
 
 /// What the folder asks for, ignoring this shell's `DVM_DOCKER_VERSION`: the nearest version
@@ -114,13 +158,15 @@ fn system(
         origin_line,
         missing: client.is_none(),
         client_path: client,
+        auto: None,
     }
 }
 
 impl Active {
     /// Why nothing runs here, when nothing does: the error `current` and `which` report.
     pub fn not_runnable(&self) -> Option<Error> {
-        if self.version.is_some() && !self.missing {
+        // `auto` always has something to run: the next docker call asks the daemon.
+        if (self.version.is_some() && !self.missing) || self.auto.is_some() {
             return None;
         }
         Some(match self.requested.as_deref() {

@@ -38,10 +38,37 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     if let Some(e) = problem {
         return Err(e);
     }
+    if let Some(auto) = &active.auto {
+        app.out.line(auto_line(&active, auto));
+        return Ok(ExitStatus::Success);
+    }
     app.out.line(format!(
         "{} ({})",
         active.version.as_deref().unwrap_or("system"),
         active.explain()
     ));
     Ok(ExitStatus::Success)
+}
+
+/// `auto → 1.12.6 (daemon at tcp://old-box:2376, API 1.24, checked 3 min ago; set by …)`.
+fn auto_line(active: &dvm::active::Active, auto: &dvm::active::AutoState) -> String {
+    let why = active.explain();
+    match (&active.version, &auto.detail, auto.checked_at) {
+        (Some(v), Some(detail), Some(at)) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let minutes = now.saturating_sub(at) / 60;
+            let stale = if auto.fresh {
+                ""
+            } else {
+                "; the next docker call asks the daemon again"
+            };
+            format!("auto → {v} ({detail}, checked {minutes} min ago{stale}; {why})")
+        }
+        _ => format!(
+            "auto (no client chosen yet for {}; the next docker call asks the daemon; {why})",
+            auto.endpoint
+        ),
+    }
 }

@@ -16,7 +16,7 @@ use super::{App, Shell};
     after_help = "Examples:\n  dvm use 1.12.6\n  dvm use               (the version .docker-version names)\n  dvm use --global 20.10\n  dvm use system"
 )]
 pub struct UseArgs {
-    /// A version (1.12.6, 20.10), an alias, or `system` (default: the one the .docker-version
+    /// A version (1.12.6, 20.10), an alias, `system`, or `auto` (the client matching the daemon) (default: the one the .docker-version
     /// here or above, else the global default, names).
     #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]
     pub version: Option<String>,
@@ -31,7 +31,7 @@ pub struct UseArgs {
 #[derive(clap::Args)]
 #[command(after_help = "Example:\n  dvm default 20.10")]
 pub struct DefaultArgs {
-    /// A version (1.12.6, 20.10), an alias, or `system`.
+    /// A version (1.12.6, 20.10), an alias, `system`, or `auto` (the client matching the daemon).
     #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]
     pub version: String,
 }
@@ -39,7 +39,7 @@ pub struct DefaultArgs {
 #[derive(clap::Args)]
 #[command(after_help = "Example:\n  dvm local 1.12")]
 pub struct LocalArgs {
-    /// A version (1.12.6, 20.10), an alias, or `system`.
+    /// A version (1.12.6, 20.10), an alias, `system`, or `auto` (the client matching the daemon).
     #[arg(add = ArgValueCandidates::new(super::completions::versions_aliases_system))]
     pub version: String,
 }
@@ -48,7 +48,8 @@ pub struct LocalArgs {
 /// returns it as it should be written.
 fn checked_spec(app: &App, text: &str) -> Result<VersionSpec> {
     let spec = super::parse_spec(text)?;
-    if spec == VersionSpec::System {
+    // `auto` is chosen per docker call, by the daemon it talks to.
+    if matches!(spec, VersionSpec::System | VersionSpec::Auto) {
         return Ok(spec);
     }
     super::args::auto_install(app, &spec)?;

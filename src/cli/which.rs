@@ -39,6 +39,13 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
             }
             match (active.version.clone(), active.client_path.clone()) {
                 (Some(v), Some(p)) => (v, p),
+                _ if active.auto.is_some() => {
+                    return Err(Error::not_found(
+                        "`auto` has chosen no client yet for the daemon a docker call here \
+                         would talk to",
+                    )
+                    .with_hint("run any docker command (or dvm detect) and ask again"));
+                }
                 _ => {
                     return Err(Error::internal("a runnable version without a client path"));
                 }

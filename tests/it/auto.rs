@@ -178,3 +178,59 @@ fn a_garbage_cache_file_is_ignored_and_rewritten() {
     t.dvm(["detect", "--clear-cache"]).success();
     assert!(!cache.exists());
 }
+
+/// A daemon on a unix socket and one over TLS with client certificates: each key carries its
+/// address (and, with TLS, its certificates), so each gets its own client.
+#[test]
+fn unix_and_tls_daemons_each_get_their_client() {
+    use crate::support::daemon::Pki;
+    let t = auto_env();
+    let sock = tempfile::tempdir().unwrap();
+    let local = FakeDaemon::unix(sock.path(), Behaviour::json(eras::V1_12_6));
+    let pki = Pki::generate();
+    let certs = pki.write_cert_path(&t.files.join("certs"));
+    let remote = FakeDaemon::tls(&pki, Behaviour::json(eras::V20_10_24));
+    let certs = certs.display().to_string();
+
+    t.docker_with(&on(&local), ["ps"])
+        .success()
+        .stdout_has("1.12.6");
+    let tls = [
+        ("DOCKER_HOST", remote.docker_host.as_str()),
+        ("DOCKER_TLS_VERIFY", "1"),
+        ("DOCKER_CERT_PATH", certs.as_str()),
+    ];
+    t.docker_with(&tls, ["ps"]).success().stdout_has("20.10.24");
+    assert_eq!(version_requests(&remote), 1);
+}
+
+/// `auto` is a spec like any other: `use --global`, version files; `current` and `which`
+/// say what it chose for the daemon here and when.
+#[test]
+fn current_and_which_show_what_auto_chose_here() {
+    let mut t = auto_env();
+    let daemon = FakeDaemon::tcp(Behaviour::json(eras::V1_12_6));
+    t.env("DOCKER_HOST", daemon.docker_host.clone());
+    t.env("DVM_DOCKER_VERSION", "");
+    std::fs::write(t.cwd.join(".docker-version"), "auto\n").unwrap();
+    t.dvm(["current"])
+        .success()
+        .stdout_has("auto (no client chosen yet for host=tcp://")
+        .stdout_has(".docker-version");
+    t.dvm(["which"])
+        .failure(3)
+        .stderr_has("has chosen no client yet");
+
+    t.docker_in(&t.cwd, ["ps"]).success().stdout_has("1.12.6");
+    t.dvm(["current"]).success().stdout_has(&format!(
+        "auto → 1.12.6 (daemon at {}, API 1.24, checked 0 min ago; set by",
+        daemon.docker_host
+    ));
+    t.dvm(["which"])
+        .success()
+        .stdout_has("versions/1.12.6/docker");
+
+    std::fs::remove_file(t.cwd.join(".docker-version")).unwrap();
+    t.dvm(["use", "--global", "auto"]).success();
+    t.dvm(["current"]).success().stdout_has("auto → 1.12.6");
+}
