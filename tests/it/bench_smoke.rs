@@ -79,6 +79,7 @@ fn smoke_run_prints_every_measure_in_the_table() {
         );
     };
     measured("shim: `true` via shim", "ms");
+    measured("shim: `true` via shim with `auto`", "ms");
     measured("install tgz", "ms");
     measured("peak memory", "MiB");
     measured("`dvm ls-remote`", "ms");
