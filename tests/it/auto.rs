@@ -234,3 +234,34 @@ fn current_and_which_show_what_auto_chose_here() {
     t.dvm(["use", "--global", "auto"]).success();
     t.dvm(["current"]).success().stdout_has("auto → 1.12.6");
 }
+
+/// The real docker CLI through the shim, chosen by `auto` for a daemon it can speak to.
+#[test]
+fn the_real_docker_cli_runs_through_auto() {
+    let real = std::path::Path::new("/usr/local/bin/docker");
+    if !real.is_file() {
+        println!("skipping: no real docker CLI at /usr/local/bin/docker");
+        return;
+    }
+    let t = auto_env();
+    t.dvm([
+        "install",
+        "--from",
+        &real.display().to_string(),
+        "--as",
+        "28.2.2",
+    ])
+    .success();
+    let daemon = FakeDaemon::tcp(Behaviour::json(eras::V29_1_0));
+    t.docker_with(&on(&daemon), ["--version"])
+        .success()
+        .stdout_has("Docker version 28.2.2");
+    let current = t
+        .dvm_cmd(["current"])
+        .env("DOCKER_HOST", &daemon.docker_host)
+        .output()
+        .unwrap();
+    crate::support::env::Run::from(current)
+        .success()
+        .stdout_has("auto → 28.2.2");
+}
