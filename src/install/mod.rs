@@ -9,6 +9,7 @@ mod naming;
 mod published;
 mod record;
 mod remote;
+mod search;
 mod tofu;
 mod url;
 
@@ -18,8 +19,9 @@ pub use file::install_from_file;
 pub use naming::infer_version_from_file_name;
 pub use remote::{
     ClientCheck, InstallEvent, Remote, RemoteOptions, VerifiedArtifact, expected_for,
-    fetch_and_verify, install_remote,
+    fetch_and_verify,
 };
+pub use search::install_remote;
 pub use tofu::{Forgotten, forget_trust, trust_records};
 pub use url::install_from_url;
 

@@ -7,9 +7,8 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use super::checks::refuse_foreign_client;
-use super::hints::{not_found_everywhere, offline_hint, stronger_sources_hint};
+use super::hints::stronger_sources_hint;
 use super::published::PublishedChecksums;
-use super::record::reinstall_from_record;
 use super::{InstallOptions, InstallReport, Provenance, finish_locked};
 use crate::archive::{self, ExtractedClient};
 use crate::config::Settings;
@@ -22,7 +21,7 @@ use crate::openpgp::LazyKeyring;
 use crate::platform::{Platform, host_os};
 use crate::select::version::{DockerVersion, VersionSpec};
 use crate::sources::{
-    self, Artifact, Catalog, Channel, Distro, Expected, Hosts, ListQuery, ListingCache, Query,
+    self, Artifact, Catalog, Channel, Distro, Expected, Hosts, ListQuery, ListingCache,
     RemoteListing, SourceKind, SourceOverrides,
 };
 use crate::store::Store;
@@ -190,112 +189,9 @@ pub(super) fn cache_name(key: &str) -> String {
         .collect()
 }
 
-/// `dvm install SPEC`: resolve, then try each candidate in order, reading the RPM listings
-/// only when static and legacy do not have the version. A missing file moves on to the next;
-/// an integrity failure stops everything (a tampered source is reported, not routed around).
-pub fn install_remote(
-    remote: &Remote,
-    store: &Store,
-    spec: &VersionSpec,
-    opts: &InstallOptions,
-    progress: &(dyn Fn(InstallEvent) + Sync),
-) -> Result<InstallReport> {
-    // An exact version already here needs no listing and no network.
-    if let VersionSpec::Exact(_) = spec
-        && !opts.force
-        && let Some(v) = store.find(spec)?
-    {
-        return Ok(already_installed(store, v));
-    }
-    let query = Query {
-        spec: spec.clone(),
-        source: remote.options.source,
-        channel: remote.options.channel,
-        distro: remote.options.distro.clone(),
-        platform: remote.platform,
-    };
-    let catalog = remote.catalog();
-    let mut resolved = catalog.resolve(&query)?;
-    let v = resolved.version;
-    progress(InstallEvent::Resolved {
-        spec: spec.to_string(),
-        version: v,
-    });
-    for warning in std::mem::take(&mut resolved.warnings) {
-        progress(InstallEvent::Warning(warning));
-    }
-    if store.is_installed(&v) && !opts.force {
-        return Ok(already_installed(store, v));
-    }
-    // One download per version: a concurrent install of the same version waits here, then
-    // finds it installed.
-    let _lock = store.lock(&v)?;
-    if store.is_installed(&v) && !opts.force {
-        return Ok(already_installed(store, v));
-    }
-    store.clean_stale_staging();
-    let mut missing = Vec::new();
-    // The first network failure. It does not stop the search: a later candidate may be in the
-    // download cache (a 1.x RPM, say, after the legacy build's `.sha256` could not be fetched).
-    let mut network_failure: Option<Error> = None;
-    let channel = resolved.channel();
-    while let Some(batch) = resolved.next_batch(&catalog)? {
-        for artifact in &batch {
-            // Once the network has failed, only what is in the download cache can still work.
-            if network_failure.is_some() && !remote.cache_file(&artifact.url).is_file() {
-                continue;
-            }
-            if artifact.channel != channel && artifact.source == SourceKind::Static {
-                progress(InstallEvent::Note(format!(
-                    "docker {v} is not in the {channel} channel; trying the {} channel: {}",
-                    artifact.channel, artifact.url
-                )));
-            }
-            match install_artifact(remote, store, artifact, opts, progress) {
-                Ok(Some(report)) => return Ok(report),
-                Ok(None) => missing.push(artifact.url.clone()),
-                Err(e) if e.kind() == ErrorKind::Network && !remote.options.offline => {
-                    network_failure.get_or_insert(e);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    let unreachable = network_failure.is_some() || resolved.listing_unreachable();
-    if (unreachable || remote.options.offline)
-        && let Some(report) = reinstall_from_record(remote, store, &v, opts, progress)?
-    {
-        return Ok(report);
-    }
-    match network_failure {
-        Some(e) => Err(offline_hint(e, remote, &v)),
-        None => Err(not_found_everywhere(remote, &v, &missing, &resolved)),
-    }
-}
-
-/// The report for a version that was already installed: nothing changed.
-fn already_installed(store: &Store, v: DockerVersion) -> InstallReport {
-    let manifest = store.manifest(&v).ok();
-    InstallReport {
-        version: v,
-        client_path: store.layout().client_path(&v),
-        installed: false,
-        checksum_from: Vec::new(),
-        verified_by: manifest
-            .as_ref()
-            .map(|m| m.verified_by.clone())
-            .unwrap_or_default(),
-        source: manifest
-            .as_ref()
-            .map(|m| m.source.clone())
-            .unwrap_or_default(),
-        origin: manifest.map(|m| m.origin).unwrap_or_default(),
-    }
-}
-
 /// Downloads (or reads from the cache), extracts, verifies and commits one artifact.
 /// `Ok(None)` when the server does not have it.
-fn install_artifact(
+pub(super) fn install_artifact(
     remote: &Remote,
     store: &Store,
     artifact: &Artifact,

@@ -134,6 +134,7 @@ impl Run<'_> {
             channel: options.channel,
             distro: options.distro.clone(),
             platform,
+            exclude: Vec::new(),
         };
         let catalog = self.remote.catalog();
         let mut resolved = match catalog.resolve(&query) {

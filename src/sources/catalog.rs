@@ -30,6 +30,9 @@ pub struct Query {
     /// Repository for yum/rpm; default centos/7 (yum) and centos/7 then centos/9 (rpm).
     pub distro: Option<Distro>,
     pub platform: Platform,
+    /// Versions a partial spec or `latest` must pass over: an earlier pick the hosts turned out
+    /// not to have (the legacy source lists from dvm's table, not from the host).
+    pub exclude: Vec<DockerVersion>,
 }
 
 #[derive(Debug)]
@@ -149,7 +152,7 @@ impl Catalog<'_> {
         let prereleases = channel.offers_prereleases();
         let best = found
             .iter()
-            .filter(|v| query.spec.selects(v, prereleases))
+            .filter(|v| query.spec.selects(v, prereleases) && !query.exclude.contains(v))
             .max();
         if let Some(v) = best {
             return Ok(*v);
@@ -195,7 +198,7 @@ impl Catalog<'_> {
                     let found = list
                         .iter()
                         .map(|a| &a.version)
-                        .filter(|v| query.spec.selects(v, false))
+                        .filter(|v| query.spec.selects(v, false) && !query.exclude.contains(v))
                         .max();
                     if let Some(v) = found {
                         return Some(*v);

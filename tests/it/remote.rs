@@ -1904,3 +1904,19 @@ fn an_unreachable_host_is_named_and_the_hint_fits_the_configuration() {
         )
         .stderr_has("hint: the connection goes through the proxy in HTTPS_PROXY");
 }
+
+/// The legacy source has no listing: dvm's table stands in, and a host (a mirror, say) may
+/// lack its newest match. A partial spec then goes down to the release the host has.
+#[test]
+fn a_partial_spec_passes_over_releases_the_host_does_not_have() {
+    let r = Replica::docker();
+    let t = env_for(&r);
+    t.dvm(["install", "1.8"])
+        .success()
+        .stderr_has("docker 1.8.3 is not on the hosts; trying the next release matching 1.8")
+        .stderr_has("docker 1.8.1 is not on the hosts");
+    assert_eq!(t.installed(), ["1.8.0"]);
+    // An exact version never turns into another.
+    t.dvm(["install", "1.8.2"]).failure(3);
+    assert_eq!(t.installed(), ["1.8.0"]);
+}

@@ -328,6 +328,7 @@ fn query(spec: &str) -> Query {
         channel: None,
         distro: None,
         platform: linux(),
+        exclude: Vec::new(),
     }
 }
 
