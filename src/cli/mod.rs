@@ -57,8 +57,12 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Print only errors.
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Also say what dvm does step by step: each download (with its size and whether it
+    /// resumed), each cached file used, each retry. `DVM_LOG=debug` does the same.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -145,7 +149,12 @@ pub struct App {
 impl App {
     fn new(ctx: Context, cli: &Cli) -> Result<Self> {
         let layout = Layout::from_context(&ctx)?;
-        let out = Output::new(&ctx, cli.color, cli.quiet);
+        let verbose = cli.verbose
+            || ctx
+                .var("DVM_LOG")
+                .is_some_and(|v| matches!(v.trim(), "debug" | "trace" | "1" | "verbose"));
+        let mut out = Output::new(&ctx, cli.color, cli.quiet);
+        out.verbose = verbose && !cli.quiet;
         Ok(App {
             store: Store::new(layout.clone()),
             layout,

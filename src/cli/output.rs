@@ -16,6 +16,8 @@ pub struct Output {
     quiet: bool,
     /// Progress bars only when stderr is a terminal.
     pub progress: bool,
+    /// `--verbose` (or `DVM_LOG=debug`): each step on stderr.
+    pub verbose: bool,
     out: Mutex<Box<dyn Write + Send>>,
     err: Mutex<Box<dyn Write + Send>>,
 }
@@ -35,6 +37,7 @@ impl Output {
             color,
             quiet,
             progress: ctx.stderr_is_terminal && !quiet,
+            verbose: false,
             out: Mutex::new(Box::new(std::io::stdout())),
             err: Mutex::new(Box::new(std::io::stderr())),
         }
@@ -47,6 +50,7 @@ impl Output {
             color: false,
             quiet,
             progress: false,
+            verbose: false,
             out: Mutex::new(out),
             err: Mutex::new(err),
         }

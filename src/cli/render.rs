@@ -34,6 +34,15 @@ pub fn progress_renderer(app: &App) -> impl Fn(InstallEvent) + Sync + '_ {
                     total,
                     resumed_from,
                 } => {
+                    if app.out.verbose {
+                        let size = total.map(|t| format!(", {t} bytes")).unwrap_or_default();
+                        let resumed = if resumed_from > 0 {
+                            format!(", resuming at byte {resumed_from}")
+                        } else {
+                            String::new()
+                        };
+                        app.out.note(format!("downloading {url}{size}{resumed}"));
+                    }
                     if !app.out.progress {
                         return;
                     }

@@ -458,3 +458,26 @@ fn the_package_installs_only_dvm() {
     // Cargo would also install every file of src/bin as a program of its own.
     assert!(!std::path::Path::new(&format!("{root}/src/bin")).exists());
 }
+
+/// `--verbose` (or `DVM_LOG=debug`) says what dvm downloads; `--verbose` with `--quiet` is a
+/// usage error; a plain run stays as terse as before.
+#[test]
+fn verbose_names_each_download() {
+    let r = crate::support::replica::Replica::docker();
+    let t = crate::remote::env_for(&r);
+    let url = r.url(&crate::support::replica::static_path("stable", "24.0.7"));
+    t.dvm(["install", "24.0.7", "--verbose"])
+        .success()
+        .stderr_has(&format!("downloading {url}"));
+    let mut logged = crate::remote::env_for(&r);
+    logged.env("DVM_LOG", "debug");
+    logged
+        .dvm(["install", "20.10.25"])
+        .success()
+        .stderr_has("downloading http://");
+    let plain = crate::remote::env_for(&r);
+    let run = plain.dvm(["install", "20.10.23"]);
+    run.success();
+    assert!(!run.stderr.contains("downloading http"), "{}", run.stderr);
+    t.dvm(["ls", "--verbose", "--quiet"]).failure(2);
+}
