@@ -1,0 +1,163 @@
+//! "A new user's first hour", part 3: `dvm setup` when dvm is not on PATH, Tab completion from
+//! setup (and a zsh snippet that works on a bare .zshrc), other sources suggested when one
+//! fails its integrity checks, and the man page's reference sections.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::env::{self, Run, TestEnv, installed};
+
+/// A shell started as a new user's would be: HOME, DVM_HOME and a PATH with no dvm (and no
+/// docker: this machine's /usr/local/bin may have one).
+fn shell(t: &TestEnv, program: &str) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_clear()
+        .env("HOME", &t.user_home)
+        .env("DVM_HOME", &t.home)
+        .env("PATH", "/usr/bin:/bin")
+        .env("XDG_CONFIG_HOME", t.user_home.join(".config"))
+        .env("XDG_DATA_HOME", t.user_home.join(".local/share"))
+        .env("TERM", "dumb")
+        .env("NO_COLOR", "1")
+        .current_dir(&t.cwd);
+    cmd
+}
+
+fn run(mut cmd: Command) -> Run {
+    let out = cmd.output().expect("run the shell");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn assert_no_command_not_found(run: &Run) {
+    for text in [&run.stdout, &run.stderr] {
+        assert!(
+            !text.contains("not found"),
+            "stdout:\n{}\nstderr:\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. setup when dvm is not on PATH
+
+#[test]
+fn setup_without_dvm_on_path_writes_lines_a_new_bash_can_run() {
+    let mut t = TestEnv::new();
+    t.env("SHELL", "/bin/bash");
+    // TestEnv's PATH (the shims, /usr/bin, /bin) has no dvm.
+    t.dvm(["setup", "--yes"])
+        .success()
+        .stderr_has("`dvm` on PATH is not this dvm")
+        .stderr_has(&format!(
+            "put {} on PATH first",
+            env::dvm_exe().parent().unwrap().display()
+        ));
+    let mut bash = shell(&t, "bash");
+    bash.arg("-c")
+        .arg("source ~/.bashrc; type docker; dvm --version; complete -p dvm");
+    let run = run(bash);
+    assert_no_command_not_found(&run);
+    run.success()
+        .stdout_has(&format!(
+            "docker is {}",
+            t.home.join("shims/docker").display()
+        ))
+        .stdout_has(&format!("dvm {}", env!("CARGO_PKG_VERSION")))
+        .stdout_has("_clap_complete_dvm dvm");
+}
+
+#[test]
+fn setup_with_dvm_on_path_names_it_by_name() {
+    let mut t = TestEnv::new();
+    let bin = t.files.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env::dvm_exe(), bin.join("dvm")).unwrap();
+    let path = format!("{}:{}", bin.display(), t.path_var());
+    t.env("SHELL", "/bin/bash").env("PATH", path);
+    let run = t.dvm(["setup", "--yes"]);
+    run.success();
+    assert!(!run.stderr.contains("not this dvm"), "{}", run.stderr);
+    let bashrc = std::fs::read_to_string(t.user_home.join(".bashrc")).unwrap();
+    assert!(
+        bashrc.contains("eval \"$(dvm init bash)\"\nsource <(dvm completions bash)\n"),
+        "{bashrc}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. setup installs Tab completion; the zsh snippet works without compinit
+
+fn zsh_completer(t: &TestEnv, zdotdir: &Path) -> Run {
+    let mut zsh = shell(t, "zsh");
+    zsh.env("ZDOTDIR", zdotdir)
+        .arg("-i")
+        .arg("-c")
+        .arg("print -r -- \"completer: ${_comps[dvm]:-none}\"; whence -w dvm || print 'dvm: none'");
+    run(zsh)
+}
+
+#[test]
+fn setup_gives_a_bare_zshrc_tab_completion() {
+    if !installed("zsh") {
+        return;
+    }
+    let mut t = TestEnv::new();
+    let zdotdir = t.user_home.join("zdot");
+    t.env("SHELL", "/usr/bin/zsh")
+        .env("ZDOTDIR", zdotdir.display().to_string());
+    t.dvm(["setup", "--yes"]).success();
+    let run = zsh_completer(&t, &zdotdir);
+    assert!(!run.stderr.contains("compdef"), "{}", run.stderr);
+    assert_no_command_not_found(&run);
+    run.success()
+        .stdout_has("completer: _clap_dynamic_completer_dvm")
+        .stdout_has("dvm: function");
+}
+
+#[test]
+fn the_zsh_completion_line_alone_works_in_a_bare_zshrc() {
+    if !installed("zsh") {
+        return;
+    }
+    let t = TestEnv::new();
+    let zdotdir = t.user_home.join("zdot");
+    std::fs::create_dir_all(&zdotdir).unwrap();
+    std::fs::write(
+        zdotdir.join(".zshrc"),
+        format!("source <('{}' completions zsh)\n", env::dvm_exe().display()),
+    )
+    .unwrap();
+    let run = zsh_completer(&t, &zdotdir);
+    assert!(!run.stderr.contains("compdef"), "{}", run.stderr);
+    run.success()
+        .stdout_has("completer: _clap_dynamic_completer_dvm");
+}
+
+#[test]
+fn setup_adds_completion_to_rc_files_that_already_load_dvm() {
+    let mut t = TestEnv::new();
+    t.env("SHELL", "/usr/bin/fish");
+    let config = t.user_home.join(".config/fish/config.fish");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    let init = format!("'{}' init fish | source", env::dvm_exe().display());
+    std::fs::write(&config, format!("{init}\n")).unwrap();
+    t.dvm(["setup", "--yes"]).success();
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert_eq!(text.matches(&init).count(), 1, "{text}");
+    assert!(
+        text.contains(&format!(
+            "'{}' completions fish | source",
+            env::dvm_exe().display()
+        )),
+        "{text}"
+    );
+    t.dvm(["setup", "--yes"])
+        .success()
+        .stderr_has("nothing to change");
+}
