@@ -7,7 +7,9 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use super::checks::refuse_foreign_client;
-use super::hints::{not_found_everywhere, offline_hint, stronger_sources_hint};
+use super::hints::{
+    not_found_everywhere, offline_hint, other_sources_hint, stronger_sources_hint,
+};
 use super::published::PublishedChecksums;
 use super::record::reinstall_from_record;
 use super::{InstallOptions, InstallReport, Provenance, finish_locked};
@@ -142,6 +144,17 @@ impl Remote {
         }
     }
 
+    /// What `dvm install SPEC` asks the catalog, with the user's choices of source.
+    fn query(&self, spec: &VersionSpec) -> Query {
+        Query {
+            spec: spec.clone(),
+            source: self.options.source,
+            channel: self.options.channel,
+            distro: self.options.distro.clone(),
+            platform: self.platform,
+        }
+    }
+
     /// `dvm ls-remote`: every listing, on the channel `dvm install` would read for `spec`.
     pub fn list(&self, spec: Option<&VersionSpec>) -> Result<RemoteListing> {
         self.catalog().list(&ListQuery {
@@ -207,15 +220,8 @@ pub fn install_remote(
     {
         return Ok(already_installed(store, v));
     }
-    let query = Query {
-        spec: spec.clone(),
-        source: remote.options.source,
-        channel: remote.options.channel,
-        distro: remote.options.distro.clone(),
-        platform: remote.platform,
-    };
     let catalog = remote.catalog();
-    let mut resolved = catalog.resolve(&query)?;
+    let mut resolved = catalog.resolve(&remote.query(spec))?;
     let v = resolved.version;
     progress(InstallEvent::Resolved {
         spec: spec.to_string(),
@@ -256,6 +262,9 @@ pub fn install_remote(
                 Ok(None) => missing.push(artifact.url.clone()),
                 Err(e) if e.kind() == ErrorKind::Network && !remote.options.offline => {
                     network_failure.get_or_insert(e);
+                }
+                Err(e) if e.kind() == ErrorKind::Integrity => {
+                    return Err(other_sources_hint(e, remote, artifact));
                 }
                 Err(e) => return Err(e),
             }

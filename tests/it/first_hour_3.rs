@@ -5,7 +5,10 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::archives;
+use crate::support::daemon::{Behaviour, FakeDaemon, eras};
 use crate::support::env::{self, Run, TestEnv, installed};
+use crate::support::replica::{self, Replica};
 
 /// A shell started as a new user's would be: HOME, DVM_HOME and a PATH with no dvm (and no
 /// docker: this machine's /usr/local/bin may have one).
@@ -160,4 +163,56 @@ fn setup_adds_completion_to_rc_files_that_already_load_dvm() {
     t.dvm(["setup", "--yes"])
         .success()
         .stderr_has("nothing to change");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 15. An integrity refusal of one source names the others; detect takes install's source flags
+
+/// A replica whose legacy build of 1.12.6 is not what dvm's embedded table says it is; the
+/// yum repository has a good RPM of it.
+fn legacy_1_12_6_tampered() -> Replica {
+    let r = Replica::docker();
+    r.put(
+        &replica::legacy_path("1.12.6"),
+        archives::docker_tgz("docker/docker", &archives::fake_client_script("1.12.6")),
+    );
+    r
+}
+
+#[test]
+fn install_refused_by_one_source_names_the_sources_that_have_the_version() {
+    let r = legacy_1_12_6_tampered();
+    let t = crate::remote::env_for(&r);
+    let run = t.dvm(["install", "1.12.6"]);
+    run.failure(5)
+        .stderr_has("dvm's embedded table")
+        .stderr_has("or use another source: yum also has docker 1.12.6: retry with --source yum")
+        .stderr_has("dvm install 1.12.6 --source yum");
+    assert!(t.installed().is_empty());
+    // The suggestion works.
+    t.dvm(["install", "1.12.6", "--source", "yum"])
+        .success()
+        .stderr_has("installed docker 1.12.6 from");
+    assert_eq!(t.installed(), ["1.12.6"]);
+}
+
+#[test]
+fn detect_suggests_another_source_and_takes_the_source_flags() {
+    let r = legacy_1_12_6_tampered();
+    let sock_dir = tempfile::tempdir().unwrap();
+    let d = FakeDaemon::unix(sock_dir.path(), Behaviour::json(eras::V1_12_6));
+    let mut t = crate::remote::env_for(&r);
+    t.env("DOCKER_HOST", d.docker_host.clone());
+    t.dvm(["detect", "--global"])
+        .failure(5)
+        .stderr_has("chose docker 1.12.6")
+        .stderr_has("dvm detect --source yum");
+    assert!(t.installed().is_empty());
+    t.dvm(["detect", "--global", "--source", "yum", "--distro", "centos/7"])
+        .success()
+        .stderr_has("installed docker 1.12.6 from")
+        .stderr_has("default docker is now 1.12.6");
+    assert_eq!(t.installed(), ["1.12.6"]);
+    let manifest = t.dvm(["ls", "--json"]).success().stdout.clone();
+    assert!(manifest.contains("yum"), "{manifest}");
 }
