@@ -218,7 +218,8 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
 
 fn print_lines(app: &App, path: &Path, lines: &[impl AsRef<str>]) {
     for line in lines {
-        app.out.line(format!("{}: {}", path.display(), line.as_ref()));
+        app.out
+            .line(format!("{}: {}", path.display(), line.as_ref()));
     }
 }
 
@@ -236,8 +237,11 @@ fn confirmed(app: &App, args: &Args, pending: &[(&Path, Vec<&str>)]) -> Result<b
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(Error::usage("not changing rc files without confirmation")
-            .with_hint("run `dvm setup --yes`, or `dvm setup --no-modify-path` to only print the lines"));
+        return Err(
+            Error::usage("not changing rc files without confirmation").with_hint(
+                "run `dvm setup --yes`, or `dvm setup --no-modify-path` to only print the lines",
+            ),
+        );
     }
     eprint!("proceed? [y/N] ");
     let _ = std::io::stderr().flush();
@@ -257,8 +261,12 @@ fn append_lines(app: &App, pending: &[(&Path, Vec<&str>)]) -> Result<()> {
             .append(true)
             .open(path)
             .with_path("open", path)?;
-        writeln!(file, "\n# dvm: docker version manager\n{}", missing.join("\n"))
-            .with_path("write", path)?;
+        writeln!(
+            file,
+            "\n# dvm: docker version manager\n{}",
+            missing.join("\n")
+        )
+        .with_path("write", path)?;
         app.out.info(format!("updated {}", path.display()));
     }
     Ok(())

@@ -126,7 +126,10 @@ pub(super) fn other_sources_hint(e: Error, remote: &Remote, failed: &Artifact) -
     );
     let hint = match e.hint() {
         Some(h) => format!("{h}; or use another source: {suggestion}"),
-        None => format!("the {} source's build was refused; {suggestion}", failed.source),
+        None => format!(
+            "the {} source's build was refused; {suggestion}",
+            failed.source
+        ),
     };
     e.with_hint(hint)
 }

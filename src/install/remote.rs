@@ -7,9 +7,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use super::checks::refuse_foreign_client;
-use super::hints::{
-    not_found_everywhere, offline_hint, other_sources_hint, stronger_sources_hint,
-};
+use super::hints::{not_found_everywhere, offline_hint, other_sources_hint, stronger_sources_hint};
 use super::published::PublishedChecksums;
 use super::record::reinstall_from_record;
 use super::{InstallOptions, InstallReport, Provenance, finish_locked};

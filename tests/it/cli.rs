@@ -714,7 +714,11 @@ fn setup_finds_zshrc_under_zdotdir() {
         .env("ZDOTDIR", zdotdir.display().to_string());
     t.dvm(["setup", "--no-modify-path"])
         .success()
-        .stdout_has(&format!("{}: {}", zdotdir.join(".zshrc").display(), zsh_line()));
+        .stdout_has(&format!(
+            "{}: {}",
+            zdotdir.join(".zshrc").display(),
+            zsh_line()
+        ));
     t.dvm(["setup", "--yes"]).success();
     assert_eq!(lines_in(&zdotdir.join(".zshrc"), &zsh_line()), 1);
     assert!(!t.user_home.join(".zshrc").exists());

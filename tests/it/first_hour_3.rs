@@ -1,6 +1,7 @@
 //! "A new user's first hour", part 3: `dvm setup` when dvm is not on PATH, Tab completion from
 //! setup (and a zsh snippet that works on a bare .zshrc), other sources suggested when one
-//! fails its integrity checks, and the man page's reference sections.
+//! fails its integrity checks (and `dvm detect --source`), and the man page's ENVIRONMENT,
+//! FILES and EXIT STATUS sections.
 
 use std::path::Path;
 use std::process::Command;
@@ -208,11 +209,110 @@ fn detect_suggests_another_source_and_takes_the_source_flags() {
         .stderr_has("chose docker 1.12.6")
         .stderr_has("dvm detect --source yum");
     assert!(t.installed().is_empty());
-    t.dvm(["detect", "--global", "--source", "yum", "--distro", "centos/7"])
-        .success()
-        .stderr_has("installed docker 1.12.6 from")
-        .stderr_has("default docker is now 1.12.6");
+    t.dvm([
+        "detect", "--global", "--source", "yum", "--distro", "centos/7",
+    ])
+    .success()
+    .stderr_has("installed docker 1.12.6 from")
+    .stderr_has("default docker is now 1.12.6");
     assert_eq!(t.installed(), ["1.12.6"]);
     let manifest = t.dvm(["ls", "--json"]).success().stdout.clone();
     assert!(manifest.contains("yum"), "{manifest}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The man page's reference sections say what the README says
+
+/// The lines of the section `title` of the README.
+fn readme_section(title: &str) -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    readme
+        .lines()
+        .skip_while(|l| *l != format!("## {title}"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The roff of the man page section `title`, with its hyphen and font escapes undone.
+fn man_section(page: &str, title: &str) -> String {
+    let start = page
+        .find(&format!(".SH {title}\n"))
+        .unwrap_or_else(|| panic!("no {title} section:\n{page}"));
+    let rest = &page[start + 4..];
+    let end = rest.find("\n.SH ").map_or(rest.len(), |i| i + 1);
+    rest[..end]
+        .replace("\\-", "-")
+        .replace("\\fB", "")
+        .replace("\\fR", "")
+}
+
+#[test]
+fn the_man_page_has_environment_files_and_exit_status_sections_matching_the_readme() {
+    let t = TestEnv::new();
+    let page = t.dvm(["man"]).success().stdout.clone();
+    let exit = man_section(&page, "\"EXIT STATUS\"");
+    let env = man_section(&page, "ENVIRONMENT");
+    let files = man_section(&page, "FILES");
+    // Before VERSION, like other man pages.
+    assert!(page.find(".SH FILES").unwrap() < page.find(".SH VERSION").unwrap());
+
+    // EXIT STATUS: exactly the README's codes.
+    let tagged = |section: &str| -> Vec<String> {
+        let lines: Vec<&str> = section.lines().collect();
+        lines
+            .windows(2)
+            .filter(|w| w[0] == ".TP")
+            .map(|w| w[1].to_string())
+            .collect()
+    };
+    let readme_codes: Vec<String> = readme_section("Exit codes")
+        .iter()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(' ').next())
+        .filter(|c| c.parse::<i32>().is_ok())
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(tagged(&exit), readme_codes, "{exit}");
+
+    // ENVIRONMENT: every variable the README's Configuration names.
+    let config = readme_section("Configuration").join("\n");
+    let mut names: Vec<&str> = config
+        .split('`')
+        .filter(|w| {
+            (w.starts_with("DVM_") || w.starts_with("DOCKER_") || *w == "NO_COLOR")
+                && w.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    assert!(names.len() > 15, "{names:?}");
+    for name in names {
+        assert!(env.contains(name), "ENVIRONMENT lacks {name}:\n{env}");
+    }
+
+    // FILES: every path of the README's "Where things live" a user would look for.
+    for line in readme_section("Where things live") {
+        let Some(path) = line.split_whitespace().next() else {
+            continue;
+        };
+        let wanted = [
+            "versions/<version>/",
+            "shims/",
+            "default",
+            "aliases/",
+            "trust/",
+            "config.toml",
+        ];
+        if (path.starts_with("<data>/") || path.starts_with("<config>/"))
+            && wanted.iter().any(|w| path.contains(w))
+        {
+            assert!(files.contains(path), "FILES lacks {path}:\n{files}");
+        }
+    }
+    // A subcommand's page stays about that command.
+    let install = t.dvm(["man", "install"]).success().stdout.clone();
+    assert!(!install.contains(".SH ENVIRONMENT"), "{install}");
 }
