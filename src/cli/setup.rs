@@ -148,10 +148,19 @@ fn invocation<'a>(app: &App, exe: &'a Path) -> Invocation<'a> {
         return Invocation::Name;
     }
     let folder = exe.parent().unwrap_or(exe).display();
+    let other = app.ctx.var_os("PATH").and_then(|path| {
+        std::env::split_paths(path)
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .map(|dir| dir.join("dvm"))
+            .find(|candidate| candidate.is_file())
+    });
+    let found = match other {
+        Some(other) => format!("`dvm` on PATH is another dvm ({})", other.display()),
+        None => "`dvm` is not on PATH".to_string(),
+    };
     app.out.warn(format!(
-        "`dvm` on PATH is not this dvm ({}), so the lines call it by its path; to call it by \
-         name, put {folder} on PATH first (export PATH=\"{folder}:$PATH\" in your rc file) and \
-         run dvm setup again",
+        "{found}, so the lines call this one by its path ({}); to call it by name, put {folder} \
+         on PATH first (export PATH=\"{folder}:$PATH\" in your rc file) and run dvm setup again",
         exe.display()
     ));
     Invocation::Path(exe)

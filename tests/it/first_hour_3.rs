@@ -57,7 +57,7 @@ fn setup_without_dvm_on_path_writes_lines_a_new_bash_can_run() {
     // TestEnv's PATH (the shims, /usr/bin, /bin) has no dvm.
     t.dvm(["setup", "--yes"])
         .success()
-        .stderr_has("`dvm` on PATH is not this dvm")
+        .stderr_has("`dvm` is not on PATH, so the lines call this one by its path")
         .stderr_has(&format!(
             "put {} on PATH first",
             env::dvm_exe().parent().unwrap().display()
@@ -86,7 +86,7 @@ fn setup_with_dvm_on_path_names_it_by_name() {
     t.env("SHELL", "/bin/bash").env("PATH", path);
     let run = t.dvm(["setup", "--yes"]);
     run.success();
-    assert!(!run.stderr.contains("not this dvm"), "{}", run.stderr);
+    assert!(!run.stderr.contains("by its path"), "{}", run.stderr);
     let bashrc = std::fs::read_to_string(t.user_home.join(".bashrc")).unwrap();
     assert!(
         bashrc.contains("eval \"$(dvm init bash)\"\nsource <(dvm completions bash)\n"),
