@@ -8,7 +8,7 @@ use dvm::select::version::VersionSpec;
 
 use super::App;
 
-/// Where to look: shared by `install` and `ls-remote`.
+/// Where to look: shared by `install`, `ls-remote` and `detect`.
 #[derive(clap::Args, Default)]
 pub struct SourceArgs {
     /// Use only this source: legacy, static, yum or rpm.

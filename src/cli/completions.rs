@@ -41,6 +41,14 @@ pub fn run(args: &Args) -> Result<ExitStatus> {
         .write_registration(COMPLETE_VAR, BIN, BIN, &completer_program(), &mut script)
         .map_err(|e| Error::internal(format!("cannot write the {name} completion script: {e}")))?;
     if name == "zsh" {
+        // `compdef` exists only once the completion system has started (compinit); a bare
+        // .zshrc has not started it, so the script does.
+        let needle: &[u8] = b"\ncompdef ";
+        if let Some(at) = script.windows(needle.len()).position(|w| w == needle) {
+            let start: &[u8] =
+                b"\n(( $+functions[compdef] )) || { autoload -Uz compinit && compinit; }";
+            script.splice(at..at, start.iter().copied());
+        }
         // Installed as `_dvm` in $fpath, the file is the body of an autoloaded function: the
         // first <TAB> defines the completer, so it must also answer that <TAB>.
         script.extend_from_slice(
@@ -64,7 +72,7 @@ fn completer_program() -> String {
     if program.components().count() > 1 {
         // The same dvm is found on PATH by name: use the name, which needs no quoting (the
         // bash script clap_complete writes mis-quotes a path with spaces).
-        if is_dvm_on_path(&program) {
+        if is_dvm_on_path(&program, std::env::var_os("PATH").as_deref()) {
             return BIN.to_string();
         }
         if let Ok(cwd) = std::env::current_dir() {
@@ -74,13 +82,13 @@ fn completer_program() -> String {
     program.to_string_lossy().into_owned()
 }
 
-/// Whether `dvm` on PATH is the very file `program` names.
-fn is_dvm_on_path(program: &std::path::Path) -> bool {
+/// Whether `dvm` on `path` (a PATH value) is the very file `program` names.
+pub fn is_dvm_on_path(program: &std::path::Path, path: Option<&std::ffi::OsStr>) -> bool {
     let Ok(this) = std::fs::canonicalize(program) else {
         return false;
     };
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path)
+    path.is_some_and(|path| {
+        std::env::split_paths(path)
             .filter(|dir| !dir.as_os_str().is_empty())
             .any(|dir| std::fs::canonicalize(dir.join(BIN)).is_ok_and(|found| found == this))
     })

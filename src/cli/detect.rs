@@ -14,7 +14,7 @@ use super::{App, Shell};
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  dvm detect\n  dvm detect --print\n  DOCKER_HOST=tcp://old-host:2376 dvm detect --global"
+    after_help = "Examples:\n  dvm detect\n  dvm detect --print\n  dvm detect --source yum\n  DOCKER_HOST=tcp://old-host:2376 dvm detect --global"
 )]
 pub struct Args {
     /// Only print the chosen version: installs and changes nothing, so it cannot be combined
@@ -31,9 +31,10 @@ pub struct Args {
     /// Install the choice and write it to .docker-version here.
     #[arg(long)]
     pub local: bool,
-    /// Use cached listings and downloads only.
-    #[arg(long)]
-    pub offline: bool,
+    /// Where to look for the client, as for `dvm install` (--source, --channel, --distro,
+    /// --offline, --refresh).
+    #[command(flatten)]
+    pub sources: super::args::SourceArgs,
     /// Forget every client `auto` chose for a daemon, so each is asked again.
     #[arg(long, conflicts_with_all = ["print", "json", "global", "local", "for_shim"])]
     pub clear_cache: bool,
@@ -79,7 +80,7 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     let target = DaemonTarget::from_context(&app.ctx)?;
     let daemon = dvm::detect::query_target(&target, Timeouts::default())?;
     let quiet_mode = args.print || args.json;
-    let known = known_releases(app, args.offline);
+    let known = known_releases(app, &args.sources);
     let choice = dvm::detect::choose_client(&daemon, &known)?;
     let v = choice.version;
     if !quiet_mode {
@@ -103,7 +104,7 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     if !args.json || args.global || args.local {
         installed_now = !app.store.is_installed(&v);
         if installed_now {
-            install(app, &v, args.offline, !args.json)?;
+            install(app, &v, &args.sources, !args.json)?;
         }
         app.ensure_shim()?;
         saved = put_to_use(app, &args, v)?;
@@ -214,15 +215,14 @@ fn reason_text(choice: &Choice, daemon: &DaemonVersion) -> String {
 
 /// The stable releases dvm knows exist: the remote listing plus what is installed. When the
 /// listing cannot be read, only installed versions are candidates, and the user is told.
-fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
+fn known_releases(app: &App, sources: &super::args::SourceArgs) -> Vec<DockerVersion> {
     let mut known: Vec<DockerVersion> = app
         .store
         .installed()
         .into_iter()
         .filter(|v| !v.is_prerelease())
         .collect();
-    let listing = super::args::remote_setup(app, &super::args::SourceArgs::offline(offline))
-        .and_then(|remote| remote.list(None));
+    let listing = super::args::remote_setup(app, sources).and_then(|remote| remote.list(None));
     match listing {
         Ok(listing) => known.extend(
             listing
@@ -246,8 +246,13 @@ fn known_releases(app: &App, offline: bool) -> Vec<DockerVersion> {
     known
 }
 
-fn install(app: &App, v: &DockerVersion, offline: bool, announce: bool) -> Result<()> {
-    let remote = super::args::remote_setup(app, &super::args::SourceArgs::offline(offline))?;
+fn install(
+    app: &App,
+    v: &DockerVersion,
+    sources: &super::args::SourceArgs,
+    announce: bool,
+) -> Result<()> {
+    let remote = super::args::remote_setup(app, sources)?;
     let progress = super::render::progress_renderer(app);
     let opts = InstallOptions::default();
     let report = dvm::install::install_remote(
@@ -294,7 +299,7 @@ fn for_shim(app: &App, args: &Args) -> Result<ExitStatus> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let known = || known_releases(app, false);
+    let known = || known_releases(app, &super::args::SourceArgs::default());
     let install = |v: &DockerVersion| {
         super::args::auto_install(app, &VersionSpec::Exact(*v)).map(|_| app.store.is_installed(v))
     };

@@ -31,3 +31,49 @@ impl ExitStatus {
         }
     }
 }
+
+/// Every exit code dvm and its shim use, with what it means: the man page's EXIT STATUS (the
+/// README's "Exit codes" table says the same, and a test holds them together).
+pub fn documented_codes() -> Vec<(i32, &'static str)> {
+    vec![
+        (ExitStatus::Success.code(), "success"),
+        (
+            ExitStatus::CheckFailed.code(),
+            "a check failed (doctor), a setting has no value (config get), or a question was declined (setup)",
+        ),
+        (
+            ErrorKind::Usage.exit_code(),
+            "usage: bad arguments, bad version spec, malformed version file",
+        ),
+        (
+            ErrorKind::NotFound.exit_code(),
+            "not found: version not installed, or no source has it",
+        ),
+        (
+            ErrorKind::Network.exit_code(),
+            "network failure, including an answer that is not what was asked for, and --offline for something never fetched",
+        ),
+        (
+            ErrorKind::Integrity.exit_code(),
+            "integrity: a checksum, digest or signature did not match",
+        ),
+        (
+            ErrorKind::Archive.exit_code(),
+            "bad archive: corrupt, truncated, hostile, or no client in it",
+        ),
+        (
+            ErrorKind::Io.exit_code(),
+            "filesystem: permissions, full disk, read-only store, corrupt manifest",
+        ),
+        (ErrorKind::Config.exit_code(), "configuration"),
+        (
+            ErrorKind::Daemon.exit_code(),
+            "Docker daemon unreachable or not a daemon",
+        ),
+        (ErrorKind::Internal.exit_code(), "internal error (a bug)"),
+        (
+            ExitStatus::CommandNotRun.code(),
+            "(the docker shim) nothing to run: version not installed, no system docker, loop stopped; (dvm exec) the command could not be run",
+        ),
+    ]
+}

@@ -163,6 +163,14 @@ impl App {
         })
     }
 
+    /// The running dvm executable, by its absolute path.
+    pub fn exe(&self) -> Result<std::path::PathBuf> {
+        std::env::current_exe().map_err(|e| {
+            Error::internal(format!("cannot find the dvm executable: {e}"))
+                .with_hint("run dvm by its full path")
+        })
+    }
+
     /// Places or refreshes the shim, warning when others could replace it.
     pub fn ensure_shim(&self) -> Result<()> {
         self.store.ensure_shim()?;

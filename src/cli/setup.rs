@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use dvm::error::{Error, IoContext, Result};
 
+use super::completions::is_dvm_on_path;
 use super::exit::ExitStatus;
+use super::output::shell_quote;
 use super::{App, Shell};
 
 #[derive(clap::Args)]
@@ -19,21 +21,25 @@ pub struct Args {
     pub no_modify_path: bool,
 }
 
-/// The line that loads dvm in one shell, and the rc file it belongs in.
+/// The lines that load dvm (and its Tab completion) in one shell, and the rc file they belong in.
 struct RcFile {
     path: PathBuf,
-    line: &'static str,
-    /// Another file an earlier dvm setup put the line in.
+    lines: Vec<String>,
+    /// Another file an earlier dvm setup put the lines in.
     earlier: Option<PathBuf>,
 }
 
 impl RcFile {
-    fn loads_dvm(&self) -> bool {
-        let has_line = |path: &PathBuf| {
-            std::fs::read_to_string(path)
-                .is_ok_and(|text| text.lines().any(|l| l.trim() == self.line))
-        };
-        has_line(&self.path) || self.earlier.as_ref().is_some_and(has_line)
+    /// The lines neither this rc file nor the earlier one has yet.
+    fn missing(&self) -> Vec<&str> {
+        let text = |path: &PathBuf| std::fs::read_to_string(path).unwrap_or_default();
+        let mut texts = vec![text(&self.path)];
+        texts.extend(self.earlier.as_ref().map(text));
+        self.lines
+            .iter()
+            .map(String::as_str)
+            .filter(|line| !texts.iter().any(|t| t.lines().any(|l| l.trim() == *line)))
+            .collect()
     }
 }
 
@@ -46,33 +52,64 @@ fn folder_var(app: &App, name: &str) -> Option<PathBuf> {
         .filter(|p| p.is_absolute())
 }
 
-fn rc_file(app: &App, home: &Path, shell: Shell) -> Option<RcFile> {
+/// How the rc lines call dvm: by name when `dvm` on PATH is this very file, else by its
+/// absolute path (quoted for the shell), so that a new shell finds it either way.
+#[derive(Clone, Copy)]
+enum Invocation<'a> {
+    Name,
+    Path(&'a Path),
+}
+
+impl Invocation<'_> {
+    fn for_shell(self, shell: Shell) -> String {
+        match self {
+            Invocation::Name => "dvm".to_string(),
+            Invocation::Path(exe) => shell_quote(shell, &exe.display().to_string()),
+        }
+    }
+}
+
+/// The integration line and the completion line of one shell.
+fn lines(shell: Shell, dvm: Invocation) -> Vec<String> {
+    let dvm = dvm.for_shell(shell);
     match shell {
-        Shell::Bash => Some(RcFile {
-            path: home.join(".bashrc"),
-            line: "eval \"$(dvm init bash)\"",
-            earlier: None,
-        }),
-        Shell::Zsh => Some(RcFile {
-            path: folder_var(app, "ZDOTDIR")
+        Shell::Fish => vec![
+            format!("{dvm} init fish | source"),
+            format!("{dvm} completions fish | source"),
+        ],
+        _ => {
+            let name = if shell == Shell::Zsh { "zsh" } else { "bash" };
+            vec![
+                format!("eval \"$({dvm} init {name})\""),
+                format!("source <({dvm} completions {name})"),
+            ]
+        }
+    }
+}
+
+fn rc_file(app: &App, home: &Path, shell: Shell, dvm: Invocation) -> Option<RcFile> {
+    let (path, earlier) = match shell {
+        Shell::Bash => (home.join(".bashrc"), None),
+        Shell::Zsh => (
+            folder_var(app, "ZDOTDIR")
                 .unwrap_or_else(|| home.to_path_buf())
                 .join(".zshrc"),
-            line: "eval \"$(dvm init zsh)\"",
-            earlier: None,
-        }),
+            None,
+        ),
         Shell::Fish => {
             let fish = folder_var(app, "XDG_CONFIG_HOME")
                 .unwrap_or_else(|| home.join(".config"))
                 .join("fish");
-            Some(RcFile {
-                path: fish.join("config.fish"),
-                line: "dvm init fish | source",
-                earlier: Some(fish.join("conf.d/dvm.fish")),
-            })
+            (fish.join("config.fish"), Some(fish.join("conf.d/dvm.fish")))
         }
         // Its profile's place depends on the PowerShell edition; `dvm init` documents the line.
-        Shell::Powershell => None,
-    }
+        Shell::Powershell => return None,
+    };
+    Some(RcFile {
+        path,
+        lines: lines(shell, dvm),
+        earlier,
+    })
 }
 
 /// The shells whose rc files setup edits.
@@ -91,18 +128,42 @@ fn login_shell(app: &App) -> Option<Shell> {
 
 /// The rc files to configure: every shell the user has an rc file for, and the login shell
 /// (whose rc file setup may create). A fish whose config folder exists has run here before.
-fn rc_files_in_use(app: &App, home: &Path) -> Vec<RcFile> {
+fn rc_files_in_use(app: &App, home: &Path, dvm: Invocation) -> Vec<RcFile> {
     let login = login_shell(app);
     SHELLS
         .into_iter()
         .filter_map(|shell| {
-            let rc = rc_file(app, home, shell)?;
+            let rc = rc_file(app, home, shell, dvm)?;
             let in_use = login == Some(shell)
                 || rc.path.is_file()
                 || (shell == Shell::Fish && rc.path.parent().is_some_and(Path::is_dir));
             in_use.then_some(rc)
         })
         .collect()
+}
+
+/// How the rc lines call dvm, saying so when it is not on PATH (by name) as this very file.
+fn invocation<'a>(app: &App, exe: &'a Path) -> Invocation<'a> {
+    if is_dvm_on_path(exe, app.ctx.var_os("PATH")) {
+        return Invocation::Name;
+    }
+    let folder = exe.parent().unwrap_or(exe).display();
+    let other = app.ctx.var_os("PATH").and_then(|path| {
+        std::env::split_paths(path)
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .map(|dir| dir.join("dvm"))
+            .find(|candidate| candidate.is_file())
+    });
+    let found = match other {
+        Some(other) => format!("`dvm` on PATH is another dvm ({})", other.display()),
+        None => "`dvm` is not on PATH".to_string(),
+    };
+    app.out.warn(format!(
+        "{found}, so the lines call this one by its path ({}); to call it by name, put {folder} \
+         on PATH first (export PATH=\"{folder}:$PATH\" in your rc file) and run dvm setup again",
+        exe.display()
+    ));
+    Invocation::Path(exe)
 }
 
 pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
@@ -121,70 +182,86 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
         .home
         .clone()
         .ok_or_else(|| Error::config("cannot find your home folder (HOME is unset)"))?;
-    let rc_files = rc_files_in_use(app, &home);
+    let exe = app.exe()?;
+    let dvm = invocation(app, &exe);
+    let rc_files = rc_files_in_use(app, &home, dvm);
     if rc_files.is_empty() {
         app.out.info(
             "found no rc file of bash, zsh or fish, and SHELL names none of them; \
-             add the line for your shell yourself:",
+             add the lines for your shell yourself:",
         );
         for rc in SHELLS
             .iter()
-            .filter_map(|&shell| rc_file(app, &home, shell))
+            .filter_map(|&shell| rc_file(app, &home, shell, dvm))
         {
-            app.out.line(format!("{}: {}", rc.path.display(), rc.line));
+            print_lines(app, &rc.path, &rc.lines);
         }
         return Ok(ExitStatus::Success);
     }
-    let pending: Vec<_> = rc_files.into_iter().filter(|rc| !rc.loads_dvm()).collect();
+    let pending: Vec<(&Path, Vec<&str>)> = rc_files
+        .iter()
+        .map(|rc| (rc.path.as_path(), rc.missing()))
+        .filter(|(_, missing)| !missing.is_empty())
+        .collect();
     if pending.is_empty() {
         app.out
-            .info("your shells already load dvm; nothing to change");
+            .info("your shells already load dvm and its completion; nothing to change");
         return Ok(ExitStatus::Success);
     }
     if args.no_modify_path {
         app.out.info("add these lines to load dvm in your shells:");
-        for rc in &pending {
-            app.out.line(format!("{}: {}", rc.path.display(), rc.line));
+        for (path, missing) in &pending {
+            print_lines(app, path, missing);
         }
         return Ok(ExitStatus::Success);
     }
-    app.out.info("dvm setup will add:");
-    for rc in &pending {
-        let new_file = if rc.path.exists() {
-            ""
-        } else {
-            " (a new file)"
-        };
-        app.out.info(format!(
-            "  {}   >> {}{new_file}",
-            rc.line,
-            rc.path.display()
-        ));
-    }
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Error::usage("not changing rc files without confirmation")
-                .with_hint("run `dvm setup --yes`, or `dvm setup --no-modify-path` to only print the lines"));
-        }
-        eprint!("proceed? [y/N] ");
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            app.out.info("nothing changed");
-            return Ok(ExitStatus::CheckFailed);
-        }
+    if !confirmed(app, &args, &pending)? {
+        app.out.info("nothing changed");
+        return Ok(ExitStatus::CheckFailed);
     }
     append_lines(app, &pending)?;
     app.out
-        .info("open a new shell (or eval the line above) to start using dvm");
+        .info("open a new shell (or eval the lines above) to start using dvm");
     Ok(ExitStatus::Success)
 }
 
-/// Appends each rc file's line, creating the file (and its folder) where needed.
-fn append_lines(app: &App, pending: &[RcFile]) -> Result<()> {
-    for rc in pending {
-        let path = &rc.path;
+fn print_lines(app: &App, path: &Path, lines: &[impl AsRef<str>]) {
+    for line in lines {
+        app.out
+            .line(format!("{}: {}", path.display(), line.as_ref()));
+    }
+}
+
+/// Shows the changes and asks, unless `--yes`; without a terminal to ask on, refuses.
+fn confirmed(app: &App, args: &Args, pending: &[(&Path, Vec<&str>)]) -> Result<bool> {
+    app.out.info("dvm setup will add:");
+    for (path, missing) in pending {
+        let new_file = if path.exists() { "" } else { " (a new file)" };
+        for line in missing {
+            app.out
+                .info(format!("  {line}   >> {}{new_file}", path.display()));
+        }
+    }
+    if args.yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            Error::usage("not changing rc files without confirmation").with_hint(
+                "run `dvm setup --yes`, or `dvm setup --no-modify-path` to only print the lines",
+            ),
+        );
+    }
+    eprint!("proceed? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// Appends each rc file's missing lines, creating the file (and its folder) where needed.
+fn append_lines(app: &App, pending: &[(&Path, Vec<&str>)]) -> Result<()> {
+    for (path, missing) in pending {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_path("create", dir)?;
         }
@@ -193,7 +270,12 @@ fn append_lines(app: &App, pending: &[RcFile]) -> Result<()> {
             .append(true)
             .open(path)
             .with_path("open", path)?;
-        writeln!(file, "\n# dvm: docker version manager\n{}", rc.line).with_path("write", path)?;
+        writeln!(
+            file,
+            "\n# dvm: docker version manager\n{}",
+            missing.join("\n")
+        )
+        .with_path("write", path)?;
         app.out.info(format!("updated {}", path.display()));
     }
     Ok(())

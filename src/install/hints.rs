@@ -3,7 +3,7 @@
 use super::InstallOptions;
 use super::remote::Remote;
 use crate::error::{Error, ErrorKind};
-use crate::select::version::DockerVersion;
+use crate::select::version::{DockerVersion, VersionSpec};
 use crate::sources::{Artifact, Hosts, Resolution, SourceKind};
 use crate::trust;
 
@@ -94,4 +94,51 @@ pub(super) fn offline_hint(e: Error, remote: &Remote, v: &DockerVersion) -> Erro
         None => offline,
     };
     e.with_hint(hint)
+}
+
+/// An integrity refusal of `failed`'s build of its version, with the other sources whose
+/// listings have that version named in the hint (read now; a listing that cannot be read is
+/// left out). dvm never routes around a refusal by itself: the user chooses.
+pub(super) fn other_sources_hint(e: Error, remote: &Remote, failed: &Artifact) -> Error {
+    let v = &failed.version;
+    let catalog = remote.catalog();
+    let channel = remote.channel_for(Some(&VersionSpec::Exact(*v)));
+    let distro = remote.options.distro.as_ref();
+    let others: Vec<SourceKind> = SourceKind::ALL
+        .into_iter()
+        .filter(|&s| s != failed.source && s.has_channel(channel))
+        .filter(|&s| {
+            catalog
+                .list_source(s, channel, distro, remote.platform)
+                .is_ok_and(|list| list.iter().any(|a| a.version.same_release(v)))
+        })
+        .collect();
+    let Some(first) = others.first() else {
+        return e;
+    };
+    let names: Vec<String> = others.iter().map(|s| format!("--source {s}")).collect();
+    let suggestion = format!(
+        "{} also {} docker {v}: retry with {} (dvm install {v} --source {first}, or dvm detect \
+         --source {first})",
+        join_or(&others.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        if others.len() == 1 { "has" } else { "have" },
+        join_or(&names),
+    );
+    let hint = match e.hint() {
+        Some(h) => format!("{h}; or use another source: {suggestion}"),
+        None => format!(
+            "the {} source's build was refused; {suggestion}",
+            failed.source
+        ),
+    };
+    e.with_hint(hint)
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn join_or(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }

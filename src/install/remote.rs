@@ -21,7 +21,7 @@ use crate::openpgp::LazyKeyring;
 use crate::platform::{Platform, host_os};
 use crate::select::version::{DockerVersion, VersionSpec};
 use crate::sources::{
-    self, Artifact, Catalog, Channel, Distro, Expected, Hosts, ListQuery, ListingCache,
+    self, Artifact, Catalog, Channel, Distro, Expected, Hosts, ListQuery, ListingCache, Query,
     RemoteListing, SourceKind, SourceOverrides,
 };
 use crate::store::Store;
@@ -138,6 +138,18 @@ impl Remote {
             hosts: &self.hosts,
             cache: &self.listings,
             keys: &self.keys,
+        }
+    }
+
+    /// What `dvm install SPEC` asks the catalog, with the user's choices of source.
+    pub(super) fn query(&self, spec: &VersionSpec) -> Query {
+        Query {
+            spec: spec.clone(),
+            source: self.options.source,
+            channel: self.options.channel,
+            distro: self.options.distro.clone(),
+            platform: self.platform,
+            exclude: Vec::new(),
         }
     }
 

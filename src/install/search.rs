@@ -1,7 +1,7 @@
 //! `dvm install SPEC` against the sources: resolve the spec, try each candidate of the
 //! resolved release in order, and for a partial spec pass over releases the hosts lack.
 
-use super::hints::{not_found_everywhere, offline_hint};
+use super::hints::{not_found_everywhere, offline_hint, other_sources_hint};
 use super::record::reinstall_from_record;
 use super::remote::{InstallEvent, Remote, install_artifact};
 use super::{InstallOptions, InstallReport};
@@ -30,12 +30,8 @@ pub fn install_remote(
     let mut exclude = Vec::new();
     loop {
         let query = Query {
-            spec: spec.clone(),
-            source: remote.options.source,
-            channel: remote.options.channel,
-            distro: remote.options.distro.clone(),
-            platform: remote.platform,
             exclude: exclude.clone(),
+            ..remote.query(spec)
         };
         match install_resolved(remote, store, spec, &query, opts, progress)? {
             Attempt::Installed(report) => return Ok(report),
@@ -116,6 +112,9 @@ fn install_resolved(
                 Ok(None) => missing.push(artifact.url.clone()),
                 Err(e) if e.kind() == ErrorKind::Network && !remote.options.offline => {
                     network_failure.get_or_insert(e);
+                }
+                Err(e) if e.kind() == ErrorKind::Integrity => {
+                    return Err(other_sources_hint(e, remote, artifact));
                 }
                 Err(e) => return Err(e),
             }

@@ -622,9 +622,16 @@ fn bad_arguments_are_usage_errors() {
     t.dvm(["install"]).failure(2);
 }
 
-const BASH_LINE: &str = "eval \"$(dvm init bash)\"";
-const ZSH_LINE: &str = "eval \"$(dvm init zsh)\"";
-const FISH_LINE: &str = "dvm init fish | source";
+/// The rc lines setup writes: TestEnv's PATH has no dvm, so they name it by its path.
+fn bash_line() -> String {
+    format!("eval \"$('{}' init bash)\"", env::dvm_exe().display())
+}
+fn zsh_line() -> String {
+    format!("eval \"$('{}' init zsh)\"", env::dvm_exe().display())
+}
+fn fish_line() -> String {
+    format!("'{}' init fish | source", env::dvm_exe().display())
+}
 
 /// How many times `file` holds `line` (0 when the file does not exist).
 fn lines_in(file: &std::path::Path, line: &str) -> usize {
@@ -644,7 +651,7 @@ fn setup_adds_the_integration_once_and_only_with_consent() {
 
     t.dvm(["setup", "--no-modify-path"])
         .success()
-        .stdout_has(BASH_LINE);
+        .stdout_has(&bash_line());
     assert!(!bashrc.exists());
     assert!(t.home.join("shims/docker").is_file());
 
@@ -652,7 +659,7 @@ fn setup_adds_the_integration_once_and_only_with_consent() {
     t.dvm(["setup", "--yes"])
         .success()
         .stderr_has("nothing to change");
-    assert_eq!(lines_in(&bashrc, BASH_LINE), 1);
+    assert_eq!(lines_in(&bashrc, &bash_line()), 1);
 }
 
 #[test]
@@ -660,7 +667,7 @@ fn setup_creates_no_rc_file_for_a_shell_the_user_does_not_use() {
     let mut t = TestEnv::new();
     t.env("SHELL", "/usr/bin/bash");
     t.dvm(["setup", "--yes"]).success();
-    assert_eq!(lines_in(&t.user_home.join(".bashrc"), BASH_LINE), 1);
+    assert_eq!(lines_in(&t.user_home.join(".bashrc"), &bash_line()), 1);
     assert!(!t.user_home.join(".zshrc").exists());
     assert!(!t.user_home.join(".config").exists());
 
@@ -668,15 +675,15 @@ fn setup_creates_no_rc_file_for_a_shell_the_user_does_not_use() {
     std::fs::create_dir_all(t.user_home.join(".config/fish")).unwrap();
     t.dvm(["setup", "--yes"]).success();
     let config_fish = t.user_home.join(".config/fish/config.fish");
-    assert_eq!(lines_in(&config_fish, FISH_LINE), 1);
+    assert_eq!(lines_in(&config_fish, &fish_line()), 1);
     assert!(!t.user_home.join(".zshrc").exists());
 
     // Without SHELL and without rc files, setup only says what to add.
     let t = TestEnv::new();
     t.dvm(["setup", "--yes"])
         .success()
-        .stdout_has(BASH_LINE)
-        .stdout_has(FISH_LINE);
+        .stdout_has(&bash_line())
+        .stdout_has(&fish_line());
     assert_eq!(std::fs::read_dir(&t.user_home).unwrap().count(), 0);
 }
 
@@ -692,11 +699,11 @@ fn setup_configures_every_shell_with_an_rc_file_and_the_login_shell() {
         .stderr_has("nothing to change");
     // fish is the login shell: its config file and folders are created.
     let config_fish = t.user_home.join(".config/fish/config.fish");
-    assert_eq!(lines_in(&config_fish, FISH_LINE), 1);
+    assert_eq!(lines_in(&config_fish, &fish_line()), 1);
     let bashrc = std::fs::read_to_string(t.user_home.join(".bashrc")).unwrap();
     assert!(bashrc.starts_with("alias ll='ls -l'\n"), "{bashrc}");
-    assert_eq!(lines_in(&t.user_home.join(".bashrc"), BASH_LINE), 1);
-    assert_eq!(lines_in(&t.user_home.join(".zshrc"), ZSH_LINE), 1);
+    assert_eq!(lines_in(&t.user_home.join(".bashrc"), &bash_line()), 1);
+    assert_eq!(lines_in(&t.user_home.join(".zshrc"), &zsh_line()), 1);
 }
 
 #[test]
@@ -707,9 +714,13 @@ fn setup_finds_zshrc_under_zdotdir() {
         .env("ZDOTDIR", zdotdir.display().to_string());
     t.dvm(["setup", "--no-modify-path"])
         .success()
-        .stdout_has(&format!("{}: {ZSH_LINE}", zdotdir.join(".zshrc").display()));
+        .stdout_has(&format!(
+            "{}: {}",
+            zdotdir.join(".zshrc").display(),
+            zsh_line()
+        ));
     t.dvm(["setup", "--yes"]).success();
-    assert_eq!(lines_in(&zdotdir.join(".zshrc"), ZSH_LINE), 1);
+    assert_eq!(lines_in(&zdotdir.join(".zshrc"), &zsh_line()), 1);
     assert!(!t.user_home.join(".zshrc").exists());
 
     // An existing .zshrc under ZDOTDIR counts when zsh is not the login shell.
@@ -720,8 +731,8 @@ fn setup_finds_zshrc_under_zdotdir() {
     t.env("SHELL", "/bin/bash")
         .env("ZDOTDIR", zdotdir.display().to_string());
     t.dvm(["setup", "--yes"]).success();
-    assert_eq!(lines_in(&zdotdir.join(".zshrc"), ZSH_LINE), 1);
-    assert_eq!(lines_in(&t.user_home.join(".bashrc"), BASH_LINE), 1);
+    assert_eq!(lines_in(&zdotdir.join(".zshrc"), &zsh_line()), 1);
+    assert_eq!(lines_in(&t.user_home.join(".bashrc"), &bash_line()), 1);
     assert!(!t.user_home.join(".zshrc").exists());
 }
 
@@ -732,7 +743,7 @@ fn setup_finds_fish_config_under_xdg_config_home() {
     t.env("SHELL", "/usr/local/bin/fish")
         .env("XDG_CONFIG_HOME", xdg.display().to_string());
     t.dvm(["setup", "--yes"]).success();
-    assert_eq!(lines_in(&xdg.join("fish/config.fish"), FISH_LINE), 1);
+    assert_eq!(lines_in(&xdg.join("fish/config.fish"), &fish_line()), 1);
     assert!(!t.user_home.join(".config").exists());
     assert!(!t.user_home.join(".bashrc").exists());
 
@@ -740,7 +751,12 @@ fn setup_finds_fish_config_under_xdg_config_home() {
     let mut t = TestEnv::new();
     let conf_d = t.user_home.join(".config/fish/conf.d");
     std::fs::create_dir_all(&conf_d).unwrap();
-    std::fs::write(conf_d.join("dvm.fish"), format!("{FISH_LINE}\n")).unwrap();
+    let completion = format!("'{}' completions fish | source", env::dvm_exe().display());
+    std::fs::write(
+        conf_d.join("dvm.fish"),
+        format!("{}\n{completion}\n", fish_line()),
+    )
+    .unwrap();
     t.env("SHELL", "/usr/bin/fish");
     t.dvm(["setup", "--yes"])
         .success()

@@ -196,13 +196,17 @@ fn completions_prints_the_dynamic_registration_for_each_shell() {
         let run = t.dvm(["completions", shell]);
         run.success().stdout_has("DVM_COMPLETE").stdout_has(&exe);
         // The same script as the completion protocol's own registration request (zsh adds
-        // the lines that let the script work as an autoloaded `_dvm`).
+        // the lines that let the script work as an autoloaded `_dvm`, and compinit).
         let mut cmd = t.dvm_cmd(Vec::<&str>::new());
         cmd.env("DVM_COMPLETE", shell);
         let protocol = String::from_utf8(cmd.output().expect("run dvm").stdout).unwrap();
         assert!(!protocol.is_empty(), "{shell}");
         if shell == "zsh" {
-            assert!(run.stdout.starts_with(&protocol), "{shell}");
+            // ... and starts the completion system when a bare .zshrc has not.
+            let compinit = "(( $+functions[compdef] )) || { autoload -Uz compinit && compinit; }\n";
+            assert!(run.stdout.contains(compinit), "{}", run.stdout);
+            let without = run.stdout.replacen(compinit, "", 1);
+            assert!(without.starts_with(&protocol), "{shell}");
             assert!(run.stdout.contains("_clap_dynamic_completer_dvm \"$@\""));
         } else {
             assert_eq!(run.stdout, protocol, "{shell}");

@@ -17,6 +17,7 @@ mod error_snapshots;
 mod fetch;
 mod first_hour;
 mod first_hour_2;
+mod first_hour_3;
 mod help;
 mod json_schema;
 mod mirror;
