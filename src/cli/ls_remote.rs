@@ -120,8 +120,8 @@ fn print_lines(app: &App, versions: &[VersionEntry]) {
     for v in versions {
         let mut sources: Vec<&str> = v.sources.iter().map(|s| s.source.as_str()).collect();
         sources.dedup();
-        let marker = if v.installed { "*" } else { " " };
-        let mut line = format!("{marker} {:<width$}  {}", v.version, sources.join(","));
+        // `*` marks the active version in `dvm ls`; here "(installed)" says it in words.
+        let mut line = format!("  {:<width$}  {}", v.version, sources.join(","));
         // Legacy builds are listed from dvm's own list; say which lack a known checksum.
         if v.sources
             .iter()

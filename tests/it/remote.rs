@@ -1054,13 +1054,12 @@ fn ls_remote_lines(run: &Run) -> Vec<(bool, String, String)> {
     run.stdout
         .lines()
         .map(|line| {
-            let installed = line.starts_with('*');
-            let mut words = line[1..].split_whitespace();
+            // No `*` here: that marks the active version in `dvm ls`.
+            assert!(line.starts_with("  "), "{line}");
+            let installed = line.ends_with("(installed)");
+            let mut words = line.split_whitespace();
             let version = words.next().expect("a version").to_string();
             let sources = words.next().expect("sources").to_string();
-            if installed {
-                assert!(line.ends_with("(installed)"), "{line}");
-            }
             (installed, version, sources)
         })
         .collect()
