@@ -29,13 +29,20 @@ pub fn with_magic(magic: &[u8], data: &[u8]) -> Vec<u8> {
     bytes
 }
 
+/// Docker's keys, parsed once: `extract_client` parses them on every call, which would cost
+/// more than most inputs take to extract.
+fn keys() -> &'static dvm::openpgp::Keyring {
+    static KEYS: OnceLock<dvm::openpgp::Keyring> = OnceLock::new();
+    KEYS.get_or_init(|| dvm::openpgp::Keyring::docker().expect("Docker's embedded keys parse"))
+}
+
 /// Runs `dvm::archive::extract_client` on `bytes` and checks what must hold for any input:
 /// no panic, no internal error, a written client exactly as large as reported, and nothing
 /// left behind on failure.
 pub fn extract(bytes: &[u8]) {
     let dest = dest();
     let _ = std::fs::remove_file(dest);
-    let outcome = dvm::archive::extract_client(Cursor::new(bytes), dest);
+    let outcome = dvm::archive::extract_client_with_keys(Cursor::new(bytes), dest, keys());
     // Replaying one input (`cargo fuzz run TARGET FILE`) with this set shows what happened.
     if std::env::var_os("DVM_FUZZ_VERBOSE").is_some() {
         eprintln!("{outcome:?}");
