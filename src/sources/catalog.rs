@@ -230,7 +230,7 @@ impl Catalog<'_> {
                 )),
                 SourceKind::Legacy => resolved
                     .candidates
-                    .extend(legacy::artifact(self.hosts, &version, channel, platform)),
+                    .extend(legacy::artifacts(self.hosts, &version, channel, platform)),
                 SourceKind::Yum | SourceKind::Rpm if read.unreadable.contains(&source) => {}
                 SourceKind::Yum | SourceKind::Rpm if exact || read.unverified.contains(&source) => {
                     resolved.pending.push(source);

@@ -98,6 +98,38 @@ pub fn artifact(
     })
 }
 
+/// The candidates for `version`, in the order to try them. Up to 1.10 a Linux release was
+/// published twice: as the bare client, and as a `.tgz` holding `usr/local/bin/docker`; a
+/// host (or mirror) may keep only one, so the bare client is tried first, then the tarball.
+pub fn artifacts(
+    hosts: &Hosts,
+    version: &DockerVersion,
+    channel: Channel,
+    platform: Platform,
+) -> Vec<Artifact> {
+    let Some(bare) = artifact(hosts, version, channel, platform) else {
+        return Vec::new();
+    };
+    let raw_era = (version.major, version.minor) < (1, 11);
+    if !raw_era || platform.os != Os::Linux {
+        return vec![bare];
+    }
+    let path = format!("{}.tgz", bare.path);
+    let tarball = Artifact {
+        url: format!("{}.tgz", bare.url),
+        expected: match table_entry(&path) {
+            Some(entry) => Expected::Published {
+                sha256: entry.sha256.clone(),
+                evidence: vec![table_evidence(entry)],
+            },
+            None => Expected::Tofu,
+        },
+        path,
+        ..bare.clone()
+    };
+    vec![bare, tarball]
+}
+
 /// Every build dvm knows was published (the embedded list), as candidates for `platform`:
 /// those the embedded table has a checksum for carry it, the others are trusted through their
 /// `.sha256` sibling at install time. The table records Linux x86_64 files; for other
@@ -110,7 +142,7 @@ pub fn list(hosts: &Hosts, channel: Channel, platform: Platform) -> Vec<Artifact
     known_legacy_versions()
         .iter()
         .filter(|v| v.is_prerelease() == (channel == Channel::Test))
-        .filter_map(|v| artifact(hosts, v, channel, platform))
+        .flat_map(|v| artifacts(hosts, v, channel, platform))
         .collect()
 }
 

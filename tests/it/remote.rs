@@ -1926,3 +1926,32 @@ fn a_partial_spec_passes_over_releases_the_host_does_not_have() {
     t.dvm(["install", "1.8.2"]).failure(3);
     assert_eq!(t.installed(), ["1.8.0"]);
 }
+
+/// A host that kept only the `.tgz` of a 1.10 release (both layouts were published): the bare
+/// client is asked for first, then the tarball, which installs.
+#[test]
+fn a_1_10_release_found_only_as_a_tarball_installs() {
+    let r = Replica::docker();
+    let path = format!("{}.tgz", replica::legacy_path("1.10.3"));
+    let served = r.put(
+        &path,
+        archives::docker_tgz(
+            "usr/local/bin/docker",
+            &archives::fake_client_script("1.10.3"),
+        ),
+    );
+    r.add_sha256_sibling(&path, &served.sha256);
+    let t = env_for(&r);
+    t.dvm(["install", "1.10.3"]).success();
+    assert_eq!(t.installed(), ["1.10.3"]);
+    let asked = paths(&r);
+    let bare = asked
+        .iter()
+        .position(|p| *p == replica::legacy_path("1.10.3"))
+        .expect("the bare client was asked for");
+    let tarball = asked
+        .iter()
+        .position(|p| *p == path)
+        .expect("then the tarball");
+    assert!(bare < tarball, "{asked:#?}");
+}

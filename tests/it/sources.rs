@@ -975,10 +975,14 @@ fn candidates_come_in_source_order() {
             "https://yum.dockerproject.org/repo/main/centos/7/Packages/docker-engine-1.12.6-1.el7.centos.x86_64.rpm",
         ]
     );
+    // Up to 1.10 the bare client first, then the tarball published beside it.
     let r = find_artifacts(&http, &h, &query("1.10.3"), &c).unwrap();
     assert_eq!(
         urls(&r.candidates),
-        ["https://get.docker.com/builds/Linux/x86_64/docker-1.10.3"]
+        [
+            "https://get.docker.com/builds/Linux/x86_64/docker-1.10.3",
+            "https://get.docker.com/builds/Linux/x86_64/docker-1.10.3.tgz",
+        ]
     );
 
     let r = find_artifacts(&http, &h, &query("17.03.2-ce"), &c).unwrap();
