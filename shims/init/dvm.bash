@@ -39,17 +39,14 @@ dvm() {
 }
 
 # >>> dvm use-on-cd >>>
-# On a directory change, DVM_DOCKER_VERSION follows the version files of the new folder. dvm is
-# asked with the variable cleared, or the variable it set before would keep winning.
+# At each prompt: a `dvm use` choice lasts until this shell enters the scope of another version
+# file, which then rules (dvm prints the code that clears the choice). Leaving a project keeps it.
 __dvm_use_on_cd() {
     local __dvm_status=$?
-    if [ "${__dvm_last_pwd-}" != "$PWD" ]; then
-        __dvm_last_pwd=$PWD
-        local __dvm_code
-        if __dvm_code="$(DVM_DOCKER_VERSION= command '__DVM_EXE__' current --shell-eval bash)" \
-            && [ -n "$__dvm_code" ]; then
-            eval "$__dvm_code"
-        fi
+    local __dvm_code
+    if __dvm_code="$(command '__DVM_EXE__' current --shell-eval bash)" \
+        && [ -n "$__dvm_code" ]; then
+        eval "$__dvm_code"
     fi
     # Prompt commands that run after this one still see the last command's status.
     return "$__dvm_status"

@@ -31,10 +31,11 @@ function dvm --description 'Docker client version manager'
 end
 
 # >>> dvm use-on-cd >>>
-# On a directory change, DVM_DOCKER_VERSION follows the version files of the new folder. dvm is
-# asked with the variable cleared, or the variable it set before would keep winning.
-function __dvm_use_on_cd --on-variable PWD
-    set -l code (DVM_DOCKER_VERSION= command '__DVM_EXE__' current --shell-eval fish)
+# At each prompt: a `dvm use` choice lasts until this shell enters the scope of another version
+# file, which then rules (dvm prints the code that clears the choice). Leaving a project keeps it.
+# On each cd, and before each prompt (so that `dvm local` takes effect at once).
+function __dvm_use_on_cd --on-variable PWD --on-event fish_prompt
+    set -l code (command '__DVM_EXE__' current --shell-eval fish)
     if test $status -eq 0; and test (count $code) -gt 0
         printf '%s\n' $code | source
     end

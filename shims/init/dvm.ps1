@@ -35,15 +35,11 @@ function global:dvm {
 }
 
 # >>> dvm use-on-cd >>>
-# On a directory change, DVM_DOCKER_VERSION follows the version files of the new folder. dvm is
-# asked with the variable cleared, or the variable it set before would keep winning.
+# At each prompt: a `dvm use` choice lasts until this shell enters the scope of another version
+# file, which then rules (dvm prints the code that clears the choice). Leaving a project keeps it.
 function global:__dvm_use_on_cd {
-    $saved = $env:DVM_DOCKER_VERSION
-    $env:DVM_DOCKER_VERSION = $null
     $code = & '__DVM_EXE__' current --shell-eval pwsh
-    $ok = $LASTEXITCODE -eq 0
-    $env:DVM_DOCKER_VERSION = $saved
-    if ($ok -and $code) {
+    if ($LASTEXITCODE -eq 0 -and $code) {
         Invoke-Expression ($code -join [Environment]::NewLine)
     }
 }
@@ -52,10 +48,7 @@ if (-not $global:__dvmOriginalPrompt) {
     $global:__dvmOriginalPrompt = $function:prompt
     function global:prompt {
         $lastExit = $global:LASTEXITCODE
-        if ($global:__dvmLastPwd -ne $PWD.Path) {
-            $global:__dvmLastPwd = $PWD.Path
-            __dvm_use_on_cd
-        }
+        __dvm_use_on_cd
         $global:LASTEXITCODE = $lastExit
         & $global:__dvmOriginalPrompt
     }

@@ -39,16 +39,18 @@ dvm() {
 }
 
 # >>> dvm use-on-cd >>>
-# On a directory change, DVM_DOCKER_VERSION follows the version files of the new folder. dvm is
-# asked with the variable cleared, or the variable it set before would keep winning.
+# At each prompt: a `dvm use` choice lasts until this shell enters the scope of another version
+# file, which then rules (dvm prints the code that clears the choice). Leaving a project keeps it.
 __dvm_use_on_cd() {
     local __dvm_code
-    if __dvm_code="$(DVM_DOCKER_VERSION= command '__DVM_EXE__' current --shell-eval zsh)" \
+    if __dvm_code="$(command '__DVM_EXE__' current --shell-eval zsh)" \
         && [[ -n "$__dvm_code" ]]; then
         eval "$__dvm_code"
     fi
 }
 autoload -Uz add-zsh-hook
+# On each cd, and before each prompt (so that `dvm local` takes effect at once).
 add-zsh-hook chpwd __dvm_use_on_cd
+add-zsh-hook precmd __dvm_use_on_cd
 __dvm_use_on_cd
 # <<< dvm use-on-cd <<<

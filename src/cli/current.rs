@@ -1,6 +1,6 @@
 //! `dvm current`: the version `docker` runs here, and why.
 
-use dvm::error::{Error, Result};
+use dvm::error::Result;
 use dvm::select::resolve::VERSION_VAR;
 
 use super::exit::ExitStatus;
@@ -20,13 +20,7 @@ pub struct Args {
 
 pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
     if let Some(shell) = args.shell_eval {
-        // The cd hook: follow the nearest version file, ignoring what the shell already set.
-        let found = dvm::select::resolve::nearest_version_file(&app.ctx.cwd)
-            .map_err(|e| Error::usage(e.to_string()))?;
-        let value = found.map(|r| r.spec.to_string());
-        app.out
-            .line(shell_set_var(shell, VERSION_VAR, value.as_deref()));
-        return Ok(ExitStatus::Success);
+        return use_on_cd(app, shell);
     }
     let active = dvm::active::active(&app.ctx, &app.store)?;
     let problem = active.not_runnable();
@@ -47,6 +41,37 @@ pub fn run(app: &App, args: Args) -> Result<ExitStatus> {
         active.version.as_deref().unwrap_or("system"),
         active.explain()
     ));
+    Ok(ExitStatus::Success)
+}
+
+/// The version file that ruled the last prompt, as the use-on-cd hook remembers it.
+const SEEN_VAR: &str = "DVM_VERSION_FILE_SEEN";
+
+/// The use-on-cd hook, run at each prompt: a `dvm use` choice lasts until the shell enters the
+/// scope of another version file, which then rules (the variable is unset, so the shim reads
+/// the file and `dvm current` names it). Leaving a project keeps the choice. A broken file is
+/// reported at once, and rules too: `docker` fails on it rather than run a stale version.
+fn use_on_cd(app: &App, shell: Shell) -> Result<ExitStatus> {
+    let nearest = match dvm::select::resolve::nearest_version_file(&app.ctx.cwd) {
+        Ok(found) => found.and_then(|r| match r.origin {
+            dvm::select::resolve::Origin::File { path, .. } => Some(path.display().to_string()),
+            _ => None,
+        }),
+        Err(e) => {
+            app.out
+                .warn(format!("{e}; docker fails here until it is fixed"));
+            Some(e.origin.clone())
+        }
+    };
+    let seen = app.ctx.var(SEEN_VAR).filter(|s| !s.is_empty());
+    if nearest.as_deref() == seen {
+        return Ok(ExitStatus::Success);
+    }
+    if nearest.is_some() && app.ctx.var(VERSION_VAR).is_some() {
+        app.out.line(shell_set_var(shell, VERSION_VAR, None));
+    }
+    app.out
+        .line(shell_set_var(shell, SEEN_VAR, nearest.as_deref()));
     Ok(ExitStatus::Success)
 }
 

@@ -229,13 +229,18 @@ fn check_posix(w: &World, seen: &Seen, shell: &str) {
     );
 }
 
-/// With the cd hook: `dvm use` holds until the folder changes; then the variable follows
-/// the folder's version file, and goes when the folder has none (the default applies).
+/// With the cd hook: `dvm use` holds until the shell enters the scope of another version
+/// file, which then rules (the variable is cleared, so `current` names the file); in a
+/// subfolder of that project a new `dvm use` holds, and leaving the project keeps it.
 const CD_SCENARIO: &str = r#"
+mkdir -p '{project}/sub'
 dvm use 1.12.6
 docker --version
 cd '{project}'
-echo "var=$DVM_DOCKER_VERSION"
+echo "var=${DVM_DOCKER_VERSION-unset}"
+docker --version
+dvm use 1.12.6
+cd '{project}/sub'
 docker --version
 cd '{plain}'
 echo "var=${DVM_DOCKER_VERSION-unset}"
@@ -246,10 +251,10 @@ fn check_cd(seen: &Seen) {
     let ctx = seen.context();
     assert_eq!(
         seen.clients(),
-        [RPM_CLIENT, PROJECT_CLIENT, DEFAULT_CLIENT],
+        [RPM_CLIENT, PROJECT_CLIENT, RPM_CLIENT, RPM_CLIENT],
         "{ctx}"
     );
-    assert_eq!(seen.marker("var"), ["20.10.25", "unset"], "{ctx}");
+    assert_eq!(seen.marker("var"), ["unset", "1.12.6"], "{ctx}");
 }
 
 #[test]
@@ -275,6 +280,36 @@ fn bash() {
     let mut shell = w.shell("bash");
     shell.args(["--norc", "--noprofile", "-i"]);
     check_cd(&Seen::from(&run(&mut shell, Some(&script))));
+
+    // `dvm local` rules at the next prompt, `current` names the file (not the variable), and
+    // a broken file makes docker fail instead of running the earlier choice.
+    let w = World::new();
+    let script = format!(
+        "eval \"$(dvm init bash --use-on-cd)\"\n{}",
+        w.fill(
+            r#"
+cd '{plain}'
+dvm use 1.12.6
+dvm local 20.10.25
+docker --version
+echo "current=$(dvm current)"
+echo 'not a version!' > .docker-version
+docker --version
+echo "broken=$?"
+"#
+        )
+    );
+    let mut shell = w.shell("bash");
+    shell.args(["--norc", "--noprofile", "-i"]);
+    let seen = Seen::from(&run(&mut shell, Some(&script)));
+    let ctx = seen.context();
+    assert_eq!(seen.clients(), [PROJECT_CLIENT], "{ctx}");
+    assert!(
+        seen.marker("current")[0].contains("(set by ")
+            && seen.marker("current")[0].contains(".docker-version"),
+        "{ctx}"
+    );
+    assert_eq!(seen.marker("broken"), ["2"], "{ctx}");
 }
 
 /// `dvm detect` through the integration sets this shell's version like `dvm use` does.
@@ -404,11 +439,16 @@ dvm use --global 20.10.25
     let script = w.fill(
         r#"
 dvm init powershell --use-on-cd | Out-String | Invoke-Expression
+New-Item -ItemType Directory -Force -Path '{project}/sub' | Out-Null
 dvm use 1.12.6
 docker --version
 Set-Location '{project}'
 $null = prompt
-"var=$env:DVM_DOCKER_VERSION"
+"var=$(if ($env:DVM_DOCKER_VERSION) { $env:DVM_DOCKER_VERSION } else { 'unset' })"
+docker --version
+dvm use 1.12.6
+Set-Location '{project}/sub'
+$null = prompt
 docker --version
 Set-Location '{plain}'
 $null = prompt

@@ -841,8 +841,8 @@ const USE_ON_CD_START: &str = "# >>> dvm use-on-cd >>>";
 const USE_ON_CD_END: &str = "# <<< dvm use-on-cd <<<";
 
 /// A fake dvm implementing the `--shell-eval` protocol: `use X` prints the export for SHELL,
-/// `current` follows `.docker-version` files (and refuses to run with DVM_DOCKER_VERSION set,
-/// which the use-on-cd hook must clear), `fail` exits 3, anything else is echoed.
+/// `current` clears the choice on entering another `.docker-version`'s scope (the use-on-cd
+/// hook), `fail` exits 3, anything else is echoed.
 const FAKE_DVM: &str = r#"#!/bin/sh
 cmd=$1
 shell= prev=
@@ -874,18 +874,20 @@ case $cmd in
         set_line "$2"
         ;;
     current)
-        [ -z "$DVM_DOCKER_VERSION" ] || { echo "fake dvm: current saw DVM_DOCKER_VERSION" >&2; exit 4; }
-        dir=$PWD
+        # The use-on-cd protocol: entering another version file's scope clears the choice.
+        dir=$PWD found=
         while :; do
-            if [ -f "$dir/.docker-version" ]; then
-                read -r v < "$dir/.docker-version"
-                set_line "$v"
-                exit 0
-            fi
+            if [ -f "$dir/.docker-version" ]; then found="$dir/.docker-version"; break; fi
             [ "$dir" = / ] && break
             dir=$(dirname "$dir")
         done
-        unset_line
+        [ "$found" = "${DVM_VERSION_FILE_SEEN-}" ] && exit 0
+        if [ -n "$found" ] && [ -n "${DVM_DOCKER_VERSION-}" ]; then unset_line; fi
+        case $shell in
+            fish) printf "set -gx DVM_VERSION_FILE_SEEN '%s'\n" "$found" ;;
+            pwsh) printf "\$env:DVM_VERSION_FILE_SEEN = '%s'\n" "$found" ;;
+            *) printf "export DVM_VERSION_FILE_SEEN='%s'\n" "$found" ;;
+        esac
         ;;
     fail) echo "fake dvm: failing" >&2; exit 3 ;;
     *) echo "fake dvm ran: $*" ;;
@@ -1047,8 +1049,8 @@ fn check_posix_scenario(setup: &ShellSetup, out: &Output, shell: &str) {
     assert!(stderr(out).contains("Now using docker 1.12.6"));
 }
 
-/// Each `cd` makes the version follow the version files; without a file the variable goes and
-/// the global default applies.
+/// Each `cd` makes the version follow the version files (the shim reads them; the hook keeps
+/// no variable in their way); without a file the global default applies.
 const CD_SCENARIO: &str = r#"
 cd '{root}/project a'
 docker --version
