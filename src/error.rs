@@ -42,6 +42,34 @@ impl ErrorKind {
             ErrorKind::Internal => 70,
         }
     }
+
+    /// What to do next, for an error that carries no hint of its own: every error shown to a
+    /// user ends with one.
+    pub fn default_hint(self) -> &'static str {
+        match self {
+            ErrorKind::Usage => "see `dvm --help`, or `dvm COMMAND --help` for one command",
+            ErrorKind::NotFound => {
+                "see what is installed with `dvm ls`, and what can be installed with `dvm ls-remote`"
+            }
+            ErrorKind::Network => {
+                "check the network, the proxy (HTTPS_PROXY) and the mirror (DVM_MIRROR), then retry"
+            }
+            ErrorKind::Integrity => {
+                "do not use this file; download it again, from Docker's hosts if a mirror served it"
+            }
+            ErrorKind::Archive => {
+                "the file is damaged or not a Docker client archive: get a fresh copy"
+            }
+            ErrorKind::Io => "check the permissions and free space of the folder named above",
+            ErrorKind::Config => "fix the setting named above; `dvm config list` shows them all",
+            ErrorKind::Daemon => {
+                "check DOCKER_HOST (or the docker context) and that the daemon is running"
+            }
+            ErrorKind::Internal => {
+                "this is a bug in dvm: please report it with the command that failed"
+            }
+        }
+    }
 }
 
 #[derive(Debug)]

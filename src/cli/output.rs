@@ -132,10 +132,8 @@ pub fn print_error(e: &Error) {
 }
 
 fn error_text(e: &Error) -> String {
-    match e.hint() {
-        Some(hint) => format!("dvm: error: {e}\n  hint: {hint}\n"),
-        None => format!("dvm: error: {e}\n"),
-    }
+    let hint = e.hint().unwrap_or(e.kind().default_hint());
+    format!("dvm: error: {e}\n  hint: {hint}\n")
 }
 
 /// Quotes a value for the given shell's `eval`.

@@ -12,6 +12,10 @@ fn outcome(setup: impl FnOnce(&mut TestEnv), args: &[&str]) -> String {
     env.env("DVM_MIRROR", "http://127.0.0.1:9");
     setup(&mut env);
     let run = env.dvm(args);
+    // Every error says what to do next.
+    if run.stderr.contains("dvm: error:") {
+        assert!(run.stderr.contains("\n  hint: "), "{}", run.stderr);
+    }
     let text = format!(
         "$ dvm {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
         args.join(" "),
