@@ -52,14 +52,8 @@ fn temp_file_pid(name: &str) -> Option<u32> {
 /// Blocks until this process holds an exclusive lock on `path` (created if missing); the
 /// lock lasts as long as the returned file is open, and the OS drops it if the process dies.
 pub fn lock_file(path: &Path) -> Result<File> {
-    let mut options = OpenOptions::new();
+    let mut options = nonblocking_open();
     options.create(true).truncate(false).write(true);
-    // A FIFO put where the lock belongs must not block the open.
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        rustix::fs::OFlags::NONBLOCK.bits() as i32,
-    );
     let file = match options.open(path) {
         Ok(file) => file,
         // A FIFO without a reader fails the open (ENXIO): say what is really wrong.
@@ -71,6 +65,17 @@ pub fn lock_file(path: &Path) -> Result<File> {
     refuse_irregular(&file, path)?;
     file.lock().with_path("lock", path)?;
     Ok(file)
+}
+
+/// Open options that never block on a FIFO put where a store file belongs.
+fn nonblocking_open() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    options
 }
 
 /// A store file dvm reads or locks must be a regular file: a FIFO would hang the read, a
@@ -123,13 +128,8 @@ pub fn ensure_real_dir(dir: &Path) -> Result<()> {
 /// `Ok(None)` when it does not exist.
 pub fn read_store_file(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
     use std::io::Read;
-    let mut options = OpenOptions::new();
+    let mut options = nonblocking_open();
     options.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        rustix::fs::OFlags::NONBLOCK.bits() as i32,
-    );
     let file = match options.open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -161,13 +161,8 @@ impl TestEnv {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        // Through sh, so that `docker` is looked up on the hermetic PATH like in a script.
-        let mut cmd = Command::new("/bin/sh");
-        cmd.arg("-c")
-            .arg("exec docker \"$@\"")
-            .arg("docker")
-            .args(args);
-        self.hermetic(&mut cmd, cwd);
+        let mut cmd = self.docker_command(&[], args);
+        cmd.current_dir(cwd);
         Run::from(cmd.output().expect("run docker through the shim"))
     }
 
@@ -191,6 +186,7 @@ impl TestEnv {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
+        // Through sh, so that `docker` is looked up on the hermetic PATH like in a script.
         let mut cmd = Command::new("/bin/sh");
         cmd.arg("-c")
             .arg("exec docker \"$@\"")
