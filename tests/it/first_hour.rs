@@ -11,17 +11,6 @@ fn install_fixture(t: &TestEnv) {
         .stderr_has("installed docker 1.12.6");
 }
 
-fn install_fixture_as(t: &TestEnv, version: &str) {
-    t.dvm([
-        "install",
-        "--from",
-        fixture_rpm("gz").to_str().unwrap(),
-        "--as",
-        version,
-    ])
-    .success();
-}
-
 // ---------------------------------------------------------------------------------------------
 // 5. Reserved and hostile alias names
 
@@ -123,7 +112,7 @@ fn offline_env() -> TestEnv {
 fn use_with_no_version_follows_the_version_file_like_use_v() {
     let mut t = offline_env();
     install_fixture(&t);
-    install_fixture_as(&t, "20.10.24");
+    t.install_fixture_as("20.10.24");
     std::fs::write(t.cwd.join(".docker-version"), "1.12\n").unwrap();
     let deep = t.nested(&t.cwd, 3);
     let named = t.dvm_in(&deep, ["use", "1.12", "--shell-eval", "bash"]);
@@ -313,7 +302,7 @@ fn config_list_shows_defaults_and_what_holds_for_keys_without_one() {
 fn uninstall_warns_about_dangling_aliases_and_the_shell_and_folder_that_pin_it() {
     let mut t = TestEnv::new();
     install_fixture(&t);
-    install_fixture_as(&t, "20.10.24");
+    t.install_fixture_as("20.10.24");
     t.dvm(["alias", "legacy", "1.12.6"]).success();
     t.dvm(["alias", "old", "1.12"]).success();
     // Still satisfied by another version after the uninstall: no warning for it.
@@ -343,7 +332,7 @@ fn uninstall_warns_about_dangling_aliases_and_the_shell_and_folder_that_pin_it()
 fn uninstall_force_removes_the_dangling_aliases_and_still_guards_the_default() {
     let t = TestEnv::new();
     install_fixture(&t);
-    install_fixture_as(&t, "1.12.5");
+    t.install_fixture_as("1.12.5");
     t.dvm(["alias", "legacy", "1.12.6"]).success();
     t.dvm(["alias", "series", "1.12"]).success();
     t.dvm(["use", "--global", "legacy"]).success();

@@ -2,20 +2,13 @@
 
 use crate::support::env;
 
-use env::{TestEnv, fixture_rpm};
+use env::TestEnv;
 
 const DAY: u64 = 24 * 60 * 60;
 
 /// Installs the fixture RPM as `version` and backdates its manifest by `days_ago` days.
 fn install_aged(t: &TestEnv, version: &str, days_ago: u64) {
-    t.dvm([
-        "install",
-        "--from",
-        fixture_rpm("gz").to_str().unwrap(),
-        "--as",
-        version,
-    ])
-    .success();
+    t.install_fixture_as(version);
     let path = t.home.join("versions").join(version).join("manifest.json");
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();

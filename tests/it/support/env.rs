@@ -206,6 +206,18 @@ impl TestEnv {
         p
     }
 
+    /// Installs the committed gzip fixture RPM as `version`.
+    pub fn install_fixture_as(&self, version: &str) {
+        self.dvm([
+            "install",
+            "--from",
+            fixture_rpm("gz").to_str().unwrap(),
+            "--as",
+            version,
+        ])
+        .success();
+    }
+
     /// Names of the folders in versions/.
     pub fn installed(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.home.join("versions"))
