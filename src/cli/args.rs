@@ -71,6 +71,17 @@ pub fn version_here(app: &App, command: &str) -> Result<dvm::VersionSpec> {
     Ok(request.spec)
 }
 
+/// Install options from the settings alone (no flags): what `require_verification`,
+/// `allow_unsigned_rpms` and `rpm_keys` say. Installs that dvm starts on its own use them.
+pub fn settings_install_options(settings: &Settings) -> InstallOptions {
+    InstallOptions {
+        require: settings.require_verification(),
+        allow_unsigned: settings.allow_unsigned_rpms(),
+        rpm_keys: settings.rpm_keys(),
+        ..InstallOptions::default()
+    }
+}
+
 /// With `auto_install` on (the setting, or `DVM_AUTO_INSTALL=1`), installs the version `spec`
 /// names when none installed matches, through the same library path as `dvm install SPEC`
 /// (`use`, `default`, `local` and `exec` call it, as the shim does). Returns whether it
@@ -90,12 +101,7 @@ pub fn auto_install(app: &App, spec: &VersionSpec) -> Result<bool> {
     app.out.info(format!(
         "docker {spec} is not installed; installing it (auto_install is on)"
     ));
-    let opts = InstallOptions {
-        require: settings.require_verification(),
-        allow_unsigned: settings.allow_unsigned_rpms(),
-        rpm_keys: settings.rpm_keys(),
-        ..InstallOptions::default()
-    };
+    let opts = settings_install_options(&settings);
     let remote = remote_setup(app, &SourceArgs::default())?;
     let progress = super::render::progress_renderer(app);
     let report = dvm::install::install_remote(&remote, &app.store, &resolved, &opts, &progress)?;

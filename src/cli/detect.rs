@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use dvm::detect::{ApiVersion, Choice, ChoiceReason, DaemonTarget, DaemonVersion, Timeouts};
 use dvm::error::{Error, Result};
-use dvm::install::InstallOptions;
 use dvm::select::resolve::VERSION_VAR;
 use dvm::select::version::{DockerVersion, VersionSpec};
 
@@ -254,7 +253,9 @@ fn install(
 ) -> Result<()> {
     let remote = super::args::remote_setup(app, sources)?;
     let progress = super::render::progress_renderer(app);
-    let opts = InstallOptions::default();
+    // The verification the settings require applies as to `dvm install`.
+    let settings = dvm::config::Settings::load(&app.ctx, &app.layout)?;
+    let opts = super::args::settings_install_options(&settings);
     let report = dvm::install::install_remote(
         &remote,
         &app.store,

@@ -399,3 +399,17 @@ fn detect_follows_the_docker_cli_context() {
         .stderr_has("docker context 'ghost'")
         .stderr_has("hint:");
 }
+
+/// `detect` installs under the verification the settings require, as `dvm install` does: a
+/// static build that nothing vouches for is refused when signatures are required.
+#[test]
+fn detect_installs_under_the_required_verification() {
+    let srv = replica();
+    let sock_dir = tempfile::tempdir().unwrap();
+    let d = FakeDaemon::unix(sock_dir.path(), Behaviour::json(&v20_10_23()));
+    let mut t = env_for(&srv, &d);
+    t.env("DVM_REQUIRE_VERIFICATION", "signature");
+    t.dvm(["detect", "--global"]).failure(5);
+    assert!(t.installed().is_empty());
+    assert!(!t.home.join("default").exists());
+}
