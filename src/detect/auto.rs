@@ -89,12 +89,14 @@ pub fn resolve_for_shim(
         .map(|a| format!(", API {a}"))
         .unwrap_or_default();
     cache.entries.retain(|(k, _)| *k != key);
+    let socket = crate::select::auto::socket_stamp(&key);
     cache.entries.push((
         key,
         CachedChoice {
             version,
             checked_at: helpers.now,
             detail: format!("daemon at {target}{api}"),
+            socket,
         },
     ));
     crate::fsutil::write_atomic(&data.join(CACHE_FILE), cache.render().as_bytes())?;

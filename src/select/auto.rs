@@ -4,8 +4,10 @@
 //! writes. Both sides use this file, so they agree on the key.
 //!
 //! The cache (`<data>/auto-cache`) is text: a header line `# dvm auto v1 ttl=SECONDS`, then
-//! one line per endpoint, `UNIX_TIME<TAB>VERSION<TAB>KEY<TAB>DETAIL`. Lines that do not parse
-//! are ignored (and dropped by the next write).
+//! one line per endpoint, `UNIX_TIME<TAB>VERSION<TAB>KEY<TAB>DETAIL[<TAB>SOCKET]`, where SOCKET
+//! identifies a local daemon's socket file (inode and modification time): a daemon restarted (upgraded, say)
+//! recreates it, and the choice is made again at the next call. Lines that do not parse are
+//! ignored (and dropped by the next write).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -153,6 +155,32 @@ pub struct CachedChoice {
     /// Seconds since the Unix epoch.
     pub checked_at: u64,
     pub detail: String,
+    /// [`socket_stamp`] when the choice was made, for a daemon on a unix socket.
+    pub socket: Option<String>,
+}
+
+/// The inode and modification time of the unix socket a `host=unix://…` key names: one `stat`, which tells a
+/// restarted daemon from the one a choice was made for. `None` for other endpoints.
+pub fn socket_stamp(key: &str) -> Option<String> {
+    let rest = key.strip_prefix("host=unix://")?;
+    let path = rest.split(';').next()?;
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // The inode may be reused at once; the nanoseconds tell two sockets apart.
+        Some(format!(
+            "{}:{}.{}",
+            meta.ino(),
+            meta.mtime(),
+            meta.mtime_nsec()
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
 }
 
 /// The cache as read: its TTL and the choice for each key.
@@ -174,7 +202,7 @@ impl Cache {
                 cache.ttl = ttl.trim().parse().unwrap_or(DEFAULT_TTL_SECONDS);
                 continue;
             }
-            let mut fields = line.splitn(4, '\t');
+            let mut fields = line.splitn(5, '\t');
             let (Some(time), Some(version), Some(key)) =
                 (fields.next(), fields.next(), fields.next())
             else {
@@ -185,6 +213,7 @@ impl Cache {
                 continue;
             };
             let detail = fields.next().unwrap_or("").to_string();
+            let socket = fields.next().filter(|s| !s.is_empty()).map(str::to_string);
             cache.entries.retain(|(k, _)| k != key);
             cache.entries.push((
                 key.to_string(),
@@ -192,6 +221,7 @@ impl Cache {
                     version,
                     checked_at,
                     detail,
+                    socket,
                 },
             ));
         }
@@ -211,11 +241,14 @@ impl Cache {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, c)| c)
     }
 
-    /// The choice for `key` if it was made less than `ttl` seconds before `now` (a TTL of 0
-    /// asks the daemon every time).
+    /// The choice for `key` if it was made less than `ttl` seconds before `now`, and (for a
+    /// local daemon) for the daemon whose socket is there now.
     pub fn fresh(&self, key: &str, now: u64) -> Option<&CachedChoice> {
-        self.get(key)
-            .filter(|c| now.saturating_sub(c.checked_at) < self.ttl && c.checked_at <= now)
+        self.get(key).filter(|c| {
+            now.saturating_sub(c.checked_at) < self.ttl
+                && c.checked_at <= now
+                && (c.socket.is_none() || c.socket == socket_stamp(key))
+        })
     }
 
     /// The text to write back: the header, then every entry (keys and details on one line).
@@ -224,11 +257,12 @@ impl Cache {
         for (key, c) in &self.entries {
             let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
             out.push_str(&format!(
-                "{}\t{}\t{}\t{}\n",
+                "{}\t{}\t{}\t{}\t{}\n",
                 c.checked_at,
                 c.version,
                 clean(key),
-                clean(&c.detail)
+                clean(&c.detail),
+                c.socket.as_deref().map(clean).unwrap_or_default()
             ));
         }
         out

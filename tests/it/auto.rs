@@ -265,3 +265,28 @@ fn the_real_docker_cli_runs_through_auto() {
         .success()
         .stdout_has("auto → 28.2.2");
 }
+
+/// A local daemon restarted (upgraded) recreates its socket: the shim notices with one `stat`
+/// and the next call asks the new daemon, without waiting for auto_ttl.
+#[test]
+fn a_restarted_local_daemon_is_asked_again_at_the_next_call() {
+    let t = auto_env();
+    let sock = tempfile::tempdir().unwrap();
+    let old = FakeDaemon::unix(sock.path(), Behaviour::json(eras::V1_12_6));
+    let host = old.docker_host.clone();
+    t.docker_with(&[("DOCKER_HOST", &host)], ["ps"])
+        .success()
+        .stdout_has("1.12.6");
+    t.docker_with(&[("DOCKER_HOST", &host)], ["ps"])
+        .success()
+        .stdout_has("1.12.6");
+    assert_eq!(version_requests(&old), 1, "the warm cache answered");
+    drop(old);
+    let _ = std::fs::remove_file(sock.path().join("docker.sock"));
+    let new = FakeDaemon::unix(sock.path(), Behaviour::json(eras::V20_10_24));
+    assert_eq!(new.docker_host, host);
+    t.docker_with(&[("DOCKER_HOST", &host)], ["ps"])
+        .success()
+        .stdout_has("20.10.24");
+    assert_eq!(version_requests(&new), 1);
+}
