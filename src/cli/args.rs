@@ -48,7 +48,14 @@ pub fn remote_setup(app: &App, args: &SourceArgs) -> Result<Remote> {
         offline: args.offline,
         refresh: args.refresh,
     };
-    Remote::new(&app.ctx, &app.layout, &settings, options)
+    let mut remote = Remote::new(&app.ctx, &app.layout, &settings, options)?;
+    if app.out.verbose {
+        // Listings and checksum files too, not only the downloads the progress events show.
+        remote
+            .fetcher
+            .observe_requests(Box::new(|line| eprintln!("dvm: note: {line}")));
+    }
+    Ok(remote)
 }
 
 /// The version a command takes when none is given (`dvm install`, `dvm use`): the nearest

@@ -103,6 +103,8 @@ pub struct Fetcher {
     proxies: Vec<reqwest::Proxy>,
     /// The proxies as configured, to name the one in the way when a connection fails.
     proxy_settings: policy::ProxySettings,
+    /// Told of each request before it is sent (`--verbose`).
+    observer: Option<RequestObserver>,
     cfg: NetConfig,
 }
 
@@ -150,7 +152,15 @@ struct Pass<'a> {
     limit: u64,
 }
 
+/// Called with a line for each request (`GET URL`), for `--verbose`.
+pub type RequestObserver = Box<dyn Fn(&str) + Send + Sync>;
+
 impl Fetcher {
+    /// Tells `observer` of every request from now on.
+    pub fn observe_requests(&mut self, observer: RequestObserver) {
+        self.observer = Some(observer);
+    }
+
     pub fn new(ctx: &Context, cfg: NetConfig) -> Result<Self> {
         // Proxy settings are checked now, so that a bad one is reported before anything else.
         let proxy_settings = policy::ProxySettings::from_context(ctx)?;
@@ -158,6 +168,7 @@ impl Fetcher {
             client: OnceLock::new(),
             proxies: proxy_settings.to_reqwest()?,
             proxy_settings,
+            observer: None,
             cfg,
         })
     }
@@ -424,6 +435,12 @@ impl Fetcher {
 
     /// One GET. Successful and 416 responses come back; other statuses become failures.
     fn send(&self, url: &Url, range: Option<(u64, Option<&str>)>) -> Result<Response, Failure> {
+        if let Some(observe) = &self.observer {
+            match range {
+                Some((from, _)) => observe(&format!("GET {url} (from byte {from})")),
+                None => observe(&format!("GET {url}")),
+            }
+        }
         let mut request = self.client().map_err(Failure::Fatal)?.get(url.clone());
         if let Some((from, validator)) = range {
             request = request.header(RANGE, format!("bytes={from}-"));

@@ -469,15 +469,21 @@ fn verbose_names_each_download() {
     t.dvm(["install", "24.0.7", "--verbose"])
         .success()
         .stderr_has(&format!("downloading {url}"));
+    // Every request, listings included.
     let mut logged = crate::remote::env_for(&r);
     logged.env("DVM_LOG", "debug");
     logged
-        .dvm(["install", "20.10.25"])
+        .dvm(["install", "20.10"])
         .success()
+        .stderr_has(&format!(
+            "dvm: note: GET {}",
+            r.url(&crate::support::replica::static_dir("stable"))
+        ))
         .stderr_has("downloading http://");
     let plain = crate::remote::env_for(&r);
     let run = plain.dvm(["install", "20.10.23"]);
     run.success();
     assert!(!run.stderr.contains("downloading http"), "{}", run.stderr);
+    assert!(!run.stderr.contains("GET http"), "{}", run.stderr);
     t.dvm(["ls", "--verbose", "--quiet"]).failure(2);
 }
