@@ -22,7 +22,7 @@ pub const DEFAULT_TTL_SECONDS: u64 = 3600;
 const HEADER: &str = "# dvm auto v1 ttl=";
 
 /// The docker CLI's own flags that take a value (so the value is not taken for the command).
-const FLAGS_WITH_VALUES: [&str; 9] = [
+const FLAGS_WITH_VALUES: [&str; 10] = [
     "-H",
     "--host",
     "-c",
@@ -32,8 +32,8 @@ const FLAGS_WITH_VALUES: [&str; 9] = [
     "--log-level",
     "--tlscacert",
     "--tlscert",
+    "--tlskey",
 ];
-const MORE_FLAGS_WITH_VALUES: [&str; 1] = ["--tlskey"];
 
 /// What the docker argv itself says about the endpoint: `-H`/`--host`, `-c`/`--context`,
 /// `--config`, `--tlsverify`. Only options before the command count, as for the CLI.
@@ -65,8 +65,7 @@ impl ArgvEndpoint {
                 }
                 (_, inline) => (name.clone(), inline),
             };
-            let takes_value = FLAGS_WITH_VALUES.contains(&name.as_str())
-                || MORE_FLAGS_WITH_VALUES.contains(&name.as_str());
+            let takes_value = FLAGS_WITH_VALUES.contains(&name.as_str());
             let value = match (takes_value, inline) {
                 (true, Some(v)) => Some(v),
                 (true, None) => {
@@ -266,5 +265,93 @@ impl Cache {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn only_the_options_before_the_command_name_the_endpoint() {
+        let parsed = ArgvEndpoint::parse(&args(&[
+            "--log-level",
+            "debug",
+            "-Htcp://a:2375",
+            "--context=ignored-by-host?",
+            "--tlsverify",
+            "ps",
+            "-H",
+            "tcp://not-an-option:1",
+        ]));
+        assert_eq!(parsed.host, Some(OsString::from("tcp://a:2375")));
+        assert_eq!(parsed.context, Some(OsString::from("ignored-by-host?")));
+        assert!(parsed.tls_verify);
+        let parsed = ArgvEndpoint::parse(&args(&["-c", "prod", "--config", "/cfg", "ps"]));
+        assert_eq!(parsed.context, Some(OsString::from("prod")));
+        assert_eq!(parsed.config, Some(OsString::from("/cfg")));
+        assert_eq!(
+            ArgvEndpoint::parse(&args(&["ps", "-a"])),
+            ArgvEndpoint::default()
+        );
+    }
+
+    #[test]
+    fn the_key_follows_the_docker_cli_order() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        let none = ArgvEndpoint::default();
+        let home = Some(Path::new("/home/u"));
+        let host = env(&[("DOCKER_HOST", "tcp://h:2376"), ("DOCKER_TLS_VERIFY", "1")]);
+        assert_eq!(
+            endpoint_key(&host, &none, home),
+            "host=tcp://h:2376;tls=1;certs=/home/u/.docker"
+        );
+        let context = env(&[("DOCKER_HOST", "tcp://h:2376"), ("DOCKER_CONTEXT", "x")]);
+        assert!(endpoint_key(&context, &none, home).starts_with("host=tcp://h:2376;"));
+        let argv = ArgvEndpoint {
+            context: Some("prod".into()),
+            ..ArgvEndpoint::default()
+        };
+        assert_eq!(
+            endpoint_key(&context, &argv, home),
+            "context=prod;config=/home/u/.docker"
+        );
+        assert_eq!(
+            endpoint_key(&env(&[("DOCKER_CONTEXT", "default")]), &none, home),
+            "host=unix:///var/run/docker.sock;tls=0;certs="
+        );
+    }
+
+    #[test]
+    fn the_cache_round_trips_and_drops_garbage() {
+        let text = "# dvm auto v1 ttl=60\n100\t1.12.6\tk1\tdaemon at x\n\
+                    junk\n200\tnot-a-version\tk2\t\n300\t20.10.24\tk1\tnewer\tsock\n";
+        let cache = Cache::parse(text.as_bytes());
+        assert_eq!(cache.ttl, 60);
+        assert_eq!(cache.entries.len(), 1);
+        let c = cache.get("k1").unwrap();
+        assert_eq!(
+            (c.version.to_string().as_str(), c.checked_at),
+            ("20.10.24", 300)
+        );
+        assert_eq!(c.socket.as_deref(), Some("sock"));
+        assert_eq!(Cache::parse(cache.render().as_bytes()), cache);
+        // A socket stamp that no longer matches (no socket at all here) is not fresh.
+        assert!(cache.fresh("k1", 301).is_none());
+        let mut plain = cache.clone();
+        plain.entries[0].1.socket = None;
+        assert!(plain.fresh("k1", 301).is_some());
+        assert!(plain.fresh("k1", 360).is_none(), "ttl 60 is over");
     }
 }
