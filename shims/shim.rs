@@ -289,9 +289,7 @@ impl Shim {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let mut cache = auto::Cache::load(&self.data);
-        if let Some(ttl) = env::var_os(auto::TTL_VAR).and_then(|v| v.to_str()?.parse().ok()) {
-            cache.ttl = ttl;
-        }
+        cache.override_ttl(env::var_os(auto::TTL_VAR).as_deref().and_then(OsStr::to_str));
         if let Some(hit) = cache.fresh(&key, now)
             && let Some(client) = self.installed_client(&VersionSpec::Exact(hit.version))
         {

@@ -101,16 +101,11 @@ pub fn active(ctx: &Context, store: &Store) -> Result<Active> {
 
 /// The shim's view of `auto` here: the cached choice for the endpoint of a bare `docker`.
 fn auto_choice(ctx: &Context, store: &Store) -> (Option<DockerVersion>, AutoState) {
-    use crate::select::auto::{Cache, TTL_VAR};
-    let key = crate::detect::auto::key_for(ctx, &[]);
+    use crate::select::auto::{ArgvEndpoint, Cache, TTL_VAR};
+    let key = crate::detect::auto::key_for(ctx, &ArgvEndpoint::default());
     let mut cache = Cache::load(&store.layout().data);
-    if let Some(ttl) = ctx.var(TTL_VAR).and_then(|v| v.parse().ok()) {
-        cache.ttl = ttl;
-    }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let fresh = cache.fresh(&key, now).is_some();
+    cache.override_ttl(ctx.var(TTL_VAR));
+    let fresh = cache.fresh(&key, crate::fsutil::now_unix()).is_some();
     let hit = cache.get(&key).filter(|c| store.is_installed(&c.version));
     let state = AutoState {
         endpoint: key.clone(),

@@ -254,6 +254,15 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The lock for `key` in `dir` (created, and refused if a symlink), named
+/// `<prefix>-<digest of key>.lock`: any key, however long, makes a short file name.
+pub fn lock_keyed(dir: &Path, prefix: &str, key: &[u8]) -> Result<File> {
+    ensure_real_dir(dir)?;
+    let digest = crate::digest::digest(crate::digest::DigestAlgo::Sha256, key);
+    let short = digest.get(..16).unwrap_or(&digest);
+    lock_file(&dir.join(format!("{prefix}-{short}.lock")))
+}
+
 pub fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -80,10 +80,7 @@ fn auto_line(active: &dvm::active::Active, auto: &dvm::active::AutoState) -> Str
     let why = active.explain();
     match (&active.version, &auto.detail, auto.checked_at) {
         (Some(v), Some(detail), Some(at)) => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let minutes = now.saturating_sub(at) / 60;
+            let minutes = dvm::fsutil::now_unix().saturating_sub(at) / 60;
             let stale = if auto.fresh {
                 ""
             } else {

@@ -297,9 +297,7 @@ fn clear_cache(app: &App) -> Result<ExitStatus> {
 /// that client in this process's place.
 fn for_shim(app: &App, args: &Args) -> Result<ExitStatus> {
     let settings = dvm::config::Settings::load(&app.ctx, &app.layout)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = dvm::fsutil::now_unix();
     let known = || known_releases(app, &super::args::SourceArgs::default());
     let install = |v: &DockerVersion| {
         super::args::auto_install(app, &VersionSpec::Exact(*v)).map(|_| app.store.is_installed(v))

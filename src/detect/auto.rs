@@ -39,12 +39,11 @@ pub struct AutoHelpers<'a> {
     pub now: u64,
 }
 
-/// The key the shim computed for `args` in `ctx` (the same function on both sides).
-pub fn key_for(ctx: &Context, args: &[OsString]) -> String {
-    let argv = ArgvEndpoint::parse(args);
+/// The key the shim computes for a docker argv in `ctx` (the same function on both sides).
+pub fn key_for(ctx: &Context, argv: &ArgvEndpoint) -> String {
     endpoint_key(
         &|name| ctx.var_os(name).map(|v| v.to_os_string()),
-        &argv,
+        argv,
         ctx.home.as_deref(),
     )
 }
@@ -56,16 +55,11 @@ pub fn resolve_for_shim(
     args: &[OsString],
     helpers: &AutoHelpers<'_>,
 ) -> Result<AutoChoice> {
-    let key = key_for(ctx, args);
+    let argv = ArgvEndpoint::parse(args);
+    let key = key_for(ctx, &argv);
     let data = &store.layout().data;
-    let locks = store.layout().locks_dir();
-    crate::fsutil::ensure_real_dir(&locks)?;
-    let lock_name = crate::digest::digest(crate::digest::DigestAlgo::Sha256, key.as_bytes());
     // Many shims missing at once: one probe per endpoint; the others find its answer.
-    let _probing = crate::fsutil::lock_file(&locks.join(format!(
-        "auto-{}.lock",
-        lock_name.get(..16).unwrap_or(&lock_name)
-    )))?;
+    let _probing = crate::fsutil::lock_keyed(&store.layout().locks_dir(), "auto", key.as_bytes())?;
     let mut cache = Cache::load(data);
     cache.ttl = helpers.ttl_seconds;
     if let Some(hit) = cache.fresh(&key, helpers.now)
@@ -76,7 +70,7 @@ pub fn resolve_for_shim(
             note: None,
         });
     }
-    let target_ctx = with_argv_overrides(ctx, &ArgvEndpoint::parse(args));
+    let target_ctx = with_argv_overrides(ctx, &argv);
     let probed = DaemonTarget::from_context(&target_ctx)
         .and_then(|target| query_target(&target, SHIM_TIMEOUTS).map(|d| (target, d)));
     let (target, daemon) = match probed {

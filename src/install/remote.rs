@@ -177,14 +177,12 @@ impl Remote {
     /// Held while `cache_file` is read or downloaded, so that concurrent installs of one file
     /// (two `--from URL` of the same URL, say) share one download and never one `.part`.
     fn lock_download(&self, cache_file: &std::path::Path) -> Result<File> {
-        std::fs::create_dir_all(&self.locks).map_err(|e| Error::io("create", &self.locks, e))?;
         // Named by a digest of the path: a long cache name plus a suffix could pass NAME_MAX.
-        let key = crate::digest::digest(
-            crate::digest::DigestAlgo::Sha256,
+        crate::fsutil::lock_keyed(
+            &self.locks,
+            "download",
             cache_file.as_os_str().as_encoded_bytes(),
-        );
-        let name = format!("download-{}.lock", key.get(..16).unwrap_or(&key));
-        crate::fsutil::lock_file(&self.locks.join(name))
+        )
     }
 }
 

@@ -236,6 +236,13 @@ impl Cache {
         Cache::parse(&bytes)
     }
 
+    /// `DVM_AUTO_TTL`'s value, when it holds a number, wins over the TTL the cache records.
+    pub fn override_ttl(&mut self, value: Option<&str>) {
+        if let Some(ttl) = value.and_then(|v| v.trim().parse().ok()) {
+            self.ttl = ttl;
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&CachedChoice> {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, c)| c)
     }
