@@ -215,6 +215,7 @@ pub(super) fn install_artifact(
         opts,
         &staging.client_path(),
         ClientCheck::ForThisHost,
+        None,
         progress,
     )?
     else {
@@ -264,9 +265,14 @@ pub fn fetch_and_verify(
     opts: &InstallOptions,
     client_dest: &std::path::Path,
     check: ClientCheck,
+    confirmed: Option<Expected>,
     progress: &(dyn Fn(InstallEvent) + Sync),
 ) -> Result<Option<VerifiedArtifact>> {
-    let expected = expected_for(remote, artifact, progress)?;
+    // `confirmed`: what `expected_for` already said for this artifact in this run.
+    let expected = match confirmed {
+        Some(expected) => expected,
+        None => expected_for(remote, artifact, progress)?,
+    };
     let cache_file = remote.cache_file(&artifact.url);
     let Some(fetched) = fetch_current(remote, artifact, &expected, client_dest, progress)? else {
         return Ok(None);

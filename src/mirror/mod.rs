@@ -171,6 +171,7 @@ impl Run<'_> {
     fn bring(&mut self, artifact: &Artifact, platform: Platform) -> Result<bool> {
         let path = tree_path(artifact);
         let install_progress = |e: InstallEvent| (self.progress)(MirrorEvent::Install(e));
+        let mut confirmed = None;
         if let Some(held) = self.manifest.files.get(&path) {
             // What upstream publishes now, not what the listing said (a legacy build's
             // checksum lives in its `.sha256` sibling, read only at this point).
@@ -180,6 +181,8 @@ impl Run<'_> {
                 (self.progress)(MirrorEvent::Unchanged { path });
                 return Ok(true);
             }
+            // Read once: the download below is checked against the same answer.
+            confirmed = Some(expected);
         }
         let verified = fetch_and_verify(
             self.remote,
@@ -187,6 +190,7 @@ impl Run<'_> {
             self.opts,
             &self.scratch,
             ClientCheck::AnySystem,
+            confirmed,
             &install_progress,
         )?;
         let Some(verified) = verified else {
